@@ -26,7 +26,7 @@ from dxtrack.periods import Period, parse_period
 from dxtrack.provinces import Registry, Unit
 
 CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
-    "source_id": pl.String, "source_row": pl.Int64, "name_as_source": pl.String,
+    "source_id": pl.String, "source_row": pl.Int64, "source_column": pl.String, "name_as_source": pl.String,
     "map": pl.String, "unit_level": pl.String, "province_code": pl.String,
     "indicator": pl.String, "series": pl.String, "release": pl.String, "authority": pl.Int64,
     "year": pl.Int64, "period_label": pl.String, "period_start": pl.Date, "period_end": pl.Date,
@@ -135,13 +135,15 @@ class Reader:
     def unit(self, r: dict, column: str, map_: str) -> Unit:
         return self.registry.resolve(r[column] or "", map_, **self.where(r["__row"], column))
 
-    def add(self, r: dict, *, name_column: str, indicator: str, value: float, period: Period, rule: SeriesRule,
+    def add(self, r: dict, *, name_column: str, value_column: str, indicator: str, value: float, period: Period,
+            rule: SeriesRule,
             map_: str | None = None, numerator: float | None = None, denominator: float | None = None,
             rank_of: int | None = None, quote: str | None = None) -> None:
         map_ = map_ or self.map_for(r, period)
         unit = self.unit(r, name_column, map_)
         self.rows.append({
-            "source_id": self.source_id, "source_row": r["__row"], "name_as_source": r[name_column],
+            "source_id": self.source_id, "source_row": r["__row"], "source_column": value_column,
+            "name_as_source": r[name_column],
             "map": unit.map, "unit_level": unit.level, "province_code": unit.code,
             "indicator": indicator, "series": rule.series, "release": rule.release, "authority": rule.authority,
             "year": period.start.year if period.start.year == period.end.year else self.year(r),
@@ -179,8 +181,8 @@ def read_dti_wide(reader: Reader) -> pl.DataFrame:
             is_rank = indicator.startswith("dti_rank")
             value = reader.rank(r, column, rank_of) if is_rank else reader.number(r, column)
             if value is not None:
-                reader.add(r, name_column="province_name_as_source", indicator=indicator, value=value,
-                           period=period, rule=rule, rank_of=rank_of if is_rank else None)
+                reader.add(r, name_column="province_name_as_source", value_column=column, indicator=indicator,
+                           value=value, period=period, rule=rule, rank_of=rank_of if is_rank else None)
     return reader.frame()
 
 
@@ -199,7 +201,8 @@ def read_dti_long(reader: Reader) -> pl.DataFrame:
         is_rank = indicator.startswith("dti_rank")
         value = reader.rank(r, "value", rank_of) if is_rank else reader.number(r, "value")
         if value is not None:
-            reader.add(r, name_column="province_name_as_source", indicator=indicator, value=value, period=period,
+            reader.add(r, name_column="province_name_as_source", value_column="value", indicator=indicator,
+                       value=value, period=period,
                        rule=reader.series_rule(r), rank_of=rank_of if is_rank else None)
     return reader.frame()
 
@@ -212,7 +215,7 @@ def read_dti_aggregates(reader: Reader) -> pl.DataFrame:
         rule = reader.series_rule(r)
         value = reader.number(r, "value")
         if value is not None:
-            reader.add(r, name_column="__unit", indicator=rule.indicator or "dti", value=value, period=period,
+            reader.add(r, name_column="__unit", value_column="value", indicator=rule.indicator or "dti", value=value, period=period,
                        rule=rule, quote=r.get("note"))
     return reader.frame()
 
@@ -226,7 +229,8 @@ def read_digital_economy_share(reader: Reader) -> pl.DataFrame:
                             value=kind, **reader.where(r["__row"], "kind"))
         value = reader.number(r, "value_pct")
         if value is not None:
-            reader.add(r, name_column="province_name_as_source", indicator="digital_economy_share_grdp",
+            reader.add(r, name_column="province_name_as_source", value_column="value_pct",
+                       indicator="digital_economy_share_grdp",
                        value=value, period=parse_period(None, reader.year(r)), rule=reader.series_rule(r))
     return reader.frame()
 
@@ -244,7 +248,8 @@ def read_online_filing_rate(reader: Reader) -> pl.DataFrame:
                             **reader.where(r["__row"], "dossiers_online"))
         value = reader.number(r, "value_pct")
         if value is not None:
-            reader.add(r, name_column="province_name_as_source", indicator="online_filing_rate", value=value,
+            reader.add(r, name_column="province_name_as_source", value_column="value_pct",
+                       indicator="online_filing_rate", value=value,
                        period=period, rule=reader.series_rule(r), numerator=online, denominator=total)
     return reader.frame()
 
