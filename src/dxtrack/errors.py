@@ -23,10 +23,9 @@ class DataError(ValueError):
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
-        text = ", ".join(where)
         if self.value is not None:
-            text += f", value {self.value!r}"
-        text = f"{text}: {self.message}" if text else self.message
+            where.append(f"value {self.value!r}")
+        text = f"{', '.join(where)}: {self.message}" if where else self.message
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -1,0 +1,95 @@
+"""`dvc repro` end to end in a temporary copy of the project, as a user runs it on a fresh clone."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.slow
+
+
+def _copy_project(dest: Path) -> Path:
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    for name in files:
+        source = ROOT / name
+        if source.is_file() and not name.startswith(("data/interim/", "data/processed/")):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("DXTRACK_ROOT", None)
+    return subprocess.run([str(BIN / "dvc"), *args], cwd=project, env=env, capture_output=True, text=True)
+
+
+def _digests(project: Path) -> dict[str, str]:
+    paths = sorted([*project.glob("data/interim/*"), *project.glob("data/processed/*"), *project.glob("metrics/*")])
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    project = _copy_project(tmp_path_factory.mktemp("repo"))
+    result = _dvc(project, "repro")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def test_repro_builds_the_tidy_tables_and_metrics(built):
+    obs = pl.read_parquet(built / "data/processed/observations.parquet")
+    assert set(obs["map"].unique()) == {"63", "34", "VN"}
+    assert obs.filter(pl.col("derived"))["map"].unique().to_list() == ["34"]
+    assert (built / "metrics/data_quality.json").exists() and (built / "metrics/harmonize.json").exists()
+    assert pl.read_parquet(built / "data/processed/targets.parquet")["unit_34_code"].null_count() == 0
+
+
+def test_second_repro_does_nothing(built):
+    result = _dvc(built, "repro")
+    assert result.returncode == 0
+    assert "didn't change, skipping" in result.stdout and "Running stage" not in result.stdout
+
+
+def test_forced_rerun_gives_byte_identical_outputs(built):
+    before = _digests(built)
+    assert _dvc(built, "repro", "--force").returncode == 0
+    assert _digests(built) == before
+
+
+def test_published_34_map_value_survives_harmonize(tmp_path):
+    project = _copy_project(tmp_path)
+    dti = project / "data/raw/observations/dti_provincial.csv"
+    with dti.open("a", encoding="utf-8") as fh:  # a 2022 DTI published on the 34-unit map (fixture)
+        fh.write("2022,34,Bắc Ninh,,0.7001,,,,,,,,,,,,https://example.invalid/fixture,fixture row\n")
+    assert _dvc(project, "repro").returncode == 0
+    obs = pl.read_parquet(project / "data/processed/observations.parquet").filter(
+        (pl.col("map") == "34") & (pl.col("province_code") == "24") & (pl.col("indicator") == "dti")
+        & (pl.col("year") == 2022))
+    assert obs.height == 1 and obs["value"][0] == 0.7001 and not obs["derived"][0]
+
+
+def test_bad_input_fails_with_location_and_leaves_outputs_untouched(built):
+    before = _digests(built)
+    csv = built / "data/raw/observations/digital_economy_share.csv"
+    original = csv.read_text(encoding="utf-8")
+    try:
+        csv.write_text(original.replace("2022,Bắc Ninh,56.83", "2022,Bắc Ninh,156.83"), encoding="utf-8")
+        result = _dvc(built, "repro")
+        assert result.returncode != 0
+        message = result.stdout + result.stderr
+        assert "digital_economy_share.csv" in message and "row 16" in message and "156.83" in message
+        assert _digests(built) == before
+    finally:
+        csv.write_text(original, encoding="utf-8")
