@@ -32,7 +32,7 @@ def parse_number(text: object, *, kind: str = "measure", where: dict | None = No
     if s.endswith("%"):
         s = s[:-1]
     sign = ""
-    if s[:1] in "+-":
+    if s[:1] and s[0] in "+-":
         sign, s = s[0].replace("+", ""), s[1:]
     if not s or not re.fullmatch(r"[\d.,]+", s) or not s[0].isdigit():
         raise DataError("not a number", value=raw, **where)

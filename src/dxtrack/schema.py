@@ -124,6 +124,8 @@ def validate(df: pl.DataFrame, schema: pa.DataFrameSchema, project: Project, *, 
 def _locate(case: dict, df: pl.DataFrame, schema: pa.DataFrameSchema, project: Project, row_column: str,
             source_column: str | None) -> DataError:
     index, column, value = case.get("index"), case.get("column"), case.get("failure_case")
+    if index is None:  # about the table, not a row: e.g. a column missing
+        return DataError(f"the {schema.name} table fails the check '{case.get('check')}'", column=column, value=value)
     file = row = None
     if index is not None and 0 <= index < df.height:
         record = df.row(index, named=True)
@@ -139,3 +141,25 @@ def _locate(case: dict, df: pl.DataFrame, schema: pa.DataFrameSchema, project: P
                              file=file or f"<{schema.name} table>", row=row, column=column, value=value)
     return DataError(f"fails the {schema.name} schema check '{case.get('check')}'", file=file or f"<{schema.name} table>",
                      row=row, column=column, value=value)
+
+
+def conflict_schema() -> pa.DataFrameSchema:
+    """Each conflict has exactly one chosen row, and the chosen value is one of the values reported."""
+    return pa.DataFrameSchema(
+        {**_common_unit_columns(), "value": pa.Column(float), "chosen_value": pa.Column(float),
+         "chosen": pa.Column(bool), "rule": pa.Column(str)},
+        checks=[pa.Check(lambda d: d.lazyframe.select(
+            pl.col("chosen").sum().over("map", "province_code", "indicator", "series", "period_start",
+                                        "period_end") == 1), name="one chosen row per conflict")],
+        strict=False, name="conflicts")
+
+
+def weights_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"province_code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+         "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+         "population_thousand": pa.Column(float, pa.Check.gt(0), nullable=True),
+         "grdp_billion_vnd": pa.Column(float, pa.Check.gt(0), nullable=True)},
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.struct("province_code", "year").is_unique()),
+                         name="one row per (unit, year)")],
+        strict=False, name="weights")

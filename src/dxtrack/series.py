@@ -64,7 +64,7 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
     conflicts = (current.filter(pl.col("conflict"))
                  .join(chosen_value, on=IDENTITY, nulls_equal=True)
                  .with_columns((pl.col("_position") == 0).alias("chosen"), pl.lit(CONFLICT_RULE).alias("rule"))
-                 .select(*IDENTITY, "year", "value", "chosen_value", "chosen", "authority", "source_id", "source_row",
+                 .select(*IDENTITY, "unit_level", "year", "value", "chosen_value", "chosen", "authority", "source_id", "source_row",
                          "name_as_source", "release", "source_url", "rule"))
     duplicates = current.join(chosen_value, on=IDENTITY, nulls_equal=True).filter(
         (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))).height

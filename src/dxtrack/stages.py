@@ -35,7 +35,9 @@ def clean(project: Project) -> StageOutput:
     resolved = resolve(candidates, observation_sources(project))
     targets = schema.validate(read_targets(project, registry), schema.target_schema(project), project,
                               row_column="source_rows", source_column=None)
-    weights = read_weights(project)
+    weights = schema.validate(read_weights(project), schema.weights_schema(), project, source_column=None)
+    schema.validate(resolved.superseded, schema.observation_schema(project), project)
+    schema.validate(resolved.conflicts, schema.conflict_schema(), project, source_column=None)
     units = schema.validate(registry.units_frame(population(weights, project.params["harmonize"]["population_year"])),
                             schema.units_schema(), project, row_column="province_code", source_column=None)
     target_rows = read_csv_strings(project.source_path("targets"), "targets").height
