@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -93,3 +94,17 @@ def test_bad_input_fails_with_location_and_leaves_outputs_untouched(built):
         assert _digests(built) == before
     finally:
         csv.write_text(original, encoding="utf-8")
+
+
+def test_committed_lock_matches_the_code_and_data(tmp_path):
+    """dvc.lock must be re-generated (dvc repro) and committed with any change to a stage's code or data."""
+    project = _copy_project(tmp_path)
+    result = _dvc(project, "status", "--json")
+    assert result.returncode == 0, result.stderr
+
+    # "deleted" deps are an earlier stage's outputs, absent in a fresh copy; "modified" ones mean a stale lock.
+    stale = {stage: {path: state for e in entries if isinstance(e, dict)
+                     for path, state in e.get("changed deps", {}).items() if state != "deleted"}
+             for stage, entries in json.loads(result.stdout or "{}").items()}
+    stale = {stage: paths for stage, paths in stale.items() if paths}
+    assert not stale, f"dvc.lock is stale for {stale}: run `dvc repro` and commit dvc.lock"
