@@ -10,6 +10,7 @@ here; dxtrack.series decides duplicates, revisions and conflicts across all cand
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -47,7 +48,12 @@ DTI_WIDE_COLUMNS = {
 
 
 def read_csv_strings(path: Path, display: str) -> pl.DataFrame:
-    """Every cell as NFC text, plus `__row`: the spreadsheet row number (header = 1)."""
+    """Every cell as NFC text (blank -> null), plus `__row`: the spreadsheet row number (header = 1).
+
+    The csv module reads in strict mode so that a broken structure (a stray quote, an unquoted decimal
+    comma that adds a field) is reported with its row instead of shifting values into the wrong columns.
+    Rows that are entirely blank (trailing rows of a spreadsheet export) are skipped.
+    """
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -55,19 +61,36 @@ def read_csv_strings(path: Path, display: str) -> pl.DataFrame:
                         hint="save the file as UTF-8 CSV") from None
     if not text.strip():
         raise DataError("the file is empty", file=display)
-    df = pl.read_csv(io.StringIO(text), infer_schema=False)
-    if df.height == 0:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [clean_text(h) for h in next(reader)]
+        records = []
+        for number, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                raise DataError(f"{len(record)} fields where the header has {len(header)}", file=display, row=number,
+                                hint="a decimal comma or a comma inside text must be quoted, e.g. \"56,83\"")
+            records.append((number, record))
+    except csv.Error as exc:
+        raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
+                        hint="look for an unbalanced quote") from None
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated or "" in header:
+        raise DataError(f"column names must be distinct and non-empty; repeated: {duplicated}", file=display, row=1,
+                        column=(duplicated or [""])[0])
+    if not records:
         raise DataError("the file has a header but no data rows", file=display)
-    df = df.rename({c: clean_text(c) for c in df.columns})
-    df = df.with_columns(pl.col(c).map_elements(clean_text, return_dtype=pl.String) for c in df.columns)
-    return df.with_row_index("__row", offset=2).with_columns(pl.col("__row").cast(pl.Int64))
+    columns = {h: [clean_text(r[i]) if r[i].strip() else None for _, r in records] for i, h in enumerate(header)}
+    return pl.DataFrame({"__row": [n for n, _ in records], **columns},
+                        schema={"__row": pl.Int64, **{h: pl.String for h in header}})
 
 
 def require_columns(df: pl.DataFrame, required: Iterable[str], display: str) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
         found = [c for c in df.columns if c != "__row"]
-        raise DataError(f"missing column(s) {missing}; the file has {found}", file=display, row=1)
+        raise DataError(f"missing column(s) {missing}; the file has {found}", file=display, row=1, column=missing[0])
 
 
 @dataclass
