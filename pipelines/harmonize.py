@@ -1,22 +1,8 @@
-"""DVC stage `harmonize`: see dxtrack.stages.harmonize_stage. Exit 1 with a located message on bad input."""
+"""DVC stage `harmonize`: see dxtrack.stages.harmonize_stage. Exits 1 with a located message on bad input."""
 
 import sys
 
-from dxtrack.config import Project
-from dxtrack.errors import DataError
-from dxtrack.stages import harmonize_stage, write
-
-
-def main() -> int:
-    project = Project.find()
-    try:
-        output = harmonize_stage(project)
-    except DataError as exc:
-        print(f"harmonize: {exc}", file=sys.stderr)
-        return 1
-    write(project, output)
-    return 0
-
+from dxtrack.stages import harmonize_stage, run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(harmonize_stage, "harmonize"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -30,3 +31,19 @@ def tmp_project(tmp_path: Path) -> Project:
     shutil.copytree(RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("geo"))
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     return Project(tmp_path)
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A raw CSV as dicts, read independently of dxtrack's own reader."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def raw_spellings() -> list[str]:
+    """Every province spelling that occurs in the raw observation files and the target registry."""
+    names: set[str] = set()
+    for path in sorted((RAW / "observations").glob("*.csv")):
+        names.update(r["province_name_as_source"] for r in read_rows(path) if r.get("province_name_as_source"))
+    names.update(r["jurisdiction_as_source"] for r in read_rows(RAW / "targets" / "targets.csv")
+                 if r.get("jurisdiction_as_source"))
+    return sorted(names)

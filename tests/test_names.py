@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from conftest import raw_spellings, read_rows
 from dxtrack.names import clean_text, match_key, slug
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -15,27 +15,14 @@ D_WITH_STROKE = "\u0110"  # Đ, the Vietnamese letter
 ETH = "\u00d0"  # Ð, the Icelandic lookalike found in real exports
 
 
-def _rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
-def raw_spellings() -> list[str]:
-    names: set[str] = set()
-    for path in sorted((RAW / "observations").glob("*.csv")):
-        for r in _rows(path):
-            if r.get("province_name_as_source"):
-                names.add(r["province_name_as_source"])
-    for r in _rows(RAW / "targets" / "targets.csv"):
-        if r.get("jurisdiction_as_source"):
-            names.add(r["jurisdiction_as_source"])
-    return sorted(names)
 
 
 def reference_keys() -> dict[str, str]:
     """match key -> GSO code (63 map), built straight from provinces_63.csv, plus the country names."""
     keys: dict[str, str] = {}
-    for r in _rows(RAW / "reference" / "provinces_63.csv"):
+    for r in read_rows(RAW / "reference" / "provinces_63.csv"):
         for name in (r["name_vi"], r["name_ascii"], *r["aliases"].split(";")):
             if name.strip():
                 keys[match_key(name)] = r["gso_code"]

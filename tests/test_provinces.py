@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import raw_spellings, read_rows
 from dxtrack.errors import DataError
 from dxtrack.names import match_key
 from dxtrack.provinces import Registry
@@ -18,25 +19,12 @@ ETH = "\u00d0"  # Ð lookalike
 COUNTRY_NAMES = ("Việt Nam", "Viet Nam", "Vietnam", "Cả nước", "Toàn quốc", "Nationwide", "National")
 
 
-def _rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
-OLD_ROWS = _rows(RAW / "reference" / "provinces_63.csv")
-NEW_ROWS = _rows(RAW / "reference" / "provinces_34.csv")
+OLD_ROWS = read_rows(RAW / "reference" / "provinces_63.csv")
+NEW_ROWS = read_rows(RAW / "reference" / "provinces_34.csv")
 
 
-def raw_spellings() -> list[str]:
-    names: set[str] = set()
-    for path in sorted((RAW / "observations").glob("*.csv")):
-        for r in _rows(path):
-            if r.get("province_name_as_source"):
-                names.add(r["province_name_as_source"])
-    for r in _rows(RAW / "targets" / "targets.csv"):
-        if r.get("jurisdiction_as_source"):
-            names.add(r["jurisdiction_as_source"])
-    return sorted(names)
 
 
 def reference_names() -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ pipelines/*.py call these and write the results atomically; tests call them dire
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -12,6 +13,7 @@ import polars as pl
 from dxtrack import schema
 from dxtrack.atomic import write_json, write_parquet
 from dxtrack.config import Project
+from dxtrack.errors import DataError
 from dxtrack.harmonize import harmonize
 from dxtrack.provinces import Registry
 from dxtrack.quality import clean_report, coverage
@@ -91,3 +93,15 @@ def write(project: Project, output: StageOutput) -> None:
         write_parquet(frame, project.root / relative)
     for relative, data in output.metrics.items():
         write_json(data, project.root / relative)
+
+
+def run(stage, label: str) -> int:
+    """What a pipelines/ script does: run one stage on the project here, write its outputs, or report."""
+    project = Project.find()
+    try:
+        output = stage(project)
+    except DataError as exc:
+        print(f"{label}: {exc}", file=sys.stderr)
+        return 1
+    write(project, output)
+    return 0
