@@ -62,6 +62,9 @@ def assess(years: list[int], values: list[float], *, target: float | None, compa
         return Pace("insufficient data", f"one observation ({fmt(latest)} in {last_year}): no observed pace; "
                     f"needs {required:+.3g}{unit} a year to reach the target", required_change=required)
     observed = (latest - first) / (last_year - first_year)
+    if required == 0:  # exactly at a strict target (value = 60 for "> 60"): any move the right way suffices
+        direction = -1 if comparator == "<=" else 1
+        required = direction * 1e-9
     ratio = observed / required
     detail = (f"observed {observed:+.3g}{unit}/year ({first_year}–{last_year}) vs required {required:+.3g}{unit}/year "
               f"to {target_year}")
