@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -302,7 +301,3 @@ def read_source(project: Project, registry: Registry, source_id: str) -> pl.Data
 def read_all(project: Project, registry: Registry) -> pl.DataFrame:
     frames = [read_source(project, registry, sid) for sid in observation_sources(project)]
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=CANDIDATE_SCHEMA)
-
-
-def today() -> date:  # pragma: no cover - a seam for tests that need a fixed date
-    return date.today()

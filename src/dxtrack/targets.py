@@ -140,7 +140,7 @@ def _merge_duplicates(parsed: pl.DataFrame) -> pl.DataFrame:
 
 def _mark_in_force(targets: pl.DataFrame) -> pl.DataFrame:
     group = ["map", "province_code", "indicator", "target_year"]
-    latest_date = pl.col("document_date").max().over(group, )
+    latest_date = pl.col("document_date").max().over(group)
     n_docs = pl.col("document_key").n_unique().over(group)
     latest_doc = (pl.when(pl.col("document_date") == latest_date).then(pl.col("document"))
                   .otherwise(None).drop_nulls().first().over(group))
