@@ -25,6 +25,20 @@ def registry(project: Project) -> Registry:
     return Registry.load(project.raw)
 
 
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Project:
+    """The real raw data run through clean, harmonize and model (in-process) in a temporary project."""
+    from dxtrack.stages import clean, harmonize_stage, model_stage, write
+
+    root = tmp_path_factory.mktemp("built")
+    shutil.copytree(RAW, root / "data" / "raw")
+    shutil.copy(ROOT / "params.yaml", root / "params.yaml")
+    project = Project(root)
+    for stage in (clean, harmonize_stage, model_stage):
+        write(project, stage(project))
+    return project
+
+
 @pytest.fixture
 def tmp_project(tmp_path: Path) -> Project:
     """A copy of data/raw and params.yaml under tmp_path, safe to modify."""

@@ -54,3 +54,18 @@ def test_interval_coverage_near_nominal(method):
             hits += p.quantile(0.1) <= actual <= p.quantile(0.9)
             total += 1
     assert 0.72 <= hits / total <= 0.90
+
+
+def test_rank_simulation_is_seeded_and_respects_clear_leaders():
+    from dxtrack.model import Prediction
+    from dxtrack.ranks import rank_goal, simulate_ranks
+
+    predictions = {"a": Prediction(3.0, 0.1), "b": Prediction(0.0, 0.1), "c": Prediction(-3.0, 0.1), "d": None}
+    first = simulate_ranks(predictions, ["a", "b", "c", "d"], draws=2000, seed=1, year=2025)
+    again = simulate_ranks(predictions, ["a", "b", "c", "d"], draws=2000, seed=1, year=2025)
+    assert all((first[u] == again[u]).all() for u in first)
+    p_first, _ = rank_goal(first["a"], 1)
+    assert 0.99 < p_first < 1  # far ahead; the unit without data draws N(0, 1), above 3 about once in 740
+    p_top2, expected = rank_goal(first["b"], 2)
+    assert 0.45 < p_top2 < 0.55 and 2.4 < expected < 2.6  # "d" draws N(0, 1): ahead of "b" half the time
+    assert set(first["c"]) <= {3, 4}

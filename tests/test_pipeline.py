@@ -55,6 +55,9 @@ def test_repro_builds_the_tidy_tables_and_metrics(built):
     assert obs.filter(pl.col("derived"))["map"].unique().to_list() == ["34"]
     assert (built / "metrics/data_quality.json").exists() and (built / "metrics/harmonize.json").exists()
     assert pl.read_parquet(built / "data/processed/targets.parquet")["unit_34_code"].null_count() == 0
+    for name in ("projections", "status", "backtest_cases"):
+        assert pl.read_parquet(built / f"data/processed/{name}.parquet").height > 0
+    assert json.loads((built / "metrics/backtest.json").read_text())["by_family"]["level"]["methods"]["pooled"]["n"] > 0
 
 
 def test_second_repro_does_nothing(built):

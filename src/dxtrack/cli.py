@@ -3,17 +3,21 @@
     dxtrack coverage [--map 63|34] [--all]   which units have full-year values, by indicator and year
     dxtrack conflicts                        figures that sources report differently, and the value kept
     dxtrack resolve NAME [--map 63|34]       which unit a spelling means on a map
+    dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+import polars as pl
 
 from dxtrack.config import Project
 from dxtrack.errors import DataError
-from dxtrack.provinces import Registry
+from dxtrack.provinces import Registry, Unit
 
 # Indicators shown by `coverage` unless --all: the ones targets are set on.
 HEADLINE = ["dti", "dti_rank", "digital_economy_share_grdp", "online_filing_rate"]
@@ -70,6 +74,70 @@ def cmd_resolve(args, project: Project) -> int:
     return 0
 
 
+def _find_unit(registry: Registry, name: str, map_: str | None) -> Unit:
+    """A name on the map asked for; without --map, the 34-unit map first, then the old 63 (e.g. "Trà Vinh")."""
+    if map_:
+        return registry.resolve(name, map_)
+    try:
+        return registry.resolve(name, "34")
+    except DataError:
+        return registry.resolve(name, "63")
+
+
+def _target_line(row: dict) -> str:
+    unit = "%" if row["measured_by"] != "dti_rank" and row["target_value"] is not None and row["rank_of"] is None else ""
+    value = "?" if row["target_value"] is None else f"{row['target_value']:g}{unit}"
+    year = row["target_year"] or "no year"
+    force = "" if row["in_force"] else "  (not in force: " + (row["in_force_note"] or "superseded") + ")"
+    return f"{row['indicator']} {row['comparator_norm']} {value} by {year}  [{row['document']}]{force}"
+
+
+def _status_line(row: dict) -> str:
+    parts = [row["status"]]
+    if row["p_meet"] is not None:
+        parts.append(f"P(meet) {row['p_meet']:.0%}")
+    if row["expected_rank"] is not None:
+        parts.append(f"expected rank {row['expected_rank']:.1f}")
+    if row["pace_ratio"] is not None:
+        parts.append(f"pace ratio {row['pace_ratio']:.2f}")
+    series = f" [series {row['series']}]" if row["series"] else ""
+    return f"{' · '.join(parts)}{series}\n      {row['reason']}"
+
+
+def cmd_status(args, project: Project) -> int:
+    path = project.processed / "status.parquet"
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
+    status = pl.read_parquet(path)
+    registry = Registry.load(project.raw)
+    unit = _find_unit(registry, args.province, args.map)
+    if unit.map == "34":
+        print(f"34:{unit.code} {unit.name_vi} (since 1 July 2025)"
+              + (f", formed from {', '.join(registry.unit('63', c).name_vi for c in unit.members)}" if unit.members else ""))
+        groups = [(f"targets set by {unit.name_vi} (34:{unit.code})",
+                   status.filter((pl.col("map") == "34") & (pl.col("province_code") == unit.code)))]
+        groups += [(f"targets set by {registry.unit('63', c).name_vi} (63:{c}, before the merger)",
+                    status.filter((pl.col("map") == "63") & (pl.col("province_code") == c))) for c in unit.members]
+    else:
+        label = unit.name_vi if unit.map == "VN" else f"63:{unit.code} {unit.name_vi} (before 1 July 2025)"
+        merged = f"; merged into 34:{unit.successor} {registry.unit('34', unit.successor).name_vi}" if unit.successor else ""
+        print(label + merged)
+        groups = [("targets", status.filter((pl.col("map") == unit.map) & (pl.col("province_code") == unit.code)))]
+    for title, rows in groups:
+        print(f"\n{title}: {rows['target_id'].n_unique()}")
+        for target_id in rows.sort("target_year", "indicator", "target_id", nulls_last=True)["target_id"].unique(maintain_order=True):
+            series_rows = rows.filter(pl.col("target_id") == target_id).sort("preferred", descending=True)
+            first = series_rows.row(0, named=True)
+            print(f"  {_target_line(first)}")
+            for row in series_rows.iter_rows(named=True):
+                print(f"    {'*' if row['preferred'] else ' '} {_status_line(row)}")
+            if first["note"]:
+                print(f"      note: {first['note']}")
+    print("\n* preferred series (params.yaml model.series_preference); statuses: dxtrack.pace, P(meet): "
+          "default method at the target year (params.yaml model.default_method)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dxtrack", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--map", choices=["63", "34"], default="34")
     p.set_defaults(func=cmd_resolve)
+    p = sub.add_parser("status", help="a unit's targets with status, probability and pace")
+    p.add_argument("--province", required=True, help='a name as written anywhere, e.g. "Trà Vinh" or "TP. HCM"')
+    p.add_argument("--map", choices=["63", "34"], help="default: the 34-unit map, else the old 63")
+    p.set_defaults(func=cmd_status)
     return parser
 
 
@@ -93,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"dxtrack: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`: stop quietly (Python docs, "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ import polars as pl
 from dxtrack import schema
 from dxtrack.atomic import write_json, write_parquet
 from dxtrack.config import Project
+from dxtrack.backtest import backtest_cases, summarise
 from dxtrack.errors import DataError
+from dxtrack.forecast import Forecasts, ModelParams, projection_table
 from dxtrack.harmonize import harmonize
+from dxtrack.progress import Progress, measured_by
 from dxtrack.provinces import Registry
 from dxtrack.quality import clean_report, coverage
 from dxtrack.series import resolve
@@ -85,6 +88,29 @@ def harmonize_stage(project: Project) -> StageOutput:
             "coverage_definition": "units of the map with a full-year value (published or derived) / units on the map",
             "coverage": coverage(merged),
         }},
+    )
+
+
+def model_stage(project: Project) -> StageOutput:
+    processed = project.processed
+    observations = pl.read_parquet(processed / "observations.parquet")
+    targets = pl.read_parquet(processed / "targets.parquet")
+    units = pl.read_parquet(processed / "units.parquet")
+    params = ModelParams.from_params(project.params)
+    indicators = project.indicators
+    # Model every indicator some target is measured by, and the DTI score the briefing reports.
+    modelled = {measured_by(i, indicators) for i in targets["indicator"].unique().to_list()} | {"dti"}
+    forecasts = Forecasts(observations, units, indicators, modelled, params)
+    status = Progress(observations, units, forecasts, project.merger_date).table(targets)
+    cases = backtest_cases(observations, units, indicators, sorted(modelled), params.settings, params.logit_clip)
+    skill = summarise(cases, indicators, params.default_method, params.tie_margin)
+    return StageOutput(
+        tables={
+            "data/processed/projections.parquet": projection_table(forecasts),
+            "data/processed/status.parquet": status,
+            "data/processed/backtest_cases.parquet": cases,
+        },
+        metrics={"metrics/backtest.json": skill},
     )
 
 

@@ -1,0 +1,33 @@
+"""Time the model stage (all series, the rank simulation and the backtest) on the project's processed data.
+
+    python benchmarks/model_stage.py [--repeat 5]
+
+Needs data/processed from `dvc repro` (clean and harmonize). Prints seconds per run (min and median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from dxtrack.config import Project
+from dxtrack.stages import model_stage
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    project = Project.find()
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        output = model_stage(project)
+        times.append(time.perf_counter() - start)
+    rows = {name: frame.height for name, frame in output.tables.items()}
+    print(f"model stage: min {min(times):.2f} s, median {statistics.median(times):.2f} s over {args.repeat} runs; rows {rows}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The model stage on the real data: every target gets a status and a reason; projections are sane."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from dxtrack.cli import main
+from dxtrack.pace import STATUSES
+
+
+@pytest.fixture(scope="module")
+def status(built_project) -> pl.DataFrame:
+    return pl.read_parquet(built_project.processed / "status.parquet")
+
+
+@pytest.fixture(scope="module")
+def projections(built_project) -> pl.DataFrame:
+    return pl.read_parquet(built_project.processed / "projections.parquet")
+
+
+def _rows(status: pl.DataFrame, code: str, indicator: str, year: int, value: float, map_: str = "63") -> pl.DataFrame:
+    return status.filter((pl.col("map") == map_) & (pl.col("province_code") == code) & (pl.col("indicator") == indicator)
+                         & (pl.col("target_year") == year) & (pl.col("target_value") == value))
+
+
+def test_every_target_has_exactly_one_preferred_status_with_a_reason(built_project, status):
+    targets = pl.read_parquet(built_project.processed / "targets.parquet")
+    assert set(status["target_id"]) == set(targets["target_id"])
+    preferred = status.filter(pl.col("preferred")).group_by("target_id").len()
+    assert preferred.height == targets.height and preferred["len"].max() == 1
+    assert set(status["status"]) <= set(STATUSES)
+    assert status["reason"].null_count() == 0 and (status["reason"].str.len_chars() > 10).all()
+
+
+@pytest.mark.parametrize("code, indicator, year, value", [
+    ("84", "digital_economy_share_grdp", 2025, 10.0),  # Trà Vinh KH 50/2022 and KH 59/2022: > 10% by 2025
+    ("84", "digital_economy_share_grdp", 2030, 25.0),  # Trà Vinh KH 50/2022: > 25% by 2030
+    ("84", "online_filing_rate", 2025, 60.0),  # Trà Vinh: >= 60% of dossiers online by 2025
+    ("84", "dti_rank_goal", 2025, 20.0),  # Trà Vinh: top 20 in DTI
+    ("58", "digital_economy_share_grdp", 2025, 20.0),  # Ninh Thuận KH 562/2021: 20% by 2025
+    ("75", "online_filing_rate_department", 2024, 80.0),  # Đồng Nai 2024 plan, by level
+    ("75", "online_filing_rate_district", 2024, 40.0),
+    ("75", "online_filing_rate_commune", 2024, 30.0),
+])
+def test_seed_plan_targets_get_a_status(status, code, indicator, year, value):
+    rows = _rows(status, code, indicator, year, value)
+    assert rows.height >= 1
+    for row in rows.iter_rows(named=True):
+        assert row["status"] in STATUSES and row["reason"]
+
+
+@pytest.mark.parametrize("year, value", [(2025, 20.0), (2030, 30.0)])
+def test_national_digital_economy_targets_are_assessed_on_every_series(status, year, value):
+    rows = _rows(status, "VN", "digital_economy_share_grdp", year, value, map_="VN")
+    assessed = rows.filter(pl.col("series").is_not_null())
+    assert {"gso", "mic"} <= set(assessed["series"])
+    assert assessed.filter(pl.col("preferred"))["series"].unique().to_list() == ["gso"]  # official statistics first
+    assert assessed["p_meet"].is_between(0, 1).all()
+
+
+def test_rank_goal_has_a_probability_and_expected_rank_from_the_joint_simulation(status):
+    row = _rows(status, "84", "dti_rank_goal", 2025, 20.0).row(0, named=True)
+    assert row["measured_by"] == "dti_rank" and row["series"] == "mic_dti"
+    assert 0 < row["p_meet"] < 1 and 1 <= row["expected_rank"] <= 63
+    assert row["projected_lo80"] <= row["expected_rank"] <= row["projected_hi80"]
+
+
+def test_new_map_rank_goal_without_a_new_ranking_says_so(status):
+    rows = status.filter((pl.col("map") == "34") & (pl.col("indicator") == "dti_rank_goal"))
+    assert rows.height >= 1
+    assert (rows["status"] == "no data").all() and rows["reason"].str.contains("34 new units").all()
+
+
+def test_old_units_post_merger_targets_name_the_new_unit(status):
+    row = _rows(status, "84", "digital_economy_share_grdp", 2030, 25.0).row(0, named=True)
+    assert "Vĩnh Long (34:86)" in row["note"]
+
+
+def test_a_passed_target_year_with_an_observation_is_settled_by_it(status):
+    row = _rows(status, "VN", "online_filing_rate", 2024, 50.0, map_="VN").filter(pl.col("preferred")).row(0, named=True)
+    assert row["forecast_method"] == "observed" and row["p_meet"] == 0.0 and row["status"] == "off track / regressing"
+
+
+def test_projections_stay_inside_the_bounds_and_bands_nest(projections):
+    shares = projections.filter(pl.col("indicator") == "digital_economy_share_grdp")
+    assert shares["lo95"].min() > 0 and shares["hi95"].max() < 100
+    dti = projections.filter(pl.col("indicator") == "dti")
+    assert dti["lo95"].min() > 0 and dti["hi95"].max() < 1
+    assert (projections["lo95"] <= projections["lo80"]).all() and (projections["hi80"] <= projections["hi95"]).all()
+    assert ((projections["lo80"] <= projections["mean"]) & (projections["mean"] <= projections["hi80"])).all()
+
+
+def test_only_units_with_observations_are_projected(built_project, projections):
+    observed = pl.read_parquet(built_project.processed / "observations.parquet").filter(pl.col("full_year"))
+    keys = ["indicator", "series", "map", "province_code"]
+    orphans = projections.select(keys).unique().join(observed.select(keys).unique(), on=keys, how="anti")
+    assert orphans.height == 0
+
+
+def test_every_method_and_one_default_per_series(projections):
+    per_series = projections.group_by("indicator", "series", "map", "province_code").agg(
+        pl.col("method").n_unique().alias("methods"),
+        pl.col("method").filter(pl.col("is_default")).n_unique().alias("defaults"))
+    assert (per_series["defaults"] == 1).all() and per_series["methods"].max() == 3
+
+
+def test_default_method_scores_best_within_the_margin_on_the_backtest(built_project):
+    skill = json.loads((built_project.metrics / "backtest.json").read_text(encoding="utf-8"))
+    defaults = built_project.params["model"]["default_method"]
+    for fam, result in skill["by_family"].items():
+        assert result["default_method"] == defaults[fam]
+        best = result["methods"][result["best_method"]]["mae_model_scale"]
+        chosen = result["methods"][defaults[fam]]["mae_model_scale"]
+        assert chosen <= best * (1 + skill["tie_margin"]), (fam, result)
+        assert result["methods"][defaults[fam]]["n"] > 0
+
+
+def test_status_command_prints_an_old_units_targets(built_project, monkeypatch, capsys):
+    monkeypatch.setenv("DXTRACK_ROOT", str(built_project.root))
+    assert main(["status", "--province", "Trà Vinh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("63:84 Trà Vinh") and "merged into 34:86 Vĩnh Long" in out
+    assert "dti_rank_goal <= 20 by 2025" in out and "P(meet)" in out and "expected rank" in out
+
+
+def test_status_command_lists_a_merged_units_members(built_project, monkeypatch, capsys):
+    monkeypatch.setenv("DXTRACK_ROOT", str(built_project.root))
+    assert main(["status", "--province", "Vĩnh Long"]) == 0
+    out = capsys.readouterr().out
+    assert "targets set by Trà Vinh (63:84, before the merger)" in out and "Bến Tre" in out
