@@ -76,7 +76,7 @@ def test_new_map_rank_goal_without_a_new_ranking_says_so(status):
 
 def test_old_units_post_merger_targets_name_the_new_unit(status):
     row = _rows(status, "84", "digital_economy_share_grdp", 2030, 25.0).row(0, named=True)
-    assert "Vĩnh Long (34:86)" in row["note"]
+    assert "Vĩnh Long (34:86)" in row["note"] and "hợp nhất vào Vĩnh Long (34:86)" in row["note_vi"]
 
 
 def test_a_passed_target_year_with_an_observation_is_settled_by_it(status):

@@ -66,3 +66,11 @@ def test_no_data_and_not_assessable():
     assert assess([], [], target=20, comparator=">=", target_year=2025).status == "no data"
     assert assess([2022], [30], target=None, comparator="<=", target_year=2023).status == "not assessable"
     assert assess([2022], [30], target=20, comparator=">=", target_year=None).status == "not assessable"
+
+
+def test_reasons_read_in_vietnamese_with_local_number_format():
+    rank = assess([2021, 2022], [26.0, 25.0], target=20, comparator="<=", target_year=2025, unit="rank")
+    assert rank.describe("vi", "rank") == "tốc độ thực tế −1 bậc/năm (2021–2022) so với mức cần −1,67 bậc/năm đến 2025"
+    assert rank.reason == "observed −1 places/year (2021–2022) vs required −1.67 places/year to 2025"
+    met = assess([2023], [16.5], target=16, comparator=">", target_year=2023, unit="percent")
+    assert met.describe("vi", "percent") == "16,5% năm 2023 đã đạt mục tiêu > 16%"

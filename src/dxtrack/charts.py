@@ -679,7 +679,8 @@ def status_matrix_chart(status: Any, units: Any, lang: str, *, map_: str | None 
             "indicator": i18n.indicator_name(r["indicator"], lang), "year": int(r["target_year"]),
             "goal": goal, "status_label": i18n.status_label(r["status"], lang),
             "p_meet_text": i18n.fmt_probability(r.get("p_meet"), lang), "document": r.get("document") or i18n.MISSING,
-            "reason": r.get("reason") or i18n.MISSING, "n_targets": int(r["n_targets"]),
+            "reason": r.get("reason_vi" if lang == "vi" else "reason") or r.get("reason") or i18n.MISSING,
+            "n_targets": int(r["n_targets"]),
         })
     tips = [_tip("unit", "tooltip.province", lang), _tip("indicator", "tooltip.indicator", lang),
             _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT), _tip("goal", "tooltip.target", lang),

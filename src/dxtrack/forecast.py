@@ -108,10 +108,14 @@ def projection_table(forecasts: Forecasts) -> pl.DataFrame:
                     p = forecasts.latent(key, unit, year, method)
                     if p is None:
                         break
+                    band = forecasts.band(key, p)
+                    if method == "naive" and year == last:  # the naive line starts at the observation itself
+                        value = float(forecasts.to_scale(key, s.values[-1]))
+                        band = {name: value for name in band}
                     rows.append({"indicator": indicator, "series": series, "map": map_,
                                  "province_code": unit.split(":", 1)[1], "method": method,
                                  "is_default": method == default, "year": year,
-                                 "kind": "fit" if year <= last else "projection", **forecasts.band(key, p),
+                                 "kind": "fit" if year <= last else "projection", **band,
                                  "rank_of": RANK_OF.get(map_) if forecasts.transform(indicator).kind == "rank" else None})
     return pl.DataFrame(rows, schema=PROJECTION_SCHEMA).sort(
         "indicator", "series", "map", "province_code", "method", "year")

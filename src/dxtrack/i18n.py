@@ -92,7 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
     "tooltip.target_year": {"vi": "Năm mục tiêu", "en": "Target year"},
     "tooltip.document": {"vi": "Văn bản", "en": "Document"},
     "tooltip.status": {"vi": "Tình trạng", "en": "Status"},
-    "tooltip.reason": {"vi": "Lý do (tiếng Anh)", "en": "Reason"},
+    "tooltip.reason": {"vi": "Lý do", "en": "Reason"},
     "tooltip.p_meet": {"vi": "Xác suất đạt mục tiêu", "en": "P(target met)"},
     "tooltip.rank": {"vi": "Thứ hạng", "en": "Rank"},
     "tooltip.rank_of": {"vi": "Trên tổng số", "en": "Out of"},
@@ -184,6 +184,39 @@ LABELS: dict[str, dict[str, str]] = {
     "word.and": {"vi": "và", "en": "and"},
     "word.top": {"vi": "top {n}", "en": "top {n}"},
     "word.by_year": {"vi": "{value} năm {year}", "en": "{value} by {year}"},
+    # ---- why a status (dxtrack.pace, dxtrack.progress) ----------------------------------------------------
+    "reason.no_target_value": {"vi": "văn bản không nêu giá trị mục tiêu bằng số",
+                               "en": "the document gives no numeric target"},
+    "reason.no_target_year": {"vi": "văn bản không nêu năm phải đạt mục tiêu",
+                              "en": "the document gives no target year"},
+    "reason.no_data": {"vi": "chưa có số liệu nào của chỉ tiêu này cho địa phương",
+                       "en": "no observation of this indicator for this unit"},
+    "reason.no_34_ranking": {"vi": "chưa có bảng xếp hạng DTI nào của 34 tỉnh, thành phố mới",
+                             "en": "no DTI ranking of the 34 new units has been published yet"},
+    "reason.partial_only": {"vi": "chỉ có số liệu một phần năm ({value}, kỳ {period}): không so sánh được với "
+                                  "mục tiêu cả năm",
+                            "en": "only partial-year figures ({value} for {period}): a part of a year is not "
+                                  "comparable with a full-year target"},
+    "reason.achieved": {"vi": "{latest} năm {last_year} đã đạt mục tiêu {comparator} {target}",
+                        "en": "{latest} in {last_year} already meets {comparator} {target}"},
+    "reason.year_passed": {"vi": "đã qua năm mục tiêu {target_year}: {value} năm {year}, mục tiêu {comparator} {target}",
+                           "en": "target year {target_year} passed: {value} in {year}, target {comparator} {target}"},
+    "reason.one_point": {"vi": "mới có một số liệu ({latest} năm {last_year}), chưa tính được tốc độ; cần {required} "
+                               "để đạt mục tiêu",
+                         "en": "one observation ({latest} in {last_year}): no observed pace; needs {required} to "
+                               "reach the target"},
+    "reason.pace": {"vi": "tốc độ thực tế {observed} ({first_year}–{last_year}) so với mức cần {required} đến "
+                          "{target_year}",
+                    "en": "observed {observed} ({first_year}–{last_year}) vs required {required} to {target_year}"},
+    "reason.moving_away": {"vi": "đang đi ngược mục tiêu: ", "en": "moving away from the target: "},
+    "note.merged": {"vi": "tỉnh đã hợp nhất vào {name} (34:{code}) từ {date}; sau đó không còn số liệu riêng của "
+                          "tỉnh cũ, nên mục tiêu năm {year} này được theo dõi dưới tỉnh mới",
+                    "en": "the unit merged into {name} (34:{code}) on {date}; no figures for the old unit are "
+                          "expected after that, so this {year} target is listed under the new unit"},
+    "change.percent": {"vi": "{value} điểm %/năm", "en": "{value} pp/year"},
+    "change.index": {"vi": "{value} điểm/năm", "en": "{value} points/year"},
+    "change.rank": {"vi": "{value} bậc/năm", "en": "{value} places/year"},
+    "change.none": {"vi": "{value}/năm", "en": "{value}/year"},
 }
 
 # d3-format / d3-time-format locales (Vega `config.locale` or vega-embed's formatLocale/timeFormatLocale).
@@ -342,6 +375,14 @@ def fmt_value(x: float | None, unit: str, lang: str, decimals: int | None = None
         raise KeyError(f"unknown indicator unit {unit!r} (percent, index or rank)")
     d = default[unit] if decimals is None else decimals
     return fmt_percent(x, lang, d) if unit == "percent" else fmt_number(x, lang, d)
+
+
+def fmt_change(x: float, unit: str | None, lang: str) -> str:
+    """An annual change with its sign: "+2,3 điểm %/năm" (vi), "−1.7 places/year" (en)."""
+    decimals = {"index": 3}.get(unit or "", 2)
+    number = fmt_number(abs(x), lang, decimals).rstrip("0").rstrip(",.") if decimals else fmt_number(abs(x), lang, 0)
+    sign = "−" if x < 0 else "+"
+    return t(f"change.{unit if unit in ('percent', 'index', 'rank') else 'none'}", lang, value=f"{sign}{number}")
 
 
 def fmt_target(x: float | None, unit: str, lang: str) -> str:

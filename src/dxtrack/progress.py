@@ -14,8 +14,9 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from dxtrack import i18n
 from dxtrack.forecast import RANK_OF, Forecasts, PoolKey
-from dxtrack.pace import Pace, assess, meets
+from dxtrack.pace import Pace, assess, meets, reason_text
 from dxtrack.pools import unit_key
 from dxtrack.ranks import rank_goal, simulate_ranks
 
@@ -29,14 +30,13 @@ STATUS_SCHEMA = {
     "indicator": pl.String, "comparator_norm": pl.String, "target_value": pl.Float64, "target_year": pl.Int64,
     "rank_of": pl.Int64, "document": pl.String, "document_date": pl.String, "in_force": pl.Boolean,
     "in_force_note": pl.String, "measured_by": pl.String, "series": pl.String, "preferred": pl.Boolean,
-    "status": pl.String, "reason": pl.String, "pace_method": pl.String, "n_points": pl.Int64,
+    "status": pl.String, "reason": pl.String, "reason_vi": pl.String, "pace_method": pl.String, "n_points": pl.Int64,
     "base_year": pl.Int64, "latest_year": pl.Int64, "latest_value": pl.Float64, "observed_change": pl.Float64,
     "required_change": pl.Float64, "pace_ratio": pl.Float64, "forecast_method": pl.String, "p_meet": pl.Float64,
     "expected_rank": pl.Float64, "projected_mean": pl.Float64, "projected_lo80": pl.Float64,
-    "projected_hi80": pl.Float64, "note": pl.String,
+    "projected_hi80": pl.Float64, "note": pl.String, "note_vi": pl.String,
 }
 
-UNIT_TEXT = {"percent": ("%", " pp"), "index": ("", ""), "rank": ("", " places")}
 
 
 def measured_by(indicator: str, indicators: dict) -> str:
@@ -73,33 +73,30 @@ class Progress:
         figures = self.observations.filter((pl.col("map") == target["map"])
                                            & (pl.col("province_code") == target["province_code"])
                                            & (pl.col("indicator") == indicator))
-        base.update(measured_by=indicator, pace_method=PACE_METHOD, note=self.note(target))
+        base.update(measured_by=indicator, pace_method=PACE_METHOD, **self.notes(target))
         available = series_order(indicator, figures["series"].unique().to_list(), self.params.series_preference)
         if not available:
             pace = assess([], [], target=target["target_value"], comparator=target["comparator_norm"],
                           target_year=target["target_year"])
-            reason = pace.reason
-            if pace.status == "no data" and indicator in self.indicators and target["map"] == "34" \
-                    and self.indicators[indicator].get("unit") == "rank":
-                reason = "no DTI ranking of the 34 new units has been published yet"
-            return [{**base, "series": None, "preferred": True, "status": pace.status, "reason": reason}]
+            key = pace.reason_key
+            if pace.status == "no data" and target["map"] == "34" and self.indicators[indicator].get("unit") == "rank":
+                key = "no_34_ranking"
+            return [{**base, "series": None, "preferred": True, "status": pace.status, **_reasons(key, {}, None)}]
         return [{**base, **self.assess_series(target, indicator, series, figures.filter(pl.col("series") == series)),
                  "series": series, "preferred": i == 0} for i, series in enumerate(available)]
 
     def assess_series(self, target: dict, indicator: str, series: str, figures: pl.DataFrame) -> dict:
         full = figures.filter(pl.col("full_year"))
         years, values = full["year"].to_list(), full["value"].to_list()
-        value_unit, change_unit = UNIT_TEXT.get(self.indicators[indicator].get("unit"), ("", ""))
+        unit = self.indicators[indicator].get("unit")
         pace = assess(years, values, target=target["target_value"], comparator=target["comparator_norm"],
                       target_year=target["target_year"], on_track_ratio=self.params.on_track_ratio,
-                      acceleration_ratio=self.params.acceleration_ratio, value_unit=value_unit,
-                      change_unit=change_unit)
+                      acceleration_ratio=self.params.acceleration_ratio, unit=unit)
         out = self.pace_columns(pace, years, values)
         if not years:
             latest = figures.row(figures.height - 1, named=True)
-            out["reason"] = (f"only partial-year figures ({latest['value']:g}{value_unit} for {latest['period_label']}): "
-                             f"a part of a year is not comparable with a full-year target")
-            out["status"] = "insufficient data"
+            out.update(status="insufficient data",
+                       **_reasons("partial_only", {"value": latest["value"], "period": latest["period_label"]}, unit))
             return out
         if target["target_value"] is None or target["target_year"] is None:
             return out
@@ -108,7 +105,8 @@ class Progress:
     @staticmethod
     def pace_columns(pace: Pace, years: list[int], values: list[float]) -> dict:
         latest_year = max(years) if years else None
-        return {"status": pace.status, "reason": pace.reason, "n_points": len(years),
+        return {"status": pace.status, **_reasons(pace.reason_key, pace.fields, pace.fields.get("unit")),
+                "n_points": len(years),
                 "base_year": min(years) if years else None, "latest_year": latest_year,
                 "latest_value": dict(zip(years, values))[latest_year] if years else None,
                 "observed_change": pace.observed_change, "required_change": pace.required_change,
@@ -149,11 +147,14 @@ class Progress:
                                                            self.params.rank_seed, year)
         return self._rank_cache[(key, year)]
 
-    def note(self, target: dict) -> str | None:
+    def notes(self, target: dict) -> dict[str, str | None]:
+        """A note in both languages where an old unit's target lies beyond the merger."""
         if target["map"] == "63" and target["target_year"] is not None and target["target_year"] > self.merger_date.year:
-            successor = target.get("unit_34_code")
-            name = self.names.get(("34", successor), successor)
-            return (f"the unit merged into {name} (34:{successor}) on {self.merger_date.isoformat()}; no figures "
-                    f"for the old unit are expected after that, so this {target['target_year']} target is listed "
-                    f"under the new unit")
-        return None
+            code = target.get("unit_34_code")
+            fields = {"name": self.names.get(("34", code), code), "code": code, "year": target["target_year"],
+                      "date": self.merger_date.isoformat()}
+            return {"note": i18n.t("note.merged", "en", **fields), "note_vi": i18n.t("note.merged", "vi", **fields)}
+        return {"note": None, "note_vi": None}
+
+def _reasons(key: str, fields: dict, unit: str | None) -> dict[str, str]:
+    return {"reason": reason_text(key, fields, "en", unit), "reason_vi": reason_text(key, fields, "vi", unit)}
