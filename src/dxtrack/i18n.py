@@ -213,6 +213,109 @@ LABELS: dict[str, dict[str, str]] = {
                           "tỉnh cũ, nên mục tiêu năm {year} này được theo dõi dưới tỉnh mới",
                     "en": "the unit merged into {name} (34:{code}) on {date}; no figures for the old unit are "
                           "expected after that, so this {year} target is listed under the new unit"},
+    # ---- report text (dxtrack.narrative) -------------------------------------------------------------------
+    "word.yes": {"vi": "Có", "en": "Yes"},
+    "word.no": {"vi": "Không", "en": "No"},
+    "text.province_title": {"vi": "{name}: tiến độ chuyển đổi số, báo cáo năm {year}",
+                            "en": "{name}: progress on digital transformation, {year} report"},
+    "text.briefing_title": {"vi": "Chuyển đổi số cấp tỉnh: báo cáo tổng hợp năm {year}",
+                            "en": "Provincial digital transformation: the {year} briefing"},
+    "text.identity_merged": {"vi": "{name} là đơn vị hành chính cấp tỉnh mới (một trong 34 đơn vị từ 1/7/2025), "
+                                   "hợp nhất từ: {members}. Các mục tiêu dưới đây do các tỉnh cũ đặt ra trước khi "
+                                   "hợp nhất, trừ khi có ghi chú khác.",
+                             "en": "{name} is one of the 34 provincial units in place since 1 July 2025, formed "
+                                   "from: {members}. The targets below were set by those former provinces before "
+                                   "the merger unless noted."},
+    "text.identity_unchanged": {"vi": "{name} giữ nguyên địa giới khi sắp xếp lại đơn vị hành chính ngày 1/7/2025.",
+                                "en": "{name} kept its boundaries in the 1 July 2025 reorganisation."},
+    "text.identity_old": {"vi": "{name} là một trong 63 tỉnh, thành phố trước ngày 1/7/2025; từ ngày đó thuộc {successor}.",
+                          "en": "{name} was one of the 63 provinces before 1 July 2025; since then it is part of "
+                                "{successor}."},
+    "text.region": {"vi": "Vùng: {region}.", "en": "Region: {region}."},
+    "text.no_targets": {"vi": "Chưa thu thập được mục tiêu định lượng nào của địa phương này.",
+                        "en": "No numeric target of this unit has been collected yet."},
+    "text.quote": {"vi": "Trích văn bản", "en": "Quote from the document"},
+    "text.nothing_missing": {"vi": "Mọi mục tiêu đều có ít nhất một số liệu để đánh giá.",
+                             "en": "Every target has at least one figure to assess it by."},
+    "text.missing_intro": {"vi": "{n} trong {total} mục tiêu chưa có số liệu nào để đánh giá. Cần thu thập số liệu cho:",
+                           "en": "{n} of {total} targets have no figure to assess them by. Figures are needed for:"},
+    "text.headline_de": {"vi": "Tỷ trọng kinh tế số trong GDP: {value} năm {year} ({series}); mục tiêu 20% năm "
+                               "2025 và 30% năm 2030.",
+                         "en": "Digital economy share of GDP: {value} in {year} ({series}); targets 20% by 2025 and "
+                               "30% by 2030."},
+    "text.headline_filing": {"vi": "Tỷ lệ hồ sơ trực tuyến cả nước: {value} năm {year} ({series}).",
+                             "en": "National online-filing rate: {value} in {year} ({series})."},
+    "text.headline_dti": {"vi": "Chỉ số DTI quốc gia: {value} năm {year} ({series}).",
+                          "en": "National DTI: {value} in {year} ({series})."},
+    "text.headline_missing": {"vi": "{indicator}: chưa có số liệu cả năm cấp quốc gia.",
+                              "en": "{indicator}: no full-year national figure yet."},
+    "text.status_counts": {"vi": "Trong {n} mục tiêu đang có hiệu lực:", "en": "Of {n} targets in force:"},
+    "text.family_level": {"vi": "Mức (tỷ lệ, điểm DTI)", "en": "Levels (shares, DTI scores)"},
+    "text.family_rank": {"vi": "Thứ hạng DTI", "en": "DTI ranks"},
+    "text.methods": {
+        "vi": "Tốc độ: mức thay đổi bình quân mỗi năm từ số liệu đầu tiên đến gần nhất, so với mức cần đạt mỗi năm "
+              "từ số liệu gần nhất đến năm mục tiêu. Tỷ số ≥ {on_track}: đúng tiến độ; ≥ {acceleration}: cần tăng "
+              "tốc; thấp hơn, đi lùi hoặc đã qua năm mục tiêu mà chưa đạt: chệch hướng. Xác suất đạt mục tiêu lấy "
+              "từ phân phối dự báo của phương pháp mặc định (tỷ lệ ước lượng trên thang logit để dự báo luôn nằm "
+              "trong 0–100%; thứ hạng quy về điểm tiềm ẩn). Mục tiêu xếp hạng: mô phỏng đồng thời mọi tỉnh "
+              "{draws} lần (cố định hạt giống ngẫu nhiên). Phương pháp mặc định của mỗi nhóm là phương pháp dự "
+              "báo tốt nhất trong kiểm định quá khứ (bảng dưới).",
+        "en": "Pace: the average annual change from the first to the latest figure, against the change needed each "
+              "year from the latest figure to the target year. Ratio ≥ {on_track}: on track; ≥ {acceleration}: "
+              "acceleration needed; lower, falling, or a target year passed unmet: off track. P(met) comes from the "
+              "predictive distribution of the default method (shares are modelled on the logit scale so projections "
+              "stay within 0–100%; ranks as a latent score). Rank goals: every province simulated jointly {draws} "
+              "times (seeded). Each family's default method is the one that forecast best in the backtest below."},
+    "text.map_rule": {"vi": "Mỗi tỉnh được tô theo tình trạng xấu nhất trong các mục tiêu còn hiệu lực đã đánh giá "
+                            "được (tỉnh mới tính cả mục tiêu của các tỉnh cũ hợp thành); nếu không mục tiêu nào đánh "
+                            "giá được thì theo lý do (chưa đủ dữ liệu, không có dữ liệu); để trống nếu chưa có mục tiêu.",
+                      "en": "Each unit shows the worst status among its in-force targets that could be assessed (a new "
+                            "unit counts its former provinces' targets); where none could be, the reason (insufficient "
+                            "or no data); blank where no target was collected."},
+    "text.sources_intro": {"vi": "Nguồn số liệu (mỗi dòng số liệu còn giữ đường dẫn và trích dẫn riêng):",
+                           "en": "Sources (every figure also keeps its own URL and quote):"},
+    "text.boundaries_credit": {"vi": "Ranh giới hành chính: TaliaCao/Vietnam-Shape-Map (TopoJSON), xem "
+                                     "data/raw/reference/geo/README.md.",
+                               "en": "Boundaries: TaliaCao/Vietnam-Shape-Map (TopoJSON), see "
+                                     "data/raw/reference/geo/README.md."},
+    "text.no_complete_ranking": {"vi": "Chưa có năm nào có đủ thứ hạng DTI của mọi tỉnh.",
+                                 "en": "No year has a DTI rank for every province yet."},
+    "text.leader": {"vi": "Dẫn đầu", "en": "Leader"},
+    "text.laggard": {"vi": "Cuối bảng", "en": "Laggard"},
+    "text.leaders_caption": {"vi": "Xếp hạng DTI năm {year} (bảng xếp hạng đầy đủ gần nhất của 63 tỉnh, thành phố).",
+                             "en": "DTI ranking {year} (the latest complete ranking of the 63 provinces)."},
+    "text.merger": {"vi": "{merged} tỉnh, thành phố mới được hợp nhất từ nhiều tỉnh cũ. Các mục tiêu cũ tạo thành "
+                          "{groups} nhóm (tỉnh mới × chỉ tiêu × năm); ở {differ} nhóm, các giá trị mục tiêu khác nhau "
+                          "và tỉnh mới sẽ phải chọn một mục tiêu chung:",
+                    "en": "{merged} new units were formed from several former provinces. Their old targets fall into "
+                          "{groups} groups (new unit × indicator × year); in {differ} of them the values differ, so "
+                          "the new unit has to settle on one:"},
+    "section.missing": {"vi": "Số liệu còn thiếu", "en": "What data is missing"},
+    "section.leaders": {"vi": "Dẫn đầu và cuối bảng", "en": "Leaders and laggards"},
+    "section.merger": {"vi": "Sáp nhập tỉnh và các mục tiêu", "en": "How the merger re-drew the targets"},
+    "col.set_by": {"vi": "Địa phương đặt mục tiêu", "en": "Set by"},
+    "col.indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
+    "col.target": {"vi": "Mục tiêu", "en": "Target"},
+    "col.document": {"vi": "Văn bản", "en": "Document"},
+    "col.in_force": {"vi": "Còn hiệu lực", "en": "In force"},
+    "col.status": {"vi": "Tình trạng", "en": "Status"},
+    "col.p_meet": {"vi": "Xác suất đạt", "en": "P(met)"},
+    "col.reason": {"vi": "Lý do", "en": "Why"},
+    "col.family": {"vi": "Nhóm chỉ tiêu", "en": "Family"},
+    "col.method": {"vi": "Phương pháp", "en": "Method"},
+    "col.default": {"vi": "Mặc định", "en": "Default"},
+    "col.cases": {"vi": "Số trường hợp", "en": "Cases"},
+    "col.mae_model": {"vi": "Sai số tuyệt đối TB (thang mô hình)", "en": "MAE (model scale)"},
+    "col.mae": {"vi": "Sai số tuyệt đối TB", "en": "MAE"},
+    "col.bias": {"vi": "Độ lệch", "en": "Bias"},
+    "col.coverage80": {"vi": "Độ phủ khoảng 80%", "en": "80% interval coverage"},
+    "col.province": {"vi": "Tỉnh, thành phố", "en": "Province"},
+    "col.rank": {"vi": "Thứ hạng", "en": "Rank"},
+    "col.group": {"vi": "Nhóm", "en": "Group"},
+    "col.unit_34": {"vi": "Tỉnh mới", "en": "New unit"},
+    "col.year": {"vi": "Năm", "en": "Year"},
+    "col.members_with_target": {"vi": "Số tỉnh cũ có mục tiêu", "en": "Former provinces with a target"},
+    "col.values": {"vi": "Các giá trị mục tiêu", "en": "Target values"},
     "change.percent": {"vi": "{value} điểm %/năm", "en": "{value} pp/year"},
     "change.index": {"vi": "{value} điểm/năm", "en": "{value} points/year"},
     "change.rank": {"vi": "{value} bậc/năm", "en": "{value} places/year"},

@@ -1,0 +1,63 @@
+"""Which charts each report shows, in order: the notebooks display them, the render stage exports the
+briefing's as PNG/SVG. One list, so the HTML and the static figures never disagree."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dxtrack import charts, report
+from dxtrack.tables import Tables
+
+GEO_FILES = {"34": "diaphantinhvn_merged_34.topo.json", "63": "diaphantinh_63_fixednames.topo.json"}
+
+
+def chart_units(rows: pl.DataFrame) -> list[tuple[str, str, str]]:
+    """(map, code, indicator) of every series a unit's targets are assessed on: one chart each."""
+    have = rows.filter(pl.col("series").is_not_null())
+    return sorted({(m, c, i) for m, c, i in have.select("set_by_map", "set_by_code", "measured_by").iter_rows()})
+
+
+def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, list]:
+    """Trajectory charts (levels), DTI rank histories and regional peers for one unit's report."""
+    rows = report.unit_targets(t, map_, code)
+    args = (t.observations, t.projections)
+    out: dict[str, list] = {"trajectory": [], "rank": [], "peers": []}
+    for m, c, indicator in chart_units(rows):
+        if indicator == "dti_rank":
+            continue
+        out["trajectory"].append(charts.trajectory_chart(*args, t.targets, t.status, t.units, (m, c), indicator, lang))
+    # Ranks are published for the 63 old units: a new unit shows its members' histories and places.
+    old_units = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else [(map_, code)]
+    ranked = set(t.observations.filter(pl.col("indicator") == "dti_rank")
+                 .select("map", "province_code").unique().iter_rows())
+    years = report.complete_ranking_years(t)
+    for unit in old_units:
+        if unit not in ranked:
+            continue
+        out["rank"].append(charts.rank_history_chart(*args, t.status, t.units, unit, lang))
+        if years:
+            out["peers"].append(charts.peers_chart(t.observations, t.units, unit, "dti_rank", years[-1], lang))
+    return out
+
+
+def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
+    """The briefing's charts by name (the names become figure file names)."""
+    geo = t.project.raw / "reference" / "geo"
+    out = {"headline_digital_economy": charts.headline_chart(t.observations, t.projections, t.targets, t.status, lang)}
+    out["status_matrix"] = charts.status_matrix_chart(report.status_matrix(t, "63"), t.units, lang, map_="63")
+    for map_ in ("34", "63"):
+        out[f"map_{map_}"] = charts.choropleth_chart(report.summary_status(t, map_), geo / GEO_FILES[map_],
+                                                     geo / "name_crosswalk.csv", map_, lang, units=t.units)
+    years = report.complete_ranking_years(t) or sorted(
+        t.observations.filter(pl.col("indicator") == "dti_rank")["year"].unique().to_list())
+    ranked_years = sorted(t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63"))
+                          ["year"].unique().to_list())
+    if len(ranked_years) >= 2 and years:
+        end = years[-1]
+        start = max((y for y in ranked_years if y < end), default=None)
+        if start is not None:
+            out["dti_movers"] = charts.movers_chart(t.observations, start, end, t.units, lang)
+    out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang,
+                                            indicators=["dti", "dti_rank", "digital_economy_share_grdp",
+                                                        "online_filing_rate"])
+    return out
