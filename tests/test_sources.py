@@ -424,12 +424,20 @@ def test_header_only_file(tmp_project: Project, sid: str):
     assert "no data rows" in str(err)
 
 
-def test_file_not_utf8(tmp_project: Project):
+def test_file_in_utf16_reads_like_utf8(tmp_project: Project, frames):
+    # Excel's "Unicode Text" and "CSV UTF-16" exports carry a byte-order mark: they are accepted.
     path = tmp_project.source_path("online_filing_rate")
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    df = read_source(tmp_project, Registry.load(tmp_project.raw), "online_filing_rate")
+    assert df.drop("source_id").equals(frames["online_filing_rate"].drop("source_id"))
+
+
+def test_utf16_without_byte_order_mark_is_refused(tmp_project: Project):
+    path = tmp_project.source_path("online_filing_rate")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))
     err = read_error(tmp_project, "online_filing_rate")
     assert err.file == FILES["online_filing_rate"]
-    assert "UTF-8" in str(err)
+    assert "UTF-16" in str(err)
 
 
 def test_unknown_estimator(tmp_project: Project):

@@ -4,6 +4,7 @@
     dxtrack conflicts                        figures that sources report differently, and the value kept
     dxtrack resolve NAME [--map 63|34]       which unit a spelling means on a map
     dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
+    dxtrack check PATH [--source-id ID]      validate a new table: what it would add, supersede or conflict with
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 
 import polars as pl
 
+from dxtrack import check
 from dxtrack.config import Project
 from dxtrack.errors import DataError
 from dxtrack.provinces import Registry, Unit
@@ -155,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--province", required=True, help='a name as written anywhere, e.g. "Trà Vinh" or "TP. HCM"')
     p.add_argument("--map", choices=["63", "34"], help="default: the 34-unit map, else the old 63")
     p.set_defaults(func=cmd_status)
+    check.add_parser(sub)
     return parser
 
 
