@@ -174,3 +174,39 @@ def test_screenshot(chromium, network_mode, report):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000, "screenshot looks empty"
+
+
+@pytest.fixture(scope="module")
+def real_reports(built_project, tmp_path_factory) -> list[Path]:
+    """The real briefing (vi) and Vĩnh Long's report (en), rendered from the real data built by the fixture."""
+    out = tmp_path_factory.mktemp("real")
+    notebooks = ROOT / "notebooks"
+    jobs = [Job(notebooks / "briefing.ipynb", out / "b.ipynb", out / "briefing.vi.html", {"year": 2026, "lang": "vi"}),
+            Job(notebooks / "province_report.ipynb", out / "p.ipynb", out / "86-vinh-long.en.html",
+                {"province": "86", "map": "34", "year": 2026, "lang": "en"})]
+    old = os.environ.get("DXTRACK_ROOT")
+    os.environ["DXTRACK_ROOT"] = str(built_project.root)  # the spawned kernels inherit it
+    try:
+        render_all(jobs, workers=2, progress=False)
+    finally:
+        os.environ.pop("DXTRACK_ROOT") if old is None else os.environ.__setitem__("DXTRACK_ROOT", old)
+    return [job.output_html for job in jobs]
+
+
+def test_real_reports_draw_every_chart_offline(chromium, network_mode, real_reports, tmp_path):
+    for report_html in real_reports:
+        page = report_html.read_text(encoding="utf-8")
+        charts_in_page = page.count('class="dxtrack-chart"')
+        assert charts_in_page >= 3, f"{report_html.name}: only {charts_in_page} charts"
+        probe_copy = tmp_path / report_html.name
+        probe_copy.write_text(page.replace("<head>", "<head>" + COLLECTOR, 1), encoding="utf-8")
+        proc = _run_chromium(chromium, network_mode, ["--dump-dom", "--virtual-time-budget=15000", probe_copy.as_uri()])
+        dom = proc.stdout
+        state = json.loads(re.search(r'<pre id="dx-report">(.*?)</pre>', dom, re.S).group(1).replace("&quot;", '"')
+                           .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+        assert state["errors"] == [], f"{report_html.name}: {state['errors']}"
+        assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == charts_in_page, report_html.name
+        shot = _artifacts() / f"real-{report_html.stem}.png"
+        _run_chromium(chromium, network_mode, [f"--screenshot={shot}", "--window-size=1200,3000", "--hide-scrollbars",
+                                               report_html.as_uri()])
+        assert shot.is_file()
