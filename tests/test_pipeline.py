@@ -49,6 +49,17 @@ def built(tmp_path_factory) -> Path:
     return project
 
 
+def test_repro_writes_every_report_in_both_languages(built):
+    reports = built / "reports" / "2026"
+    for lang in ("vi", "en"):
+        assert (reports / f"briefing.{lang}.html").stat().st_size > 100_000
+        assert len(list((reports / "provinces").glob(f"*.{lang}.html"))) == 34
+        assert (reports / "figures" / f"map_34.{lang}.png").exists()
+    assert (reports / "annex.xlsx").exists()
+    page = (reports / "provinces" / "86-vinh-long.vi.html").read_text(encoding="utf-8")
+    assert "Trà Vinh" in page and "<script src=" not in page
+
+
 def test_repro_builds_the_tidy_tables_and_metrics(built):
     obs = pl.read_parquet(built / "data/processed/observations.parquet")
     assert set(obs["map"].unique()) == {"63", "34", "VN"}
@@ -68,7 +79,7 @@ def test_second_repro_does_nothing(built):
 
 def test_forced_rerun_gives_byte_identical_outputs(built):
     before = _digests(built)
-    assert _dvc(built, "repro", "--force").returncode == 0
+    assert _dvc(built, "repro", "--force", "model").returncode == 0  # every data stage (render is a leaf)
     assert _digests(built) == before
 
 
@@ -77,7 +88,7 @@ def test_published_34_map_value_survives_harmonize(tmp_path):
     dti = project / "data/raw/observations/dti_provincial.csv"
     with dti.open("a", encoding="utf-8") as fh:  # a 2022 DTI published on the 34-unit map (fixture)
         fh.write("2022,34,Bắc Ninh,,0.7001,,,,,,,,,,,,https://example.invalid/fixture,fixture row\n")
-    assert _dvc(project, "repro").returncode == 0
+    assert _dvc(project, "repro", "harmonize").returncode == 0
     obs = pl.read_parquet(project / "data/processed/observations.parquet").filter(
         (pl.col("map") == "34") & (pl.col("province_code") == "24") & (pl.col("indicator") == "dti")
         & (pl.col("year") == 2022))
