@@ -5,6 +5,7 @@
     dxtrack resolve NAME [--map 63|34]       which unit a spelling means on a map
     dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
     dxtrack check PATH [--source-id ID]      validate a new table: what it would add, supersede or conflict with
+    dxtrack release [--edition YEAR]         snapshot the tables the briefing was built from (releases/<year>/)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 
 import polars as pl
 
-from dxtrack import check
+from dxtrack import changes, check
 from dxtrack.config import Project
 from dxtrack.errors import DataError
 from dxtrack.provinces import Registry, Unit
@@ -140,6 +141,14 @@ def cmd_status(args, project: Project) -> int:
     return 0
 
 
+def cmd_release(args, project: Project) -> int:
+    edition = args.edition or int(project.params["render"]["year"])
+    target = changes.snapshot(project, edition)
+    print(f"release {edition}: observations and statuses saved in {target.relative_to(project.root)}/ "
+          f"(commit it: the next briefing reports what changed since)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dxtrack", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", choices=["63", "34"], help="default: the 34-unit map, else the old 63")
     p.set_defaults(func=cmd_status)
     check.add_parser(sub)
+    p = sub.add_parser("release", help="snapshot this edition's tables so the next briefing can show what changed")
+    p.add_argument("--edition", type=int, help="default: render.year in params.yaml")
+    p.set_defaults(func=cmd_release)
     return parser
 
 

@@ -293,6 +293,20 @@ LABELS: dict[str, dict[str, str]] = {
     "section.missing": {"vi": "Số liệu còn thiếu", "en": "What data is missing"},
     "section.leaders": {"vi": "Dẫn đầu và cuối bảng", "en": "Leaders and laggards"},
     "section.merger": {"vi": "Sáp nhập tỉnh và các mục tiêu", "en": "How the merger re-drew the targets"},
+    "text.first_release": {"vi": "Đây là bản đầu tiên: chưa có bản trước để so sánh. Khi gửi báo cáo, chạy "
+                                 "`dxtrack release` để lưu lại số liệu của bản này.",
+                           "en": "This is the first release: there is no earlier one to compare with. When the "
+                                 "briefing is sent, run `dxtrack release` to keep this edition's figures."},
+    "text.changes_intro": {"vi": "So với bản {since}: {added} số liệu mới, {revised} số liệu được điều chỉnh, "
+                                 "{withdrawn} số liệu bị rút; {statuses} mục tiêu đổi tình trạng.",
+                           "en": "Since the {since} release: {added} new figures, {revised} revised, {withdrawn} "
+                                 "withdrawn; {statuses} targets changed status."},
+    "section.changes": {"vi": "Thay đổi so với bản trước", "en": "What changed since the last release"},
+    "col.code": {"vi": "Mã tỉnh", "en": "Code"},
+    "col.series": {"vi": "Chuỗi số liệu", "en": "Series"},
+    "col.old_value": {"vi": "Giá trị cũ", "en": "Old value"},
+    "col.new_value": {"vi": "Giá trị mới", "en": "New value"},
+    "col.old_status": {"vi": "Tình trạng cũ", "en": "Previous status"},
     "col.set_by": {"vi": "Địa phương đặt mục tiêu", "en": "Set by"},
     "col.indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
     "col.target": {"vi": "Mục tiêu", "en": "Target"},

@@ -12,6 +12,7 @@ import html
 import polars as pl
 
 from dxtrack import i18n, report
+from dxtrack.changes import compare
 from dxtrack.i18n import t
 from dxtrack.pace import STATUSES
 from dxtrack.tables import Tables
@@ -198,3 +199,31 @@ def merger_html(tables: Tables, lang: str) -> str:
                                       return_dtype=pl.String))
     return frame_table(differ, {"name_vi": "col.unit_34", "indicator": "col.indicator", "target_year": "col.year",
                                 "members_with_target": "col.members_with_target", "values": "col.values"}, lang)
+
+
+def changes_html(tables: Tables, edition: int, lang: str) -> str:
+    """What changed since the previous release (dxtrack.changes), or that this is the first one."""
+    diff = compare(tables.project, edition)
+    if diff is None:
+        return f"<p>{esc(t('text.first_release', lang))}</p>"
+    figures_, statuses = diff["figures"], diff["statuses"]
+    counts = dict(figures_.group_by("change").len().iter_rows())
+    intro = t("text.changes_intro", lang, since=diff["since"], added=counts.get("added", 0),
+              revised=counts.get("revised", 0), withdrawn=counts.get("withdrawn", 0), statuses=statuses.height)
+    parts = [f"<p>{esc(intro)}</p>"]
+    revised = figures_.filter(pl.col("change") != "added")
+    if revised.height:
+        number = lambda x: i18n.fmt_number(x, lang, 4) if x is not None else i18n.MISSING  # noqa: E731
+        parts.append(frame_table(revised.with_columns(
+            pl.col("indicator").map_elements(lambda i: i18n.indicator_name(i, lang), return_dtype=pl.String)),
+            {"province_code": "col.code", "indicator": "col.indicator", "series": "col.series", "year": "col.year",
+             "old_value": "col.old_value", "new_value": "col.new_value"}, lang,
+            {"old_value": number, "new_value": number}))
+    if statuses.height:
+        label = lambda s: i18n.status_label(s, lang) if s else i18n.MISSING  # noqa: E731
+        parts.append(frame_table(statuses.with_columns(
+            pl.col("indicator").map_elements(lambda i: i18n.indicator_name(i, lang), return_dtype=pl.String)),
+            {"province_code": "col.code", "indicator": "col.indicator", "target_year": "col.year",
+             "old_status": "col.old_status", "status": "col.status"}, lang,
+            {"old_status": label, "status": label}))
+    return "".join(parts)
