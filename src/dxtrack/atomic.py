@@ -21,6 +21,10 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to `target`; on success rename it to `target`, on error delete it."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A run killed mid-write (SIGKILL skips the cleanup below) leaves its temporary file: remove it, or DVC
+    # would count it as part of an output folder.
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
