@@ -35,8 +35,8 @@ def obs_row(year, value, *, indicator=SHARE, unit=UNIT, series="mic", derived=Fa
 
 
 @pytest.fixture(scope="module")
-def units() -> pl.DataFrame:
-    return pl.read_parquet(ROOT / "data" / "processed" / "units.parquet")
+def units(built_project) -> pl.DataFrame:
+    return pl.read_parquet(built_project.processed / "units.parquet")  # built from data/raw by the fixture
 
 
 @pytest.fixture(scope="module")
