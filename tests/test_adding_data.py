@@ -121,3 +121,9 @@ def test_check_locates_a_schema_failure_in_the_file_checked(tmp_project: Project
     code, _, err = check(tmp_project, monkeypatch, capsys, str(copy), "--source-id", "digital_economy_share")
     assert code == 2
     assert "file share_revised.csv," in err and "row 16" in err and "'value_pct'" in err and bad in err
+
+
+def test_readme_worked_example_is_the_tested_one():
+    """The README repeats the worked example; it must stay the one the tests above run."""
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    assert EXAMPLE.findall(readme) == examples() and len(examples()) == 3
