@@ -22,12 +22,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
 METHODS = ("naive", "linear", "pooled")
+
+
+@lru_cache(maxsize=4096)
+def standard_quantile(q: float, df: float) -> float:
+    """Quantile of the standard t (normal when df is infinite); cached: projections ask for the same few."""
+    return float(student_t.ppf(q, df) if math.isfinite(df) else norm.ppf(q))
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class Prediction:
     df: float = math.inf
 
     def quantile(self, q: float) -> float:
-        return self.mean + self.scale * float(student_t.ppf(q, self.df) if math.isfinite(self.df) else norm.ppf(q))
+        return self.mean + self.scale * standard_quantile(q, self.df)
 
     def prob_at_least(self, threshold: float) -> float:
         x = (threshold - self.mean) / self.scale
