@@ -141,3 +141,23 @@ def test_a_killed_run_then_a_rerun_gives_the_uninterrupted_result(built):
         result = _dvc(built, "repro", "model")
         assert result.returncode == 0, result.stdout + result.stderr
         assert _digests(built) == before
+
+
+def test_new_table_rerenders_only_the_reports_it_touches(built):
+    """The docs' worked example (a fixture DTI table for three new units) re-renders those units' reports and
+    the briefings, and leaves the other reports' files untouched. Runs last: it changes the built copy."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_adding_data import apply_examples
+
+    from dxtrack.config import Project
+
+    reports = built / "reports" / "2026"
+    before = {p.name: p.stat().st_mtime_ns for p in reports.rglob("*.html")}
+    apply_examples(Project(built))
+    result = _dvc(built, "repro")
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = {p.name: p.stat().st_mtime_ns for p in reports.rglob("*.html")}
+    rerendered = {name for name in before if after[name] != before[name]}
+    assert {"briefing.vi.html", "briefing.en.html", "01-ha-noi.vi.html", "48-da-nang.en.html",
+            "86-vinh-long.vi.html"} <= rerendered
+    assert len(rerendered) < 20, sorted(rerendered)

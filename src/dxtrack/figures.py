@@ -26,8 +26,9 @@ def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, lis
         if indicator == "dti_rank":
             continue
         out["trajectory"].append(charts.trajectory_chart(*args, t.targets, t.status, t.units, (m, c), indicator, lang))
-    # Ranks are published for the 63 old units: a new unit shows its members' histories and places.
-    old_units = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else [(map_, code)]
+    # Ranks were published for the 63 old units: a new unit shows its own (once ranked) and its members'.
+    members = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else []
+    old_units = [(map_, code), *members]
     ranked = set(t.observations.filter(pl.col("indicator") == "dti_rank")
                  .select("map", "province_code").unique().iter_rows())
     years = report.complete_ranking_years(t)
@@ -61,3 +62,11 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
                                             indicators=["dti", "dti_rank", "digital_economy_share_grdp",
                                                         "online_filing_rate"])
     return out
+
+
+def save_briefing_figures(charts_by_name: dict[str, object], folder: str, lang: str) -> None:
+    """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks)."""
+    from dxtrack.render import save_figures
+
+    for name, chart in charts_by_name.items():
+        save_figures(chart, f"{folder}/{name}.{lang}", lang=lang)

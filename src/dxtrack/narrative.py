@@ -162,10 +162,11 @@ def map_rule(lang: str) -> str:
     return esc(t("text.map_rule", lang))
 
 
-def sources_text(tables: Tables, lang: str) -> str:
-    """The publishers behind the figures, from data/raw/sources.yaml (every row also keeps its own URL)."""
+def sources_text(tables: Tables, lang: str, source_ids: list[str] | None = None) -> str:
+    """The publishers behind the figures (all, or `source_ids`), from data/raw/sources.yaml; every row also
+    keeps its own URL."""
     lines = [esc(t("text.sources_intro", lang))]
-    for source_id in sorted(tables.sources):
+    for source_id in sorted(tables.sources if source_ids is None else source_ids):
         entry = tables.sources[source_id]
         if entry.get("path", "").startswith("observations/"):
             lines.append(f"- `{esc(source_id)}`: {esc(entry.get('publisher', ''))}")

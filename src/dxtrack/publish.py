@@ -6,21 +6,29 @@
     reports/<year>/annex.xlsx                               (status, targets, coverage, backtest; openpyxl)
     reports/<year>/notebooks/…ipynb                         (the executed notebooks, for inspection)
 
-Notebooks run in parallel on warm kernels (dxtrack.render); everything here is a leaf output.
+Notebooks run in parallel on warm kernels (dxtrack.render); everything here is a leaf output. A report is
+re-rendered only when what it draws on changed: each job has a fingerprint (the code, the parameters, and
+the data in its scope, dxtrack.report.report_scope; the briefing: all data), kept in
+reports/<year>/.render-state.json, so a new table touching three provinces re-renders those three and the
+briefing, not all 70 files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 import pandas as pd
 import polars as pl
 
 from dxtrack import figures, i18n, report
-from dxtrack.atomic import atomic_path
+from dxtrack.atomic import atomic_path, write_json
 from dxtrack.config import Project
-from dxtrack.render import Job, render_all, save_figures
+from dxtrack.render import Job, RenderError, render_all
 from dxtrack.tables import Tables, load
 
 
@@ -48,7 +56,8 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     jobs = []
     for lang in settings.languages:
         jobs.append(Job(notebooks / "briefing.ipynb", out / "notebooks" / f"briefing.{lang}.ipynb",
-                        out / f"briefing.{lang}.html", {"year": settings.year, "lang": lang}))
+                        out / f"briefing.{lang}.html",
+                        {"year": settings.year, "lang": lang, "figures_dir": str(out / "figures")}))
         units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
         for code, slug in units.select("province_code", "slug").iter_rows():
             jobs.append(Job(notebooks / "province_report.ipynb",
@@ -58,13 +67,51 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     return jobs
 
 
-def write_figures(tables: Tables, settings: RenderParams) -> list[Path]:
-    folder = report_dir(tables.project, settings.year) / "figures"
-    written = []
-    for lang in settings.languages:
-        for name, chart in figures.briefing_charts(tables, lang).items():
-            written += save_figures(chart, folder / f"{name}.{lang}", lang=lang)
-    return written
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    hashes = frame.hash_rows(seed=0).sort()  # stable for one polars version (pinned); else all re-render once
+    return (",".join(frame.columns) + ";").encode() + hashes.to_numpy().tobytes()
+
+
+def code_fingerprint(project: Project) -> str:
+    """Everything a report's rendering depends on besides data: notebooks, library code, labels, params."""
+    files = sorted([*(project.root / "notebooks").glob("*.ipynb"), *(project.root / "src" / "dxtrack").rglob("*.py"),
+                    *(project.root / "src" / "dxtrack" / "templates").rglob("*"), project.raw / "indicators.yaml",
+                    *(project.raw / "reference" / "geo").glob("*")])
+    names = yaml.safe_dump(project.series.get("series", {}), sort_keys=True).encode()
+    params = json.dumps({k: project.params[k] for k in ("render", "model", "merger_date")}, sort_keys=True).encode()
+    return _digest(*(f.read_bytes() for f in files if f.is_file()), names, params)
+
+
+def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
+    params = json.dumps(job.parameters, sort_keys=True).encode()
+    if "province" not in job.parameters:  # the briefing draws on everything
+        project = tables.project
+        files = sorted([*project.processed.glob("*.parquet"), *project.interim.glob("*.parquet"),
+                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"), project.raw / "sources.yaml"])
+        return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
+    scope = report.report_scope(tables, job.parameters["map"], job.parameters["province"])
+    sources = json.dumps({s: tables.sources[s] for s in report.sources_of(scope)}, sort_keys=True, default=str).encode()
+    return _digest(code.encode(), params, sources, *(_frame_bytes(scope[k]) for k in sorted(scope)))
+
+
+def state_path(project: Project, year: int) -> Path:
+    return report_dir(project, year) / ".render-state.json"
+
+
+def stale_jobs(jobs: list[Job], fingerprints: dict[str, str], state: dict[str, str], root: Path) -> list[Job]:
+    """Jobs whose output is missing or whose fingerprint differs from the one it was rendered with."""
+    return [job for job in jobs if not job.output_html.exists() or state.get(_key(job, root)) != fingerprints[_key(job, root)]]
+
+
+def _key(job: Job, root: Path) -> str:
+    return str(job.output_html.relative_to(root))
 
 
 ANNEX_COLUMNS = {
@@ -103,12 +150,28 @@ def write_annex(tables: Tables, path: Path) -> Path:
     return path
 
 
+def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed: set[str]) -> None:
+    state = {k: v for k, v in state.items() if k not in failed} | {k: fingerprints[k] for k in done}
+    write_json(dict(sorted(state.items())), path)
+
+
 def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
+    """Render what changed; return the HTML files rendered (the annex is always rewritten: it is quick)."""
     tables = load(project.root)
     settings = RenderParams.from_params(project.params)
     jobs = plan(project, tables, settings)
-    render_all(jobs, workers=settings.workers, progress=progress, cwd=project.root)
-    written = [job.output_html for job in jobs]
-    written += write_figures(tables, settings)
-    written.append(write_annex(tables, report_dir(project, settings.year) / "annex.xlsx"))
-    return written
+    code = code_fingerprint(project)
+    fingerprints = {_key(job, project.root): job_fingerprint(tables, job, code) for job in jobs}
+    path = state_path(project, settings.year)
+    state = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    todo = stale_jobs(jobs, fingerprints, state, project.root)
+    try:
+        render_all(todo, workers=min(settings.workers, max(len(todo), 1)), progress=progress, cwd=project.root)
+    except RenderError as exc:  # keep what did render; a failed job keeps no fingerprint, so it re-runs
+        failed = {_key(f.job, project.root) for f in exc.failures}
+        _record(path, state, fingerprints, {_key(j, project.root) for j in todo} - failed, failed)
+        raise
+    if todo:
+        _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
+    write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
+    return [job.output_html for job in todo]

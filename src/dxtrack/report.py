@@ -157,3 +157,32 @@ def coverage_rows(t: Tables, indicators: list[str]) -> pl.DataFrame:
             for m, years in maps.items() for y, c in years.items()]
     return pl.DataFrame(rows, schema={"indicator": pl.String, "map": pl.String, "year": pl.Int64,
                                       "units": pl.Int64, "of": pl.Int64}).sort("indicator", "map", "year")
+
+
+def report_scope(t: Tables, map_: str, code: str) -> dict[str, pl.DataFrame]:
+    """Everything a unit's report draws on: its own and its members' (or successor's) figures, statuses and
+    projections, and the DTI ranks of its region's peers. A report whose scope is unchanged need not be
+    re-rendered (dxtrack.publish)."""
+    if map_ == "34":
+        own = [("34", code)] + [("63", c) for c in t.unit("34", code)["member_codes"]]
+    else:
+        own = [(map_, code)] + ([("34", t.unit(map_, code)["successor_code"])] if map_ == "63" else [])
+    keys = pl.DataFrame(own, schema=["map", "province_code"], orient="row")
+    regions = t.units.join(keys, on=["map", "province_code"], how="semi")["region_vi"].unique().to_list()
+    peers = t.units.filter((pl.col("map") == "63") & pl.col("region_vi").is_in(regions)).select("map", "province_code")
+    mine = lambda frame: frame.join(keys, on=["map", "province_code"], how="semi")  # noqa: E731
+    return {
+        "units": t.units.join(pl.concat([keys, peers]).unique(), on=["map", "province_code"], how="semi"),
+        "status": unit_targets(t, map_, code) if map_ != "VN" else mine(t.status),
+        "observations": mine(t.observations),
+        "projections": mine(t.projections),
+        "peer_ranks": t.observations.filter(pl.col("indicator") == "dti_rank").join(
+            peers, on=["map", "province_code"], how="semi"),
+        "ranking_years": pl.DataFrame({"year": complete_ranking_years(t)}),
+    }
+
+
+def sources_of(scope: dict[str, pl.DataFrame]) -> list[str]:
+    """The raw files a report's figures come from (a derived 34-unit value's come with its members')."""
+    ids = set(scope["observations"]["source_id"].to_list()) | set(scope["peer_ranks"]["source_id"].to_list())
+    return sorted(ids - {"derived"})

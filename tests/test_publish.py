@@ -1,0 +1,63 @@
+"""Which reports must be re-rendered: a report's fingerprint moves with its own data, not with others'."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+import pytest
+
+from dxtrack import publish
+from dxtrack.tables import load
+
+
+@pytest.fixture(scope="module")
+def setup(built_project):
+    tables = load(built_project.root)
+    settings = publish.RenderParams.from_params(built_project.params)
+    jobs = {job.output_html.name: job for job in publish.plan(built_project, tables, settings)}
+    return tables, jobs, publish.code_fingerprint(built_project)
+
+
+def _with_dti(tables, map_: str, code: str, value: float):
+    """The tables with one more DTI figure for a unit (a fixture value)."""
+    row = tables.observations.filter(pl.col("indicator") == "dti").head(1).with_columns(
+        pl.lit(map_).alias("map"), pl.lit(code).alias("province_code"), pl.lit(2030, dtype=pl.Int64).alias("year"),
+        pl.lit(value).alias("value"))
+    return dataclasses.replace(tables, observations=pl.concat([tables.observations, row]))
+
+
+def test_plan_covers_every_unit_in_both_languages(setup):
+    _, jobs, _ = setup
+    assert len(jobs) == 2 * (34 + 1) and "86-vinh-long.vi.html" in jobs and "briefing.en.html" in jobs
+    assert jobs["01-ha-noi.en.html"].parameters == {"province": "01", "map": "34", "year": 2026, "lang": "en"}
+
+
+def test_a_units_new_figure_changes_its_report_and_its_members_not_others(setup):
+    tables, jobs, code = setup
+    before = {name: publish.job_fingerprint(tables, job, code) for name, job in jobs.items() if "briefing" not in name}
+    changed = _with_dti(tables, "63", "84", 0.5)  # old Trà Vinh, now part of Vĩnh Long (34:86)
+    after = {name: publish.job_fingerprint(changed, job, code) for name, job in jobs.items() if "briefing" not in name}
+    moved = {name for name in before if before[name] != after[name]}
+    assert moved == {"86-vinh-long.vi.html", "86-vinh-long.en.html"}
+
+
+def test_code_change_moves_every_fingerprint(setup):
+    tables, jobs, code = setup
+    job = jobs["01-ha-noi.vi.html"]
+    assert publish.job_fingerprint(tables, job, code) != publish.job_fingerprint(tables, job, code + "x")
+    assert publish.job_fingerprint(tables, job, code) == publish.job_fingerprint(tables, job, code)
+
+
+def test_stale_jobs_are_the_missing_and_the_changed(setup, tmp_path):
+    _, jobs, _ = setup
+    a, b = jobs["01-ha-noi.vi.html"], jobs["04-cao-bang.vi.html"]
+    root = a.output_html.parents[2]
+    a.output_html.parent.mkdir(parents=True, exist_ok=True)
+    for job in (a, b):
+        job.output_html.write_text("x", encoding="utf-8")
+    keys = {publish._key(j, root): "f" for j in (a, b)}
+    state = dict(keys) | {publish._key(b, root): "old"}
+    assert publish.stale_jobs([a, b], keys, state, root) == [b]
+    a.output_html.unlink()
+    assert publish.stale_jobs([a, b], keys, state, root) == [a, b]
