@@ -28,16 +28,16 @@ def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, lis
         out["trajectory"].append(charts.trajectory_chart(*args, t.targets, t.status, t.units, (m, c), indicator, lang))
     # Ranks were published for the 63 old units: a new unit shows its own (once ranked) and its members'.
     members = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else []
-    old_units = [(map_, code), *members]
-    ranked = set(t.observations.filter(pl.col("indicator") == "dti_rank")
-                 .select("map", "province_code").unique().iter_rows())
-    years = report.complete_ranking_years(t)
-    for unit in old_units:
-        if unit not in ranked:
+    ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & pl.col("full_year"))
+    last_ranked = {(m, c): y for m, c, y in ranks.group_by("map", "province_code").agg(pl.col("year").max()).iter_rows()}
+    for unit in [(map_, code), *members]:
+        if unit not in last_ranked:
             continue
         out["rank"].append(charts.rank_history_chart(*args, t.status, t.units, unit, lang))
-        if years:
-            out["peers"].append(charts.peers_chart(t.observations, t.units, unit, "dti_rank", years[-1], lang))
+        # Peers in the latest complete ranking of the unit's map, else in the last ranking the unit appears in.
+        complete = [y for y in report.complete_ranking_years(t, unit[0]) if y <= last_ranked[unit]]
+        year = complete[-1] if complete else last_ranked[unit]
+        out["peers"].append(charts.peers_chart(t.observations, t.units, unit, "dti_rank", year, lang))
     return out
 
 
