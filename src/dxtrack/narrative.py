@@ -32,7 +32,7 @@ def unit_name(tables: Tables, map_: str, code: str, lang: str) -> str:
 
 def target_text(row: dict, lang: str) -> str:
     """"≥ 20% by 2025" / "≥ 20% năm 2025"; rank goals "top 20"."""
-    unit = tables_unit(row)
+    unit = _unit_kind(row)
     value = row["target_value"]
     if value is None:
         shown = i18n.MISSING
@@ -43,7 +43,8 @@ def target_text(row: dict, lang: str) -> str:
     return t("word.by_year", lang, value=shown, year=row["target_year"] or "?")
 
 
-def tables_unit(row: dict) -> str:
+def _unit_kind(row: dict) -> str:
+    """percent, index or rank: the unit of the indicator a target is measured by."""
     return i18n.indicator_definition(row["measured_by"]).get("unit", "percent")
 
 
