@@ -3,6 +3,10 @@ briefing's as PNG/SVG. One list, so the HTML and the static figures never disagr
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 import polars as pl
 
 from dxtrack import charts, report
@@ -64,9 +68,23 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     return out
 
 
-def save_briefing_figures(charts_by_name: dict[str, object], folder: str, lang: str) -> None:
-    """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks)."""
+def save_briefing_figures(charts_by_name: dict[str, object], folder: str, lang: str) -> list[str]:
+    """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks).
+    A figure whose chart spec is unchanged since it was saved is kept (`.figures.<lang>.json` records the
+    specs' hashes): vl-convert is the slowest part of a re-render. Returns the names saved."""
+    from dxtrack.atomic import write_json
     from dxtrack.render import save_figures
 
+    state_file = Path(folder) / f".figures.{lang}.json"
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
+    saved = []
     for name, chart in charts_by_name.items():
+        digest = hashlib.sha256(json.dumps(chart.to_dict(), sort_keys=True).encode()).hexdigest()
+        files = [Path(folder) / f"{name}.{lang}.{ext}" for ext in ("png", "svg")]
+        if state.get(name) == digest and all(f.exists() for f in files):
+            continue
         save_figures(chart, f"{folder}/{name}.{lang}", lang=lang)
+        state[name] = digest
+        saved.append(name)
+    write_json(state, state_file)
+    return saved
