@@ -25,7 +25,7 @@ import yaml
 import pandas as pd
 import polars as pl
 
-from dxtrack import figures, i18n, report
+from dxtrack import i18n, report
 from dxtrack.atomic import atomic_path, write_json
 from dxtrack.config import Project
 from dxtrack.render import Job, RenderError, render_all

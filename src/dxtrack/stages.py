@@ -13,11 +13,8 @@ import polars as pl
 from dxtrack import schema
 from dxtrack.atomic import write_json, write_parquet
 from dxtrack.config import Project
-from dxtrack.backtest import backtest_cases, summarise
 from dxtrack.errors import DataError
-from dxtrack.forecast import Forecasts, ModelParams, projection_table
 from dxtrack.harmonize import harmonize
-from dxtrack.progress import Progress, measured_by
 from dxtrack.provinces import Registry
 from dxtrack.quality import clean_report, coverage
 from dxtrack.series import resolve
@@ -92,6 +89,11 @@ def harmonize_stage(project: Project) -> StageOutput:
 
 
 def model_stage(project: Project) -> StageOutput:
+    # Imported here: scipy and the models cost half a second that the clean and harmonize stages need not pay.
+    from dxtrack.backtest import backtest_cases, summarise
+    from dxtrack.forecast import Forecasts, ModelParams, projection_table
+    from dxtrack.progress import Progress, measured_by
+
     processed = project.processed
     observations = pl.read_parquet(processed / "observations.parquet")
     targets = pl.read_parquet(processed / "targets.parquet")
