@@ -79,7 +79,8 @@ class Progress:
             pace = assess([], [], target=target["target_value"], comparator=target["comparator_norm"],
                           target_year=target["target_year"])
             key = pace.reason_key
-            if pace.status == "no data" and target["map"] == "34" and self.indicators[indicator].get("unit") == "rank":
+            if pace.status == "no data" and target["map"] == "34" and self.indicators[indicator].get("unit") == "rank" \
+                    and self.observations.filter((pl.col("map") == "34") & (pl.col("indicator") == indicator)).is_empty():
                 key = "no_34_ranking"
             return [{**base, "series": None, "preferred": True, "status": pace.status, **_reasons(key, {}, None)}]
         return [{**base, **self.assess_series(target, indicator, series, figures.filter(pl.col("series") == series)),
