@@ -131,3 +131,21 @@ def test_status_command_lists_a_merged_units_members(built_project, monkeypatch,
     assert main(["status", "--province", "Vĩnh Long"]) == 0
     out = capsys.readouterr().out
     assert "targets set by Trà Vinh (63:84, before the merger)" in out and "Bến Tre" in out
+
+
+def test_once_a_new_map_ranking_exists_an_unranked_unit_has_plain_no_data(built_project):
+    from dxtrack.forecast import Forecasts, ModelParams
+    from dxtrack.progress import Progress
+
+    processed = built_project.processed
+    obs = pl.read_parquet(processed / "observations.parquet")
+    ranked = obs.filter(pl.col("indicator") == "dti_rank").head(1).with_columns(  # a fixture 34-unit rank
+        pl.lit("34").alias("map"), pl.lit("01").alias("province_code"), pl.lit(34, dtype=obs["rank_of"].dtype).alias("rank_of"),
+        pl.lit(2025, dtype=pl.Int64).alias("year"), pl.lit(1.0).alias("value"))
+    obs = pl.concat([obs, ranked])
+    units, targets = pl.read_parquet(processed / "units.parquet"), pl.read_parquet(processed / "targets.parquet")
+    params = ModelParams.from_params(built_project.params)
+    forecasts = Forecasts(obs, units, built_project.indicators, {"dti_rank"}, params)
+    rows = Progress(obs, units, forecasts, built_project.merger_date).table(
+        targets.filter((pl.col("map") == "34") & (pl.col("indicator") == "dti_rank_goal")))
+    assert (rows["status"] == "no data").all() and rows["reason"].str.contains("no observation").all()
