@@ -160,4 +160,7 @@ def test_new_table_rerenders_only_the_reports_it_touches(built):
     rerendered = {name for name in before if after[name] != before[name]}
     assert {"briefing.vi.html", "briefing.en.html", "01-ha-noi.vi.html", "48-da-nang.en.html",
             "86-vinh-long.vi.html"} <= rerendered
-    assert len(rerendered) < 20, sorted(rerendered)
+    # Units whose 34-unit DTI projections moved re-render, and Khánh Hòa, whose rank goal's reason changed;
+    # a unit without 34-unit DTI figures, such as Cao Bằng, does not.
+    assert "56-khanh-hoa.vi.html" in rerendered and "04-cao-bang.vi.html" not in rerendered
+    assert len(rerendered) < len(before) / 2, sorted(rerendered)
