@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dxtrack import report
+from dxtrack import figures, report
 from dxtrack.tables import load
 
 
@@ -18,7 +18,7 @@ def test_merged_unit_lists_its_members_targets(tables):
     rows = report.unit_targets(tables, "34", "86")  # Vĩnh Long = old Vĩnh Long + Bến Tre + Trà Vinh
     assert {"Trà Vinh", "Bến Tre"} <= set(rows["set_by_name"])
     assert set(rows["target_id"]) == set(tables.status.filter(pl.col("unit_34_code") == "86")["target_id"])
-    assert "dti_rank" in report.charted_indicators(rows)
+    assert "dti_rank" in {indicator for _, _, indicator in figures.chart_units(rows)}
 
 
 def test_missing_data_lists_targets_without_any_figure(tables):
@@ -66,3 +66,7 @@ def test_merger_redraw_flags_units_whose_members_set_different_values(tables):
 def test_backtest_table_marks_one_default_per_family(tables):
     table = report.backtest_table(tables)
     assert table.group_by("family").agg(pl.col("default").sum())["default"].to_list() == [1, 1]
+
+
+def test_movers_compare_the_latest_complete_ranking_with_the_one_before(tables):
+    assert report.movers_years(tables) == (2021, 2022)

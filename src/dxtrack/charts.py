@@ -63,7 +63,6 @@ COLORS = {
     "loss": "#D55E00",
 }
 
-COMPARATOR_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 VALUE_FORMAT = {"percent": ",.1f", "index": ".3f", "rank": "d"}  # tooltips
 AXIS_FORMAT = {"percent": ",.2~f", "index": ".2~f", "rank": "d"}
 YEAR_FORMAT = "d"
@@ -196,7 +195,7 @@ def _status_color(lang: str, field: str = "status_label") -> alt.Color:
 
 def _cmp(comparator: str | None) -> str:
     c = (comparator or ">=").split("|")[-1].strip()
-    return COMPARATOR_SYMBOLS.get(c, c)
+    return i18n.comparator_symbol(c)
 
 
 def _unit_of(indicator: str) -> str:

@@ -53,15 +53,9 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     for map_ in ("34", "63"):
         out[f"map_{map_}"] = charts.choropleth_chart(report.summary_status(t, map_), geo / GEO_FILES[map_],
                                                      geo / "name_crosswalk.csv", map_, lang, units=t.units)
-    years = report.complete_ranking_years(t) or sorted(
-        t.observations.filter(pl.col("indicator") == "dti_rank")["year"].unique().to_list())
-    ranked_years = sorted(t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63"))
-                          ["year"].unique().to_list())
-    if len(ranked_years) >= 2 and years:
-        end = years[-1]
-        start = max((y for y in ranked_years if y < end), default=None)
-        if start is not None:
-            out["dti_movers"] = charts.movers_chart(t.observations, start, end, t.units, lang)
+    movers = report.movers_years(t)
+    if movers:
+        out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)
     out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang,
                                             indicators=["dti", "dti_rank", "digital_economy_share_grdp",
                                                         "online_filing_rate"])

@@ -364,6 +364,13 @@ _TIME_LOCALE = {
 MINUS = "\u2212"  # d3-format's default minus sign; fmt_number uses the same so text and charts agree
 MISSING = "–"
 
+# How comparators read in any language: "≥ 20%".
+COMPARATOR_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
+
+
+def comparator_symbol(comparator: str) -> str:
+    return COMPARATOR_SYMBOLS.get(comparator, comparator)
+
 
 def _check_lang(lang: str) -> str:
     if lang not in LANGS:

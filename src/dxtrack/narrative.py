@@ -17,9 +17,6 @@ from dxtrack.i18n import t
 from dxtrack.pace import STATUSES
 from dxtrack.tables import Tables
 
-CMP = {">=": "≥", "<=": "≤", ">": ">"}
-
-
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -39,7 +36,7 @@ def target_text(row: dict, lang: str) -> str:
     elif unit == "rank":
         shown = t("word.top", lang, n=int(value))
     else:
-        shown = f"{CMP.get(row['comparator_norm'], row['comparator_norm'])} {i18n.fmt_target(value, unit, lang)}"
+        shown = f"{i18n.comparator_symbol(row['comparator_norm'])} {i18n.fmt_target(value, unit, lang)}"
     return t("word.by_year", lang, value=shown, year=row["target_year"] or "?")
 
 

@@ -58,7 +58,7 @@ def reason_text(key: str, fields: dict, lang: str, unit: str | None = None) -> s
         elif name in ("observed", "required"):
             shown[name] = i18n.fmt_change(value, unit, lang)
         elif name == "comparator":
-            shown[name] = {">=": "≥", "<=": "≤"}.get(value, value)
+            shown[name] = i18n.comparator_symbol(value)
         else:
             shown[name] = value
     text = i18n.t(f"reason.{key}", lang, **{k: v for k, v in shown.items() if k != "unit"})

@@ -34,12 +34,6 @@ def unit_targets(t: Tables, map_: str, code: str) -> pl.DataFrame:
                   descending=[False, False, False, False, False, True], nulls_last=True))
 
 
-def charted_indicators(rows: pl.DataFrame) -> list[str]:
-    """Indicators of a unit's targets that have figures, in a stable order (charts are drawn for these)."""
-    have = rows.filter(pl.col("series").is_not_null())
-    return sorted(have["measured_by"].unique().to_list())
-
-
 def missing_data(rows: pl.DataFrame) -> pl.DataFrame:
     """Targets without a single figure to assess them by: what a researcher would need to collect."""
     return (rows.filter(pl.col("preferred") & pl.col("series").is_null())
@@ -112,6 +106,15 @@ def complete_ranking_years(t: Tables, map_: str = "63") -> list[int]:
     ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == map_) & pl.col("full_year"))
     counts = ranks.group_by("year").agg(pl.col("province_code").n_unique().alias("n"), pl.col("rank_of").max())
     return sorted(counts.filter(pl.col("n") == pl.col("rank_of"))["year"].to_list())
+
+
+def movers_years(t: Tables) -> tuple[int, int] | None:
+    """(from, to) for the rank-movers chart: the latest complete 63-unit ranking and the ranking before it."""
+    ranked = sorted(t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63"))
+                    ["year"].unique().to_list())
+    end = (complete_ranking_years(t) or ranked or [None])[-1]
+    earlier = [y for y in ranked if end is not None and y < end]
+    return (earlier[-1], end) if earlier else None
 
 
 def leaders_laggards(t: Tables, year: int, top: int = 5) -> pl.DataFrame:
