@@ -11,8 +11,8 @@ import argparse
 import statistics
 import time
 
-from dxtrack.config import Project
-from dxtrack.stages import model_stage
+from dxtrack.core.paths import Project
+from dxtrack.model.stage import model_stage
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Benchmark: a naive shell loop of papermill + nbconvert CLI calls versus dxtrack.render.render_all.
+"""Benchmark: a naive shell loop of papermill + nbconvert CLI calls versus dxtrack.notebook.engine.render_all.
 
     python benchmarks/render.py [--jobs 8 34] [--workers 2] [--out benchmarks/render.json] [notebook ...]
 
@@ -62,7 +62,7 @@ def naive(notebooks: list[Path], params: list[dict[str, str]], out: Path) -> flo
 
 
 def fast(notebooks: list[Path], params: list[dict[str, str]], out: Path, workers: int) -> float:
-    from dxtrack.render import Job, render_all
+    from dxtrack.notebook.engine import Job, render_all
 
     jobs = [Job(notebooks[i % len(notebooks)], out / f"{i:03d}-{p['province_code']}.ipynb",
                 out / f"{i:03d}-{p['province_code']}.html", p) for i, p in enumerate(params)]

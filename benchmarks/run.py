@@ -64,7 +64,7 @@ def add_worked_example(project: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from test_adding_data import apply_examples  # the same steps the test of the doc takes
 
-    from dxtrack.config import Project
+    from dxtrack.core.paths import Project
 
     apply_examples(Project(project))
 
@@ -92,8 +92,8 @@ def scale_runs(fractions: list[float], years: int = 10, indicators: int = 20, co
     import polars as pl
     import pandera.polars as pa
 
-    from dxtrack.forecast import Forecasts, ModelParams, projection_table
-    from dxtrack.config import read_yaml
+    from dxtrack.model.forecast import Forecasts, ModelParams, projection_table
+    from dxtrack.core.paths import read_yaml
 
     params = ModelParams.from_params(read_yaml(ROOT / "params.yaml"))
     params = ModelParams(**{**params.__dict__, "horizon": 2030})

@@ -1,8 +1,9 @@
-"""DVC stage `harmonize`: see dxtrack.stages.harmonize_stage. Exits 1 with a located message on bad input."""
+"""DVC stage `harmonize`: see dxtrack.harmonize.stage. Exits 1 with a located message on bad input."""
 
 import sys
 
-from dxtrack.stages import harmonize_stage, run
+from dxtrack.core.stage import run
+from dxtrack.harmonize.stage import harmonize_stage
 
 if __name__ == "__main__":
     sys.exit(run(harmonize_stage, "harmonize"))

@@ -1,8 +1,9 @@
-"""Stage `model`: trajectories, projections, statuses and the backtest (see dxtrack.stages.model_stage)."""
+"""DVC stage `model`: see dxtrack.model.stage. Exits 1 with a located message on bad input."""
 
 import sys
 
-from dxtrack.stages import model_stage, run
+from dxtrack.core.stage import run
+from dxtrack.model.stage import model_stage
 
 if __name__ == "__main__":
     sys.exit(run(model_stage, "model"))

@@ -1,10 +1,10 @@
-"""Stage `render`: the briefing and every province report in every language (see dxtrack.publish)."""
+"""Stage `render`: the briefing and every province report in every language (see dxtrack.report.stage)."""
 
 import sys
 
-from dxtrack.config import Project
-from dxtrack.publish import render_stage
-from dxtrack.render import RenderError
+from dxtrack.core.paths import Project
+from dxtrack.report.stage import render_stage
+from dxtrack.notebook.engine import RenderError
 
 if __name__ == "__main__":
     try:

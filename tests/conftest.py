@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dxtrack.config import Project
-from dxtrack.provinces import Registry
+from dxtrack.core.paths import Project
+from dxtrack.ingest.units import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -28,7 +28,10 @@ def registry(project: Project) -> Registry:
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Project:
     """The real raw data run through clean, harmonize and model (in-process) in a temporary project."""
-    from dxtrack.stages import clean, harmonize_stage, model_stage, write
+    from dxtrack.core.stage import write
+    from dxtrack.harmonize.stage import harmonize_stage
+    from dxtrack.ingest.stage import clean
+    from dxtrack.model.stage import model_stage
 
     root = tmp_path_factory.mktemp("built")
     shutil.copytree(RAW, root / "data" / "raw")

@@ -11,9 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dxtrack.cli import main
-from dxtrack.config import Project
-from dxtrack.stages import clean, write
+from dxtrack.cli.main import main
+from dxtrack.core.paths import Project
+from dxtrack.core.stage import write
+from dxtrack.ingest.stage import clean
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-data.md"

@@ -22,12 +22,12 @@ import pytest
 import yaml
 from openpyxl.styles import numbers
 
-from dxtrack import schema
-from dxtrack.config import Project
-from dxtrack.errors import DataError
-from dxtrack.provinces import Registry
-from dxtrack.series import resolve
-from dxtrack.sources import read_source
+from dxtrack.core import contracts
+from dxtrack.core.paths import Project
+from dxtrack.core.errors import DataError
+from dxtrack.ingest.units import Registry
+from dxtrack.ingest.resolve import resolve
+from dxtrack.ingest.reader import read_source
 
 SEED = 20250701
 FIXTURE_URL = "https://example.invalid/dxtrack-test-fixture"
@@ -134,7 +134,7 @@ def run_source(project: Project, source_id: str) -> Result:
     """Read, validate and resolve one source exactly as stages.clean does for every source."""
     project = Project(project.root)
     candidates = read_source(project, Registry.load(project.raw), source_id)
-    candidates = schema.validate(candidates, schema.observation_schema(project), project)
+    candidates = contracts.validate(candidates, contracts.observation_schema(project), project)
     resolved = resolve(candidates, [source_id])
     return Result(candidates, resolved.observations, resolved.conflicts)
 
@@ -585,7 +585,8 @@ def test_bad_input(tmp_project: Project, name: str):
 
 
 def test_clean_stage_failure_leaves_outputs_untouched(tmp_project: Project, monkeypatch, capsys):
-    from dxtrack.stages import clean, run, write
+    from dxtrack.core.stage import run, write
+    from dxtrack.ingest.stage import clean
 
     write(tmp_project, clean(tmp_project))
     outputs = sorted([*tmp_project.interim.glob("*"), *tmp_project.metrics.glob("*")])

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from dxtrack.render import Job, render_all
+from dxtrack.notebook.engine import Job, render_all
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "fixture_report.ipynb"

@@ -7,9 +7,9 @@ from datetime import date
 
 import polars as pl
 
-from dxtrack import changes
-from dxtrack.cli import main
-from dxtrack.config import Project
+from dxtrack.report import releases
+from dxtrack.cli.main import main
+from dxtrack.core.paths import Project
 
 
 def _obs(rows):
@@ -21,7 +21,7 @@ def _obs(rows):
 def test_figure_changes_classifies_each_kind():
     old = _obs([("01", 2022, 0.61), ("02", 2022, 0.40), ("03", 2022, 0.50)])
     new = _obs([("01", 2022, 0.62), ("02", 2022, 0.40), ("04", 2023, 0.55)])
-    diff = changes.figure_changes(old, new)
+    diff = releases.figure_changes(old, new)
     assert dict(diff.select("province_code", "change").iter_rows()) == {"01": "revised", "03": "withdrawn", "04": "added"}
     revised = diff.filter(pl.col("change") == "revised").row(0, named=True)
     assert (revised["old_value"], revised["new_value"]) == (0.61, 0.62)
@@ -33,7 +33,7 @@ def test_status_changes_lists_moved_and_new_targets(built_project):
     old = new.with_columns(pl.when(pl.col("target_id") == moved_id).then(pl.lit("on track"))
                            .otherwise(pl.col("status")).alias("status"))
     old = old.filter(pl.col("target_id") != new["target_id"][0])
-    diff = changes.status_changes(old, new)
+    diff = releases.status_changes(old, new)
     assert set(diff["target_id"]) == {moved_id, new["target_id"][0]}
     assert diff.filter(pl.col("target_id") == moved_id)["old_status"].to_list() == ["on track"]
 
@@ -43,8 +43,8 @@ def test_release_then_compare_round_trip(built_project, tmp_path, monkeypatch):
     shutil.copytree(built_project.root, root)
     project = Project(root)
     monkeypatch.setenv("DXTRACK_ROOT", str(root))
-    assert changes.compare(project, 2026) is None  # first release: nothing to compare
+    assert releases.compare(project, 2026) is None  # first release: nothing to compare
     assert main(["release", "--edition", "2025"]) == 0
     assert (root / "releases" / "2025" / "status.parquet").exists()
-    diff = changes.compare(project, 2026)
+    diff = releases.compare(project, 2026)
     assert diff["since"] == 2025 and diff["figures"].height == 0 and diff["statuses"].height == 0

@@ -1,4 +1,4 @@
-"""Chart builders (dxtrack.charts), tested on their Vega-Lite specs and, where it matters, on rendered SVG.
+"""Chart builders (dxtrack.report.charts), tested on their Vega-Lite specs and, where it matters, on rendered SVG.
 
 Observations, projections, targets and status rows below are SYNTHETIC FIXTURES built in this file (made-up
 values shaped like the contracts in docs/architecture.md); units, indicator names, boundaries and the crosswalk
@@ -16,8 +16,9 @@ import polars as pl
 import pytest
 import vl_convert
 
-from dxtrack import charts, i18n
-from dxtrack.pace import STATUSES
+from dxtrack.report import charts
+from dxtrack.report import labels
+from dxtrack.model.pace import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 GEO = ROOT / "data" / "raw" / "reference" / "geo"
@@ -177,7 +178,7 @@ def layer_data(s: dict, root: dict) -> list[dict]:
 @pytest.fixture(scope="module")
 def trajectory(observations, projections, targets, status, units):
     return {lang: charts.trajectory_chart(observations, projections, targets, status, units, UNIT, SHARE, lang)
-            .to_dict() for lang in i18n.LANGS}
+            .to_dict() for lang in labels.LANGS}
 
 
 # ---- trajectory --------------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def test_status_matrix(status, units):
     spec = charts.status_matrix_chart(status, units, "vi").to_dict()
     (rect,) = list(unit_specs(spec))
     color = rect["encoding"]["color"]
-    assert color["scale"]["domain"] == [i18n.status_label(s, "vi") for s in STATUSES]
+    assert color["scale"]["domain"] == [labels.status_label(s, "vi") for s in STATUSES]
     assert color["scale"]["range"] == [charts.STATUS_COLORS[s] for s in STATUSES]
     rows = layer_data(rect, spec)
     # Hà Nội 2025 share: preferred row only, one cell

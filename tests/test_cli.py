@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dxtrack.cli import coverage_table, main
+from dxtrack.cli.main import coverage_table, main
 
 
 def test_resolve_prints_the_unit_and_its_members(capsys):

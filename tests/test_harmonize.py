@@ -7,8 +7,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from dxtrack.harmonize import harmonize
-from dxtrack.sources import CANDIDATE_SCHEMA
+from dxtrack.harmonize.aggregate import harmonize
+from dxtrack.ingest.reader import CANDIDATE_SCHEMA
 
 INDICATORS = {
     "dti": {"unit": "index", "aggregation": {"method": "weighted_mean", "weight": "population"}},

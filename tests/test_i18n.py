@@ -1,4 +1,4 @@
-"""Labels and number formats (dxtrack.i18n): both languages everywhere, correct Vietnamese, locale conventions."""
+"""Labels and number formats (dxtrack.report.labels): both languages everywhere, correct Vietnamese, locale conventions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import unicodedata
 import pytest
 import vl_convert
 
-from dxtrack import i18n
-from dxtrack.i18n import LABELS, t
-from dxtrack.pace import STATUSES
+from dxtrack.report import labels
+from dxtrack.report.labels import LABELS, t
+from dxtrack.model.pace import STATUSES
 
 VIETNAMESE_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
 
@@ -23,7 +23,7 @@ def placeholders(text: str) -> set[str]:
 @pytest.mark.parametrize("key", sorted(LABELS))
 def test_every_label_has_both_languages_nfc_and_same_placeholders(key):
     entry = LABELS[key]
-    assert set(entry) == set(i18n.LANGS), f"{key}: languages {sorted(entry)}"
+    assert set(entry) == set(labels.LANGS), f"{key}: languages {sorted(entry)}"
     for lang, text in entry.items():
         assert text.strip(), f"{key} [{lang}] is empty"
         assert unicodedata.normalize("NFC", text) == text, f"{key} [{lang}] is not NFC"
@@ -38,11 +38,11 @@ def test_status_labels_cover_pace_statuses_with_the_agreed_vietnamese():
     }
     assert set(expected_vi) == set(STATUSES)
     for status in STATUSES:
-        assert i18n.status_label(status, "vi") == unicodedata.normalize("NFC", expected_vi[status])
-        assert i18n.status_label(status, "en")
+        assert labels.status_label(status, "vi") == unicodedata.normalize("NFC", expected_vi[status])
+        assert labels.status_label(status, "en")
     # seven distinct labels per language: a legend can tell them apart
-    for lang in i18n.LANGS:
-        assert len({i18n.status_label(s, lang) for s in STATUSES}) == len(STATUSES)
+    for lang in labels.LANGS:
+        assert len({labels.status_label(s, lang) for s in STATUSES}) == len(STATUSES)
 
 
 def test_vietnamese_labels_carry_diacritics():
@@ -67,23 +67,23 @@ def test_t_fills_placeholders_and_fails_clearly():
 
 
 def test_indicator_names_come_from_indicators_yaml(project):
-    assert i18n.indicator_name("digital_economy_share_grdp", "vi") == "Tỷ trọng kinh tế số trong GRDP"
-    assert i18n.indicator_name("digital_economy_share_grdp", "en") == "Digital economy share of GRDP"
-    assert i18n.indicator_name(project.indicators["dti"], "vi") == "Chỉ số chuyển đổi số cấp tỉnh (DTI)"
+    assert labels.indicator_name("digital_economy_share_grdp", "vi") == "Tỷ trọng kinh tế số trong GRDP"
+    assert labels.indicator_name("digital_economy_share_grdp", "en") == "Digital economy share of GRDP"
+    assert labels.indicator_name(project.indicators["dti"], "vi") == "Chỉ số chuyển đổi số cấp tỉnh (DTI)"
     for ind, definition in project.indicators.items():
-        for lang in i18n.LANGS:
-            name = i18n.indicator_name(definition, lang)
+        for lang in labels.LANGS:
+            name = labels.indicator_name(definition, lang)
             assert name and unicodedata.normalize("NFC", name) == name, ind
     with pytest.raises(KeyError, match="name_vi"):
-        i18n.indicator_name({"name_en": "x"}, "vi")
+        labels.indicator_name({"name_en": "x"}, "vi")
     with pytest.raises(KeyError, match="unknown indicator"):
-        i18n.indicator_name("no_such_indicator", "vi")
+        labels.indicator_name("no_such_indicator", "vi")
 
 
 def test_series_names_come_from_series_yaml():
-    assert i18n.series_name("gso", "vi") == "Chỉ tiêu chính thức của Tổng cục Thống kê"
-    assert i18n.series_name("gso", "en") == "GSO official indicator"
-    assert i18n.series_name("not_a_series", "en") == "not_a_series"
+    assert labels.series_name("gso", "vi") == "Chỉ tiêu chính thức của Tổng cục Thống kê"
+    assert labels.series_name("gso", "en") == "GSO official indicator"
+    assert labels.series_name("not_a_series", "en") == "not_a_series"
 
 
 @pytest.mark.parametrize("x, lang, decimals, expected", [
@@ -99,28 +99,28 @@ def test_series_names_come_from_series_yaml():
     (float("nan"), "en", 1, "–"),
 ])
 def test_fmt_number(x, lang, decimals, expected):
-    assert i18n.fmt_number(x, lang, decimals) == expected
+    assert labels.fmt_number(x, lang, decimals) == expected
 
 
 def test_fmt_percent_probability_value_target():
-    assert i18n.fmt_percent(12.66, "vi") == "12,7%"
-    assert i18n.fmt_percent(12.66, "en") == "12.7%"
-    assert i18n.fmt_probability(0.72, "vi") == "72%"
-    assert i18n.fmt_probability(0.0, "vi") == "0%" and i18n.fmt_probability(1.0, "en") == "100%"
-    assert i18n.fmt_probability(0.001, "vi") == "< 1%" and i18n.fmt_probability(0.999, "vi") == "> 99%"
-    assert i18n.fmt_probability(None, "vi") == "–"
+    assert labels.fmt_percent(12.66, "vi") == "12,7%"
+    assert labels.fmt_percent(12.66, "en") == "12.7%"
+    assert labels.fmt_probability(0.72, "vi") == "72%"
+    assert labels.fmt_probability(0.0, "vi") == "0%" and labels.fmt_probability(1.0, "en") == "100%"
+    assert labels.fmt_probability(0.001, "vi") == "< 1%" and labels.fmt_probability(0.999, "vi") == "> 99%"
+    assert labels.fmt_probability(None, "vi") == "–"
     with pytest.raises(ValueError):
-        i18n.fmt_probability(72, "vi")
-    assert i18n.fmt_value(0.6098, "index", "vi") == "0,610"
-    assert i18n.fmt_value(6.0, "rank", "vi") == "6"
-    assert i18n.fmt_target(20.0, "percent", "vi") == "20%"
-    assert i18n.fmt_target(20.5, "percent", "vi") == "20,5%"
+        labels.fmt_probability(72, "vi")
+    assert labels.fmt_value(0.6098, "index", "vi") == "0,610"
+    assert labels.fmt_value(6.0, "rank", "vi") == "6"
+    assert labels.fmt_target(20.0, "percent", "vi") == "20%"
+    assert labels.fmt_target(20.5, "percent", "vi") == "20,5%"
     with pytest.raises(KeyError):
-        i18n.fmt_value(1.0, "dong", "vi")
+        labels.fmt_value(1.0, "dong", "vi")
 
 
 def test_vega_format_locale():
-    vi, en = i18n.vega_format_locale("vi"), i18n.vega_format_locale("en")
+    vi, en = labels.vega_format_locale("vi"), labels.vega_format_locale("en")
     assert vi["number"] == {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]}
     assert en["number"]["decimal"] == "." and en["number"]["thousands"] == ","
     assert en["number"] == vl_convert.get_format_locale("en-US")
@@ -128,9 +128,9 @@ def test_vega_format_locale():
     assert vi["time"] == vl_convert.get_time_format_locale("vi-VN")
     assert en["time"] == vl_convert.get_time_format_locale("en-US")
     vi["number"]["decimal"] = "?"  # a copy: callers cannot corrupt the module's table
-    assert i18n.vega_format_locale("vi")["number"]["decimal"] == ","
+    assert labels.vega_format_locale("vi")["number"]["decimal"] == ","
     with pytest.raises(KeyError):
-        i18n.vega_format_locale("de")
+        labels.vega_format_locale("de")
 
 
 def test_no_label_contains_ascii_stand_ins_for_vietnamese():

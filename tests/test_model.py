@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dxtrack.model import Pool, Series, Settings, fit
+from dxtrack.model.estimators import Pool, Series, Settings, fit
 
 SLOPE, NOISE = 0.3, 0.1  # per year, on the model scale
 
@@ -57,8 +57,8 @@ def test_interval_coverage_near_nominal(method):
 
 
 def test_rank_simulation_is_seeded_and_respects_clear_leaders():
-    from dxtrack.model import Prediction
-    from dxtrack.ranks import rank_goal, simulate_ranks
+    from dxtrack.model.estimators import Prediction
+    from dxtrack.model.ranks import rank_goal, simulate_ranks
 
     predictions = {"a": Prediction(3.0, 0.1), "b": Prediction(0.0, 0.1), "c": Prediction(-3.0, 0.1), "d": None}
     first = simulate_ranks(predictions, ["a", "b", "c", "d"], draws=2000, seed=1, year=2025)

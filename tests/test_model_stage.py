@@ -7,8 +7,8 @@ import json
 import polars as pl
 import pytest
 
-from dxtrack.cli import main
-from dxtrack.pace import STATUSES
+from dxtrack.cli.main import main
+from dxtrack.model.pace import STATUSES
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +134,8 @@ def test_status_command_lists_a_merged_units_members(built_project, monkeypatch,
 
 
 def test_once_a_new_map_ranking_exists_an_unranked_unit_has_plain_no_data(built_project):
-    from dxtrack.forecast import Forecasts, ModelParams
-    from dxtrack.progress import Progress
+    from dxtrack.model.forecast import Forecasts, ModelParams
+    from dxtrack.model.status import Progress
 
     processed = built_project.processed
     obs = pl.read_parquet(processed / "observations.parquet")

@@ -1,4 +1,4 @@
-"""dxtrack.names: clean_text, match_key, slug — on hand-made traps and on every spelling in the raw files."""
+"""dxtrack.core.names: clean_text, match_key, slug — on hand-made traps and on every spelling in the raw files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import raw_spellings, read_rows
-from dxtrack.names import clean_text, match_key, slug
+from dxtrack.core.names import clean_text, match_key, slug
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 D_WITH_STROKE = "\u0110"  # Đ, the Vietnamese letter

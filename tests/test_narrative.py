@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dxtrack import narrative, report
-from dxtrack.tables import load
+from dxtrack.report import text
+from dxtrack.report import selections
+from dxtrack.core.tables import load
 
 
 @pytest.fixture(scope="module")
@@ -16,25 +17,25 @@ def tables(built_project):
 
 def test_target_text_in_both_languages():
     row = {"measured_by": "digital_economy_share_grdp", "target_value": 20.0, "target_year": 2025, "comparator_norm": ">="}
-    assert narrative.target_text(row, "vi") == "≥ 20% năm 2025"
-    assert narrative.target_text(row, "en") == "≥ 20% by 2025"
+    assert text.target_text(row, "vi") == "≥ 20% năm 2025"
+    assert text.target_text(row, "en") == "≥ 20% by 2025"
     rank = {"measured_by": "dti_rank", "target_value": 20.0, "target_year": 2025, "comparator_norm": "<="}
-    assert narrative.target_text(rank, "en") == "top 20 by 2025"
+    assert text.target_text(rank, "en") == "top 20 by 2025"
 
 
 def test_targets_table_escapes_source_text_and_translates(tables):
-    rows = report.unit_targets(tables, "63", "84")
+    rows = selections.unit_targets(tables, "63", "84")
     rows = rows.with_columns(pl.lit("Kế hoạch <b>50</b> & co").alias("document"))
-    html_vi = narrative.targets_table(rows, "vi")
+    html_vi = text.targets_table(rows, "vi")
     assert "Kế hoạch &lt;b&gt;50&lt;/b&gt; &amp; co" in html_vi and "<b>50</b>" not in html_vi
     assert "Cần tăng tốc" in html_vi and "bậc/năm" in html_vi  # status and reason in Vietnamese
-    assert "Acceleration needed" in narrative.targets_table(rows, "en")
+    assert "Acceleration needed" in text.targets_table(rows, "en")
 
 
 def test_headline_uses_decimal_comma_in_vietnamese(tables):
-    vi, en = narrative.headline_sentences(tables, "vi"), narrative.headline_sentences(tables, "en")
+    vi, en = text.headline_sentences(tables, "vi"), text.headline_sentences(tables, "en")
     assert "13,2%" in vi and "13.2%" in en
 
 
 def test_changes_section_says_first_release_when_there_is_none(tables):
-    assert "first release" in narrative.changes_html(tables, 2026, "en")
+    assert "first release" in text.changes_html(tables, 2026, "en")

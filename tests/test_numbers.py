@@ -1,11 +1,11 @@
-"""dxtrack.numbers.parse_number: numbers as Vietnamese and English spreadsheets write them."""
+"""dxtrack.ingest.numbers.parse_number: numbers as Vietnamese and English spreadsheets write them."""
 
 from __future__ import annotations
 
 import pytest
 
-from dxtrack.errors import DataError
-from dxtrack.numbers import parse_number
+from dxtrack.core.errors import DataError
+from dxtrack.ingest.numbers import parse_number
 
 WHERE = {"file": "data/raw/observations/x.csv", "row": 7, "column": "value_pct"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dxtrack.pace import assess
+from dxtrack.model.pace import assess
 
 
 def test_target_already_met():

@@ -1,4 +1,4 @@
-"""dxtrack.periods.parse_period: every accepted form, what counts as a full year, overrides, errors."""
+"""dxtrack.ingest.periods.parse_period: every accepted form, what counts as a full year, overrides, errors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dxtrack.errors import DataError
-from dxtrack.periods import parse_period
+from dxtrack.core.errors import DataError
+from dxtrack.ingest.periods import parse_period
 
 WHERE = {"file": "data/raw/observations/online_filing_rate.csv", "row": 5, "column": "period"}
 SERIES_YAML = Path(__file__).resolve().parents[1] / "data" / "raw" / "series.yaml"

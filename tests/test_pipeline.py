@@ -149,7 +149,7 @@ def test_new_table_rerenders_only_the_reports_it_touches(built):
     sys.path.insert(0, str(ROOT / "tests"))
     from test_adding_data import apply_examples
 
-    from dxtrack.config import Project
+    from dxtrack.core.paths import Project
 
     reports = built / "reports" / "2026"
     before = {p.name: p.stat().st_mtime_ns for p in reports.rglob("*.html")}

@@ -1,4 +1,4 @@
-"""dxtrack.provinces: both maps, the merger crosswalk, and map-aware name resolution."""
+"""dxtrack.ingest.units: both maps, the merger crosswalk, and map-aware name resolution."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import raw_spellings, read_rows
-from dxtrack.errors import DataError
-from dxtrack.names import match_key
-from dxtrack.provinces import Registry
+from dxtrack.core.errors import DataError
+from dxtrack.core.names import match_key
+from dxtrack.ingest.units import Registry
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 ETH = "\u00d0"  # Ð lookalike

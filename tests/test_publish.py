@@ -7,8 +7,8 @@ import dataclasses
 import polars as pl
 import pytest
 
-from dxtrack import publish
-from dxtrack.tables import load
+from dxtrack.report import stage as publish
+from dxtrack.core.tables import load
 
 
 @pytest.fixture(scope="module")

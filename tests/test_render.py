@@ -11,8 +11,8 @@ import altair as alt
 import nbformat
 import pytest
 
-from dxtrack import render
-from dxtrack.render import Job, RenderError, escape, export_html, render_all, save_figures
+from dxtrack.notebook import engine
+from dxtrack.notebook.engine import Job, RenderError, escape, export_html, render_all, save_figures
 
 FIXTURE = Path(__file__).parent / "fixtures" / "notebooks" / "fixture_report.ipynb"
 XSS = "<script>alert('xss')</script> & “trích dẫn”"
@@ -66,7 +66,7 @@ def test_province_code_arrives_as_string(rendered):
 
 
 def test_exactly_one_vega_bundle_and_no_external_scripts(rendered):
-    bundle = render.vega_bundle()
+    bundle = engine.vega_bundle()
     marker = bundle[len(bundle) // 2: len(bundle) // 2 + 200]  # a distinctive slice of the library code
     for code, *_ in CASES:
         page = rendered[code]["html"]
@@ -144,7 +144,7 @@ def test_escape():
 
 def test_chart_script_cannot_be_broken_out_of():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
-        "display_data", data={render.VEGALITE_MIME: {"mark": "point", "title": "</script><script>alert(1)//"}})])])
+        "display_data", data={engine.VEGALITE_MIME: {"mark": "point", "title": "</script><script>alert(1)//"}})])])
     page = export_html(nb, lang="en")
     assert "</script><script>alert(1)" not in page
     assert page.count("window.dxtrackCharts = window.dxtrackCharts") == 1
@@ -166,16 +166,16 @@ def test_external_scripts_are_refused():
 def test_renderer_bundle_and_locale():
     before = alt.renderers.active
     try:
-        render.use_offline_renderer(embed_options={"actions": False})
+        engine.use_offline_renderer(embed_options={"actions": False})
         chart = alt.Chart(alt.Data(values=[{"x": 1}])).mark_point().encode(x="x:Q").properties(
             usermeta={"lang": "vi"})
         bundle, meta = chart._repr_mimebundle_()
-        assert set(bundle) == {render.VEGALITE_MIME, "text/plain"}  # no text/html: JupyterLab draws the MIME
-        opts = meta[render.VEGALITE_MIME]["embed_options"]
+        assert set(bundle) == {engine.VEGALITE_MIME, "text/plain"}  # no text/html: JupyterLab draws the MIME
+        opts = meta[engine.VEGALITE_MIME]["embed_options"]
         assert opts["formatLocale"]["decimal"] == "," and opts["formatLocale"]["thousands"] == "."
         assert "Tháng một" in opts["timeFormatLocale"]["months"] and opts["actions"] is False
         bundle, meta = chart.properties(usermeta={})._repr_mimebundle_()
-        assert "formatLocale" not in meta[render.VEGALITE_MIME]["embed_options"]
+        assert "formatLocale" not in meta[engine.VEGALITE_MIME]["embed_options"]
     finally:
         alt.renderers.enable(before)
 
@@ -196,6 +196,6 @@ def test_save_figures(tmp_path):
 
 
 def test_template_is_package_data():
-    conf = json.loads((render.TEMPLATE_DIR / "dxtrack" / "conf.json").read_text())
+    conf = json.loads((engine.TEMPLATE_DIR / "dxtrack" / "conf.json").read_text())
     assert conf["base_template"] == "lab"
-    assert (render.TEMPLATE_DIR / "dxtrack" / "index.html.j2").is_file()
+    assert (engine.TEMPLATE_DIR / "dxtrack" / "index.html.j2").is_file()

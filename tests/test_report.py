@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dxtrack import figures, report
-from dxtrack.tables import load
+from dxtrack.report import figures
+from dxtrack.report import selections
+from dxtrack.core.tables import load
 
 
 @pytest.fixture(scope="module")
@@ -15,58 +16,58 @@ def tables(built_project):
 
 
 def test_merged_unit_lists_its_members_targets(tables):
-    rows = report.unit_targets(tables, "34", "86")  # Vĩnh Long = old Vĩnh Long + Bến Tre + Trà Vinh
+    rows = selections.unit_targets(tables, "34", "86")  # Vĩnh Long = old Vĩnh Long + Bến Tre + Trà Vinh
     assert {"Trà Vinh", "Bến Tre"} <= set(rows["set_by_name"])
     assert set(rows["target_id"]) == set(tables.status.filter(pl.col("unit_34_code") == "86")["target_id"])
     assert "dti_rank" in {indicator for _, _, indicator in figures.chart_units(rows)}
 
 
 def test_missing_data_lists_targets_without_any_figure(tables):
-    missing = report.missing_data(report.unit_targets(tables, "63", "84"))
+    missing = selections.missing_data(selections.unit_targets(tables, "63", "84"))
     assert (missing["status"].is_in(["no data", "not assessable"])).all()
     assert "online_filing_rate" in missing["measured_by"].to_list()  # Trà Vinh: no filing-rate figure published
 
 
 def test_summary_status_is_the_worst_assessed_status(tables):
-    summary = report.summary_status(tables, "63")
+    summary = selections.summary_status(tables, "63")
     assert summary.height == 63
     trà_vinh = summary.filter(pl.col("province_code") == "84").row(0, named=True)
     assert trà_vinh["status"] == "acceleration needed"  # its only assessed in-force target: the DTI rank goal
     untargeted = summary.filter(pl.col("targets").is_null())
     assert untargeted["status"].null_count() == untargeted.height
-    assert report.summary_status(tables, "34").height == 34
+    assert selections.summary_status(tables, "34").height == 34
 
 
 def test_leaders_and_laggards_come_from_a_complete_ranking(tables):
-    years = report.complete_ranking_years(tables)
+    years = selections.complete_ranking_years(tables)
     assert 2022 in years
-    table = report.leaders_laggards(tables, 2022)
+    table = selections.leaders_laggards(tables, 2022)
     leaders, laggards = table.filter(pl.col("group") == "leader"), table.filter(pl.col("group") == "laggard")
     assert leaders["rank"].to_list() == [1, 2, 3, 4, 5] and laggards["rank"].to_list() == [63, 62, 61, 60, 59]
 
 
 def test_movers_split_gains_and_losses(tables):
-    movers = report.dti_movers(tables, 2021, 2022)
+    movers = selections.dti_movers(tables, 2021, 2022)
     gains = movers["gain"].to_list()
     assert all(g != 0 for g in gains) and gains[0] == max(gains) and min(gains) < 0
 
 
 def test_headline_takes_the_preferred_national_series(tables):
-    head = report.headline(tables)
+    head = selections.headline(tables)
     assert head["digital_economy_share_grdp"]["series"] == "gso" and head["digital_economy_share_grdp"]["year"] >= 2023
 
 
 def test_merger_redraw_flags_units_whose_members_set_different_values(tables):
-    redraw = report.merger_redraw(tables)
+    redraw = selections.merger_redraw(tables)
     bac_ninh = redraw.filter((pl.col("unit_34_code") == "24") & (pl.col("indicator") == "digital_economy_share_grdp")
                              & (pl.col("target_year") == 2025)).row(0, named=True)
     assert bac_ninh["members_with_target"] == 2 and bac_ninh["values_differ"]
 
 
 def test_backtest_table_marks_one_default_per_family(tables):
-    table = report.backtest_table(tables)
+    table = selections.backtest_table(tables)
     assert table.group_by("family").agg(pl.col("default").sum())["default"].to_list() == [1, 1]
 
 
 def test_movers_compare_the_latest_complete_ranking_with_the_one_before(tables):
-    assert report.movers_years(tables) == (2021, 2022)
+    assert selections.movers_years(tables) == (2021, 2022)

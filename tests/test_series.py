@@ -1,4 +1,4 @@
-"""dxtrack.series.resolve: revisions, duplicates and conflicts, on hand-made candidates and on the real data."""
+"""dxtrack.ingest.resolve.resolve: revisions, duplicates and conflicts, on hand-made candidates and on the real data."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from dxtrack.config import Project
-from dxtrack.provinces import Registry
-from dxtrack.series import CONFLICT_RULE, resolve
-from dxtrack.sources import CANDIDATE_SCHEMA, observation_sources, read_all
+from dxtrack.core.paths import Project
+from dxtrack.ingest.units import Registry
+from dxtrack.ingest.resolve import CONFLICT_RULE, resolve
+from dxtrack.ingest.reader import CANDIDATE_SCHEMA, observation_sources, read_all
 
 ORDER = ["src_a", "src_b", "src_c"]
 

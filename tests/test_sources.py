@@ -1,4 +1,4 @@
-"""dxtrack.sources: every reader on its real file, then on malformed copies of it.
+"""dxtrack.ingest.reader: every reader on its real file, then on malformed copies of it.
 
 Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dxtrack.config import Project
-from dxtrack.errors import DataError
-from dxtrack.provinces import Registry
-from dxtrack.sources import CANDIDATE_SCHEMA, DTI_WIDE_COLUMNS, observation_sources, read_all, read_source
+from dxtrack.core.paths import Project
+from dxtrack.core.errors import DataError
+from dxtrack.ingest.units import Registry
+from dxtrack.ingest.reader import CANDIDATE_SCHEMA, DTI_WIDE_COLUMNS, observation_sources, read_all, read_source
 
 SOURCE_IDS = ["dti_provincial", "dti_supplementary", "dti_aggregates", "digital_economy_share", "online_filing_rate"]
 VALUE_COLUMN = {"dti_supplementary": "value", "dti_aggregates": "value", "digital_economy_share": "value_pct",

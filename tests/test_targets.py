@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dxtrack.errors import DataError
-from dxtrack.targets import read_targets
+from dxtrack.core.errors import DataError
+from dxtrack.ingest.targets import read_targets
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,190 @@
+"""The `dxtrack` command: quick answers from the built tables, for the terminal.
+
+    dxtrack coverage [--map 63|34] [--all]   which units have full-year values, by indicator and year
+    dxtrack conflicts                        figures that sources report differently, and the value kept
+    dxtrack resolve NAME [--map 63|34]       which unit a spelling means on a map
+    dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
+    dxtrack check PATH [--source-id ID]      validate a new table: what it would add, supersede or conflict with
+    dxtrack release [--edition YEAR]         snapshot the tables the briefing was built from (releases/<year>/)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import polars as pl
+
+from dxtrack.report import releases
+from dxtrack.ingest import check
+from dxtrack.core.paths import Project
+from dxtrack.core.errors import DataError
+from dxtrack.ingest.units import Registry, Unit
+
+# Indicators shown by `coverage` unless --all: the ones targets are set on.
+HEADLINE = ["dti", "dti_rank", "digital_economy_share_grdp", "online_filing_rate"]
+
+
+def _metrics(project: Project, name: str) -> dict:
+    path = project.metrics / name
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def coverage_table(coverage: dict, maps: list[str], indicators: list[str] | None) -> str:
+    years = sorted({y for per_map in coverage.values() for m in per_map.values() for y in m})
+    lines = [f"{'indicator':<34}{'map':>4}  " + "".join(f"{y:>8}" for y in years)]
+    for indicator in sorted(coverage):
+        if indicators and indicator not in indicators:
+            continue
+        for map_ in maps:
+            cells = coverage[indicator].get(map_, {})
+            if not cells:
+                continue
+            row = "".join(f"{cells[y]['units']:>5}/{cells[y]['of']:<2}" if y in cells else f"{'–':>8}" for y in years)
+            lines.append(f"{indicator:<34}{map_:>4}  {row}")
+    return "\n".join(lines)
+
+
+def cmd_coverage(args, project: Project) -> int:
+    metric = _metrics(project, "harmonize.json")
+    maps = [args.map] if args.map else ["63", "34"]
+    print("Units with a full-year value (published, or derived for merged units) / units on the map")
+    print(coverage_table(metric["coverage"], maps, None if args.all else HEADLINE))
+    return 0
+
+
+def cmd_conflicts(args, project: Project) -> int:
+    metric = _metrics(project, "data_quality.json")
+    for c in metric["conflicts"]:
+        mark = "kept" if c["chosen"] else "    "
+        print(f"{mark}  {c['map']}:{c['province_code']} {c['indicator']} [{c['series']}] {c['year']}: "
+              f"{c['value']:g}  ({c['source_id']} row {c['source_row']}, authority {c['authority']})")
+    if metric["conflicts"]:
+        print(f"rule: {metric['conflicts'][0]['rule']}")
+    else:
+        print("no conflicts")
+    return 0
+
+
+def cmd_resolve(args, project: Project) -> int:
+    unit = Registry.load(project.raw).resolve(args.name, args.map)
+    extra = f"; formed from old units {', '.join(unit.members)}" if unit.members else (
+        f"; merged into new unit {unit.successor}" if unit.successor else "")
+    print(f"{unit.map}:{unit.code} {unit.name_vi}{extra}")
+    return 0
+
+
+def _find_unit(registry: Registry, name: str, map_: str | None) -> Unit:
+    """A name on the map asked for; without --map, the 34-unit map first, then the old 63 (e.g. "Trà Vinh")."""
+    if map_:
+        return registry.resolve(name, map_)
+    try:
+        return registry.resolve(name, "34")
+    except DataError:
+        return registry.resolve(name, "63")
+
+
+def _target_line(row: dict) -> str:
+    unit = "%" if row["measured_by"] != "dti_rank" and row["target_value"] is not None and row["rank_of"] is None else ""
+    value = "?" if row["target_value"] is None else f"{row['target_value']:g}{unit}"
+    year = row["target_year"] or "no year"
+    force = "" if row["in_force"] else "  (not in force: " + (row["in_force_note"] or "superseded") + ")"
+    return f"{row['indicator']} {row['comparator_norm']} {value} by {year}  [{row['document']}]{force}"
+
+
+def _status_line(row: dict) -> str:
+    parts = [row["status"]]
+    if row["p_meet"] is not None:
+        parts.append(f"P(meet) {row['p_meet']:.0%}")
+    if row["expected_rank"] is not None:
+        parts.append(f"expected rank {row['expected_rank']:.1f}")
+    if row["pace_ratio"] is not None:
+        parts.append(f"pace ratio {row['pace_ratio']:.2f}")
+    series = f" [series {row['series']}]" if row["series"] else ""
+    return f"{' · '.join(parts)}{series}\n      {row['reason']}"
+
+
+def cmd_status(args, project: Project) -> int:
+    path = project.processed / "status.parquet"
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
+    status = pl.read_parquet(path)
+    registry = Registry.load(project.raw)
+    unit = _find_unit(registry, args.province, args.map)
+    if unit.map == "34":
+        print(f"34:{unit.code} {unit.name_vi} (since 1 July 2025)"
+              + (f", formed from {', '.join(registry.unit('63', c).name_vi for c in unit.members)}" if unit.members else ""))
+        groups = [(f"targets set by {unit.name_vi} (34:{unit.code})",
+                   status.filter((pl.col("map") == "34") & (pl.col("province_code") == unit.code)))]
+        groups += [(f"targets set by {registry.unit('63', c).name_vi} (63:{c}, before the merger)",
+                    status.filter((pl.col("map") == "63") & (pl.col("province_code") == c))) for c in unit.members]
+    else:
+        label = unit.name_vi if unit.map == "VN" else f"63:{unit.code} {unit.name_vi} (before 1 July 2025)"
+        merged = f"; merged into 34:{unit.successor} {registry.unit('34', unit.successor).name_vi}" if unit.successor else ""
+        print(label + merged)
+        groups = [("targets", status.filter((pl.col("map") == unit.map) & (pl.col("province_code") == unit.code)))]
+    for title, rows in groups:
+        print(f"\n{title}: {rows['target_id'].n_unique()}")
+        for target_id in rows.sort("target_year", "indicator", "target_id", nulls_last=True)["target_id"].unique(maintain_order=True):
+            series_rows = rows.filter(pl.col("target_id") == target_id).sort("preferred", descending=True)
+            first = series_rows.row(0, named=True)
+            print(f"  {_target_line(first)}")
+            for row in series_rows.iter_rows(named=True):
+                print(f"    {'*' if row['preferred'] else ' '} {_status_line(row)}")
+            if first["note"]:
+                print(f"      note: {first['note']}")
+    print("\n* preferred series (params.yaml model.series_preference); statuses: dxtrack.model.pace, P(meet): "
+          "default method at the target year (params.yaml model.default_method)")
+    return 0
+
+
+def cmd_release(args, project: Project) -> int:
+    edition = args.edition or int(project.params["render"]["year"])
+    target = releases.snapshot(project, edition)
+    print(f"release {edition}: observations and statuses saved in {target.relative_to(project.root)}/ "
+          f"(commit it: the next briefing reports what changed since)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dxtrack", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("coverage", help="units with full-year values by indicator and year")
+    p.add_argument("--map", choices=["63", "34"])
+    p.add_argument("--all", action="store_true", help="every indicator, not only the headline ones")
+    p.set_defaults(func=cmd_coverage)
+    p = sub.add_parser("conflicts", help="figures reported differently by two sources")
+    p.set_defaults(func=cmd_conflicts)
+    p = sub.add_parser("resolve", help="which unit a name means")
+    p.add_argument("name")
+    p.add_argument("--map", choices=["63", "34"], default="34")
+    p.set_defaults(func=cmd_resolve)
+    p = sub.add_parser("status", help="a unit's targets with status, probability and pace")
+    p.add_argument("--province", required=True, help='a name as written anywhere, e.g. "Trà Vinh" or "TP. HCM"')
+    p.add_argument("--map", choices=["63", "34"], help="default: the 34-unit map, else the old 63")
+    p.set_defaults(func=cmd_status)
+    check.add_parser(sub)
+    p = sub.add_parser("release", help="snapshot this edition's tables so the next briefing can show what changed")
+    p.add_argument("--edition", type=int, help="default: render.year in params.yaml")
+    p.set_defaults(func=cmd_release)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, Project.find())
+    except DataError as exc:
+        print(f"dxtrack: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`: stop quietly (Python docs, "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

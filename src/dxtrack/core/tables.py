@@ -1,0 +1,77 @@
+"""The built tables in one call, for notebooks and reports.
+
+    from dxtrack.core.tables import load
+    t = load()                       # finds the project from the working directory
+    t.observations.filter(...)       # polars frames; t.pandas("status") for a pandas copy
+
+Reads only what `dvc repro` wrote; says which stage to run when something is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from dxtrack.core.paths import Project
+
+FRAMES = {
+    "observations": "data/processed/observations.parquet",
+    "targets": "data/processed/targets.parquet",
+    "units": "data/processed/units.parquet",
+    "status": "data/processed/status.parquet",
+    "projections": "data/processed/projections.parquet",
+    "backtest_cases": "data/processed/backtest_cases.parquet",
+    "conflicts": "data/interim/conflicts.parquet",
+    "superseded": "data/interim/superseded.parquet",
+}
+METRICS = {"quality": "metrics/data_quality.json", "harmonize": "metrics/harmonize.json",
+           "backtest": "metrics/backtest.json"}
+
+
+@dataclass
+class Tables:
+    project: Project
+    observations: pl.DataFrame
+    targets: pl.DataFrame
+    units: pl.DataFrame
+    status: pl.DataFrame
+    projections: pl.DataFrame
+    backtest_cases: pl.DataFrame
+    conflicts: pl.DataFrame
+    superseded: pl.DataFrame
+    quality: dict = field(default_factory=dict)
+    harmonize: dict = field(default_factory=dict)
+    backtest: dict = field(default_factory=dict)
+
+    @property
+    def indicators(self) -> dict:
+        return self.project.indicators
+
+    @property
+    def sources(self) -> dict:
+        return self.project.sources
+
+    def pandas(self, name: str):
+        return getattr(self, name).to_pandas()
+
+    def unit(self, map_: str, code: str) -> dict:
+        rows = self.units.filter((pl.col("map") == map_) & (pl.col("province_code") == code))
+        if rows.height != 1:
+            raise KeyError(f"no unit {map_}:{code} in data/processed/units.parquet")
+        return rows.row(0, named=True)
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `dvc repro` (or `make`) first")
+    return path
+
+
+def load(root: str | Path | None = None) -> Tables:
+    project = Project.find(root)
+    frames = {name: pl.read_parquet(_require(project.root / rel)) for name, rel in FRAMES.items()}
+    metrics = {name: json.loads(_require(project.root / rel).read_text(encoding="utf-8")) for name, rel in METRICS.items()}
+    return Tables(project=project, **frames, **metrics)

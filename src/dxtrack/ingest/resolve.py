@@ -1,0 +1,78 @@
+"""From candidate rows to one value per series, unit and period: revisions, duplicates and conflicts.
+
+A figure's identity is (map, unit, indicator, series, period). A period is its start and end, except a vague
+one ("2024 (to Jul)", whose end the source does not fix), which is its label. For each identity, in this order:
+
+1. Revisions. Where rows carry different known releases, the latest release is the value; rows of earlier
+   releases go to the `superseded` table with the release that replaced them. A row of unknown release is
+   never superseded (nothing says it is older).
+2. Duplicates. Rows of the current release(s) that agree (to 1e-9) are one figure reported twice: the
+   figure is kept once and the other places it was found are listed in `also_in`.
+3. Conflicts. Rows of the current release(s) that disagree are a conflict. The value kept is the one from
+   the highest authority (1 = the estimator's own publication, 2 = a secondary report; see
+   data/raw/series.yaml), then from the source listed first in sources.yaml, then the earlier row. Every
+   row of a conflict goes to the `conflicts` table with the value chosen and this rule, and the kept row is
+   flagged `conflict`, so no disagreement is hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dxtrack.core.vocabulary import FIGURE_IDENTITY
+
+IDENTITY = FIGURE_IDENTITY
+CONFLICT_RULE = "highest authority, then first-listed source, then earlier row"
+
+
+@dataclass
+class Resolved:
+    observations: pl.DataFrame
+    superseded: pl.DataFrame
+    conflicts: pl.DataFrame
+    duplicates_merged: int
+
+
+def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
+    ranked = candidates.with_columns(
+        pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"),
+        pl.col("source_id").replace_strict({s: i for i, s in enumerate(source_order)}, default=len(source_order),
+                                           return_dtype=pl.Int64).alias("_source_rank"),
+        pl.format("{}:{}", "source_id", "source_row").alias("_place"),
+    )
+    latest = pl.col("release").max().over(IDENTITY)
+    is_old = pl.col("release").is_not_null() & (pl.col("release") < latest)
+    # The latest release is computed over all rows of an identity, before old ones are split off.
+    superseded = ranked.with_columns(latest.alias("superseded_by_release")).filter(is_old.fill_null(False))
+    current = ranked.filter(~is_old.fill_null(False))
+
+    order = [*IDENTITY, "authority", "_source_rank", "source_row"]
+    current = current.sort(order).with_columns(
+        (pl.col("value").round(9).n_unique().over(IDENTITY) > 1).alias("conflict"),
+        pl.int_range(pl.len()).over(IDENTITY).alias("_position"),
+    )
+    winners = current.filter(pl.col("_position") == 0)
+    chosen_value = winners.select(*IDENTITY, pl.col("value").alias("chosen_value"))
+
+    # Places where the kept figure was found again (same value), for provenance.
+    agreeing = (current.join(chosen_value, on=IDENTITY, nulls_equal=True)
+                .filter((pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9)))
+                .group_by(IDENTITY).agg(pl.col("_place").sort().str.join("; ").alias("also_in")))
+    observations = (winners.join(agreeing, on=IDENTITY, how="left", nulls_equal=True)
+                    .drop("_source_rank", "_place", "_position"))
+
+    conflicts = (current.filter(pl.col("conflict"))
+                 .join(chosen_value, on=IDENTITY, nulls_equal=True)
+                 .with_columns((pl.col("_position") == 0).alias("chosen"), pl.lit(CONFLICT_RULE).alias("rule"))
+                 .select(*IDENTITY, "unit_level", "year", "value", "chosen_value", "chosen", "authority", "source_id", "source_row",
+                         "name_as_source", "release", "source_url", "rule"))
+    duplicates = current.join(chosen_value, on=IDENTITY, nulls_equal=True).filter(
+        (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))).height
+    return Resolved(
+        observations=observations.drop("period_key"),
+        superseded=superseded.drop("_source_rank", "_place", "period_key"),
+        conflicts=conflicts.drop("period_key"),
+        duplicates_merged=duplicates,
+    )

@@ -1,0 +1,39 @@
+"""Merge weights from the shared reference: population (complete for 2019) and GRDP (essentially missing).
+
+Weights are kept as published, per old (63-map) unit and year, with the reference's own reliability note.
+Harmonisation asks for one year's weight; a unit without it gets no aggregate, never a guessed weight.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dxtrack.core.paths import Project
+from dxtrack.ingest.numbers import parse_number
+from dxtrack.ingest.reader import read_csv_strings, require_columns
+
+WEIGHT_SCHEMA = {"province_code": pl.String, "year": pl.Int64, "population_thousand": pl.Float64,
+                 "grdp_billion_vnd": pl.Float64, "note": pl.String, "source_url": pl.String, "source_row": pl.Int64}
+
+
+def read_weights(project: Project, source_id: str = "population_grdp") -> pl.DataFrame:
+    path = project.source_path(source_id)
+    display = str(path.relative_to(project.root))
+    df = read_csv_strings(path, display)
+    require_columns(df, ["gso_code", "year", "population_thousand", "grdp_billion_vnd"], display)
+    rows = []
+    for r in df.iter_rows(named=True):
+        where = lambda c: {"file": display, "row": r["__row"], "column": c}  # noqa: E731
+        rows.append({
+            "province_code": r["gso_code"], "year": int(parse_number(r["year"], kind="count", where=where("year"))),
+            "population_thousand": parse_number(r["population_thousand"], where=where("population_thousand")),
+            "grdp_billion_vnd": parse_number(r["grdp_billion_vnd"], where=where("grdp_billion_vnd")),
+            "note": r.get("note"), "source_url": r.get("source_url"), "source_row": r["__row"],
+        })
+    return pl.DataFrame(rows, schema=WEIGHT_SCHEMA).sort("province_code", "year")
+
+
+def population(weights: pl.DataFrame, year: int) -> dict[str, float]:
+    """Population (thousand) by old code for one year; units without a value are absent."""
+    rows = weights.filter((pl.col("year") == year) & pl.col("population_thousand").is_not_null())
+    return dict(zip(rows["province_code"], rows["population_thousand"]))

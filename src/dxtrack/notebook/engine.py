@@ -1,0 +1,771 @@
+"""Render parameterised notebooks to executed .ipynb and self-contained, offline HTML.
+
+The engine of the `render` stage. Three pieces:
+
+* **Execution** — `render_all(jobs)` runs notebooks in a few worker processes. Each worker owns one warm
+  Jupyter kernel that it reuses for every notebook it gets (papermill only injects the parameters; nbclient
+  executes). Between notebooks the kernel's namespace is reset (`%reset -f`) and its working directory
+  restored; module state (imports, Altair settings, caches) survives, so every notebook must set up what it
+  relies on in its own setup cell.
+* **Charts** — `use_offline_renderer()` (call it in a notebook's setup cell) makes Altair charts display as a
+  Vega-Lite MIME bundle that JupyterLab draws natively; at export time each chart becomes a `<div>` plus a
+  small script that embeds it against the one copy of the Vega bundle the page carries in its `<head>`.
+* **Export** — nbconvert's HTMLExporter with the `dxtrack` template (`templates/dxtrack`): code hidden, no
+  CDN scripts (require.js, MathJax, mermaid removed), `<html lang>` from the job. Outputs are written
+  atomically; a notebook that fails leaves no output behind and the run ends with a `RenderError` naming
+  the notebook, its parameters and the failing cell's error.
+
+`save_figures()` writes static PNG/SVG versions of a chart with vl-convert.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import json
+import multiprocessing as mp
+import os
+import queue
+import re
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from dxtrack.core.atomic import atomic_path, write_text
+
+if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it costs ~1.2 s to import)
+    import altair as alt
+
+__all__ = [
+    "Job", "RenderResult", "RenderError", "JobFailure", "render_all", "use_offline_renderer", "escape",
+    "save_figures", "export_html", "vega_bundle", "embed_options_for", "LOCALES", "VI_FORMAT_LOCALE",
+    "RENDERER_NAME", "TEMPLATE_DIR", "register_renderer",
+]
+
+RENDERER_NAME = "dxtrack"
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+TEMPLATE_NAME = "dxtrack"
+
+# JupyterLab (4.x) draws Vega-Lite from this MIME type; altair 6's own v6 type is not known to it.
+VEGALITE_MIME = "application/vnd.vegalite.v5+json"
+_CHART_MIME = re.compile(r"^application/vnd\.vega(lite)?\.v\d+(\+json|\.json)$")
+_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?\s*(https?:)?//", re.IGNORECASE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+# d3-format has no vi-VN locale: decimal comma, dot thousands, groups of three, đồng after the amount.
+VI_FORMAT_LOCALE: dict[str, Any] = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]}
+
+# Per-language vega-embed options, merged into a chart's options when the renderer's `lang` or the chart's
+# `usermeta` asks for that language. A dict so the lead can adjust it (e.g. `LOCALES["vi"]["formatLocale"]`).
+# English is explicit too: vega-embed's formatLocale is page-global, so an English chart on a page that also
+# holds a Vietnamese one must set its own.
+LOCALES: dict[str, dict[str, Any]] = {
+    "vi": {"formatLocale": VI_FORMAT_LOCALE},
+    "en": {"formatLocale": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]}},
+}
+_TIME_LOCALE_NAMES = {"vi": "vi-VN", "en": "en-US"}
+
+# Default vega-embed options: SVG (crisp in print, selectable text, testable DOM) and an action menu with only
+# the export entries (the "Open in Vega Editor" entry would point readers to a website).
+DEFAULT_EMBED_OPTIONS: dict[str, Any] = {
+    "renderer": "svg",
+    "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Jobs, results, errors
+# ----------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    """One notebook to render: input notebook, the two outputs, and papermill parameters.
+
+    Parameters are injected with papermill's Python translator, so a string stays a string ("01" arrives as
+    "01", never 1). `lang` sets `<html lang=...>`; when None it is taken from `parameters["lang"]`.
+    `title` sets the page title; when None the notebook's metadata title or the HTML file's stem is used.
+    """
+
+    notebook: Path
+    output_ipynb: Path
+    output_html: Path
+    parameters: dict[str, Any] = field(default_factory=dict)
+    lang: str | None = None
+    title: str | None = None
+
+    def __post_init__(self) -> None:
+        self.notebook = Path(self.notebook)
+        self.output_ipynb = Path(self.output_ipynb)
+        self.output_html = Path(self.output_html)
+        if not isinstance(self.parameters, Mapping):
+            raise TypeError(f"Job parameters must be a dict, got {type(self.parameters).__name__}")
+        self.parameters = dict(self.parameters)
+        if self.lang is None and isinstance(self.parameters.get("lang"), str):
+            self.lang = self.parameters["lang"]
+
+    def describe(self) -> str:
+        return f"notebook {self.notebook} with parameters {self.parameters!r}"
+
+
+@dataclass
+class RenderResult:
+    job: Job
+    seconds: float
+    worker: int
+
+
+@dataclass
+class JobFailure:
+    job: Job
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.job.describe()}: {self.message}"
+
+
+class RenderError(RuntimeError):
+    """One or more notebooks failed; `failures` holds each one (job + message). Other jobs were rendered."""
+
+    def __init__(self, failures: list[JobFailure], total: int | None = None):
+        self.failures = failures
+        head = f"{len(failures)} of {total} notebook(s) failed to render" if total else \
+            f"{len(failures)} notebook(s) failed to render"
+        body = "\n".join(f"- {f}" for f in failures)
+        super().__init__(f"{head}:\n{body}")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Helpers for notebooks
+# ----------------------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def escape(text: object, *, markdown: bool = False) -> str:
+    """Text from a source (a quote, a document name) made safe to put into HTML or Markdown output.
+
+    NFC-normalises and HTML-escapes (`& < > " '`). With `markdown=True` Markdown punctuation is
+    backslash-escaped too, so `*`, `_`, `[` in a quote do not turn into formatting or links.
+    """
+    s = unicodedata.normalize("NFC", "" if text is None else str(text))
+    if markdown:
+        s = _MD_SPECIAL.sub(r"\\\1", s)
+        # after backslash-escaping, only & and quotes still need entities (< and > are escaped as \< \>,
+        # which Markdown renders literally, but escape them as entities as well for raw-HTML safety)
+        return s.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;").replace('"', "&quot;") \
+            .replace("'", "&#x27;")
+    return html.escape(s, quote=True)
+
+
+def _lang_key(lang: object) -> str | None:
+    if not isinstance(lang, str) or not lang:
+        return None
+    return lang.replace("_", "-").split("-")[0].lower()
+
+
+def _spec_lang(spec: Mapping[str, Any]) -> str | None:
+    """The language a chart asks for: usermeta {"lang": "vi"} / {"locale": "vi-VN"} or config.locale name."""
+    meta = spec.get("usermeta") or {}
+    if isinstance(meta, Mapping):
+        for key in ("lang", "locale"):
+            if _lang_key(meta.get(key)):
+                return _lang_key(meta.get(key))
+        inner = meta.get("dxtrack")
+        if isinstance(inner, Mapping) and _lang_key(inner.get("lang")):
+            return _lang_key(inner.get("lang"))
+    config = spec.get("config") or {}
+    if isinstance(config, Mapping) and isinstance(config.get("locale"), str):
+        return _lang_key(config["locale"])
+    return None
+
+
+def _locale_options(lang: str | None) -> dict[str, Any]:
+    key = _lang_key(lang)
+    if key is None:
+        return {}
+    opts = copy.deepcopy(LOCALES.get(key, {}))
+    if "timeFormatLocale" not in opts and key in _TIME_LOCALE_NAMES:
+        import vl_convert as vlc
+
+        opts["timeFormatLocale"] = vlc.get_time_format_locale(_TIME_LOCALE_NAMES[key])
+    return opts
+
+
+def embed_options_for(spec: Mapping[str, Any], embed_options: Mapping[str, Any] | None = None,
+                      lang: str | None = None) -> dict[str, Any]:
+    """vega-embed options for one chart: defaults < locale (chart usermeta, else `lang`) < `embed_options`."""
+    opts = copy.deepcopy(DEFAULT_EMBED_OPTIONS)
+    opts.update(_locale_options(_spec_lang(spec) or lang))
+    opts.update(copy.deepcopy(dict(embed_options or {})))
+    return opts
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The Altair renderer
+# ----------------------------------------------------------------------------------------------------------
+
+def _chart_text(spec: Mapping[str, Any]) -> str:
+    title = spec.get("title")
+    if isinstance(title, Mapping):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return f"<Chart: {title}>" if title else "<Chart>"
+
+
+def _renderer(spec: dict, embed_options: Mapping[str, Any] | None = None, lang: str | None = None,
+              **_ignored: Any):
+    """Altair renderer `dxtrack`: a Vega-Lite MIME bundle plus the embed options in its metadata.
+
+    JupyterLab draws the MIME type itself (its Vega is bundled, so this works offline too) and reads
+    `metadata[mime]["embed_options"]`; `export_html` turns the same output into a div + script that embeds
+    against the page's single Vega bundle. No text/html is emitted: JupyterLab ranks text/html above Vega, so
+    an HTML fallback would hide the native rendering.
+    """
+    opts = embed_options_for(spec, embed_options, lang)
+    return {VEGALITE_MIME: spec, "text/plain": _chart_text(spec)}, {VEGALITE_MIME: {"embed_options": opts}}
+
+
+def register_renderer() -> None:
+    """Register the `dxtrack` renderer with Altair (use_offline_renderer does this for you)."""
+    import altair as alt
+
+    if RENDERER_NAME not in alt.renderers.names():
+        alt.renderers.register(RENDERER_NAME, _renderer)
+
+
+def use_offline_renderer(embed_options: Mapping[str, Any] | None = None, lang: str | None = None) -> None:
+    """Enable the `dxtrack` Altair renderer; call it in every notebook's setup cell.
+
+    `embed_options` are vega-embed options merged over the defaults and the locale ones, e.g.
+    `{"formatLocale": {...}, "timeFormatLocale": {...}}`. `lang="vi"` applies the Vietnamese number/time
+    locale to every chart; a chart can also ask for it itself with `usermeta={"lang": "vi"}`.
+    Returns None, so a bare call prints nothing into the report.
+    """
+    options: dict[str, Any] = {}
+    if embed_options:
+        options["embed_options"] = dict(embed_options)
+    if lang:
+        options["lang"] = lang
+    import altair as alt
+
+    register_renderer()
+    alt.renderers.enable(RENDERER_NAME, **options)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# HTML export
+# ----------------------------------------------------------------------------------------------------------
+
+# Appended to vl-convert's bundle (which defines vegaEmbed, vega, vegaLite in module scope). Chart scripts run
+# during parsing, before this deferred module, and queue a callback on window.dxtrackCharts; the module then
+# drains the queue and turns `push` into a direct call for anything added later.
+_BUNDLE_SNIPPET = """
+window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;
+{
+  const queued = Array.isArray(window.dxtrackCharts) ? window.dxtrackCharts : [];
+  window.dxtrackCharts = { push: function (f) { f(vegaEmbed); return 0; } };
+  for (const f of queued) f(vegaEmbed);
+}
+"""
+
+_bundle_cache: dict[str, str] = {}
+
+
+def _vl_version(specs: Iterable[Mapping[str, Any]]) -> str | None:
+    """The Vega-Lite version (vl-convert's "6.4" form) the specs' $schema names, if vl-convert has it.
+
+    Read from the spec so render workers never import altair; None means vl-convert's newest.
+    """
+    import vl_convert as vlc
+
+    supported = vlc.get_vegalite_versions()
+    for spec in specs:
+        m = re.search(r"/vega-lite/v(\d+)\.(\d+)", str(spec.get("$schema", "")))
+        if not m:
+            continue
+        wanted = f"{m.group(1)}.{m.group(2)}"
+        if wanted in supported:
+            return wanted
+        same_major = [v for v in supported if v.split(".")[0] == m.group(1)]
+        return same_major[-1] if same_major else None
+    return None
+
+
+def vega_bundle(vl_version: str | None = None) -> str:
+    """The Vega + Vega-Lite + vega-embed ES-module bundle (from vl-convert) with the chart loader appended.
+
+    `vl_version` as vl-convert names it ("6.4"); None for vl-convert's newest. Cached per process.
+    """
+    import vl_convert as vlc
+
+    vl_version = vl_version or vlc.get_vegalite_versions()[-1]
+    if vl_version not in _bundle_cache:
+        bundle = vlc.javascript_bundle(_BUNDLE_SNIPPET, vl_version=vl_version)
+        if re.search(r"</script|<!--", bundle, re.IGNORECASE):  # would end the <script> element early
+            bundle = re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+        _bundle_cache[vl_version] = bundle
+    return _bundle_cache[vl_version]
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside an inline <script>: no `</script>`, `<!--` or line separators can break out."""
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str) -> str:
+    label = _chart_text(spec)[8:-1] if spec.get("title") else ""
+    aria = f' role="figure" aria-label="{html.escape(label)}"' if label else ""
+    return (
+        f'<div id="{div_id}" class="dxtrack-chart"{aria}></div>\n'
+        "<script>(window.dxtrackCharts = window.dxtrackCharts || []).push(function (vegaEmbed) {\n"
+        f'  var el = document.getElementById("{div_id}");\n'
+        f"  vegaEmbed(el, {_script_json(spec)}, {_script_json(options)}).catch(function (err) {{\n"
+        '    var p = document.createElement("p"); p.className = "dxtrack-chart-error";\n'
+        '    p.textContent = "Chart error: " + err.message; el.appendChild(p); console.error(err);\n'
+        "  });\n"
+        "});</script>\n"
+    )
+
+
+def _charts_to_html(nb) -> list[dict]:
+    """Replace every Vega/Vega-Lite output in `nb` (in place) by chart HTML; return their specs.
+
+    Div ids are deterministic: a hash of the spec plus the chart's position, so re-rendering unchanged inputs
+    gives identical HTML.
+    """
+    specs: list[dict] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            data = output.get("data", {})
+            mime = next((m for m in data if _CHART_MIME.match(m)), None)
+            if mime is None:
+                continue
+            spec = data[mime]
+            if isinstance(spec, str):
+                spec = json.loads(spec)
+            meta = (output.get("metadata") or {}).get(mime) or {}
+            options = meta.get("embed_options")
+            if options is None:  # produced by another renderer (e.g. altair's "mimetype"): our defaults
+                options = embed_options_for(spec)
+            specs.append(spec)
+            digest = hashlib.sha1(_script_json(spec).encode("utf-8")).hexdigest()[:10]
+            output["data"] = {"text/html": _chart_html(spec, options, f"dx-chart-{len(specs)}-{digest}")}
+            output["metadata"] = {}
+    return specs
+
+
+def _make_exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+
+
+_exporter_cache: dict[str, Any] = {}
+
+
+def export_html(nb, *, lang: str | None = None, title: str | None = None, exporter=None) -> str:
+    """An executed notebook as one offline HTML page (code hidden, one Vega bundle if it has charts).
+
+    Does not modify `nb`. Raises ValueError if the page would load a script from the network (a chart shown
+    with Altair's default renderer, for instance: call `use_offline_renderer()` in the setup cell).
+    """
+    if exporter is None:
+        exporter = _exporter_cache.setdefault("html", _make_exporter())
+    nb = copy.deepcopy(nb)
+    specs = _charts_to_html(nb)
+    if title:
+        nb.metadata["title"] = title
+    resources = {
+        "metadata": {"name": title or "Report"},
+        "dxtrack_vega_bundle": vega_bundle(_vl_version(specs)) if specs else "",
+    }
+    key = _lang_key(lang) or "en"
+    exporter.language_code = key if _valid_language(key) else "en"
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    match = _EXTERNAL_SCRIPT.search(body)
+    if match:
+        start = max(0, match.start() - 80)
+        raise ValueError("the exported page loads a script from the network "
+                         f"(…{body[start:match.end() + 80]}…); call dxtrack.notebook.engine.use_offline_renderer() "
+                         "in the notebook's setup cell")
+    return body
+
+
+def _valid_language(code: str) -> bool:
+    from nbconvert.exporters.html import iso639_1
+
+    return code in iso639_1
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Static figures
+# ----------------------------------------------------------------------------------------------------------
+
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]  # Debian fonts-dejavu-core
+STATIC_FONT = "DejaVu Sans"  # full Vietnamese coverage; used when a chart sets no font itself
+_fonts_registered: list[str] = []
+
+
+def _register_fonts() -> None:
+    if _fonts_registered:
+        return
+    import vl_convert as vlc
+
+    for d in FONT_DIRS:  # DejaVu covers Vietnamese and is small (Noto has hundreds of files)
+        if d.is_dir():
+            vlc.register_font_directory(str(d))
+            _fonts_registered.append(str(d))
+    _fonts_registered.append("")  # mark as done even when no directory exists
+
+
+def save_figures(chart: alt.TopLevelMixin | Mapping[str, Any], stem_path: str | os.PathLike,
+                 formats: Sequence[str] = ("png", "svg"), scale: float = 2,
+                 embed_options: Mapping[str, Any] | None = None, lang: str | None = None) -> list[Path]:
+    """Write `chart` as `<stem_path>.png` / `.svg` (vl-convert), atomically; return the paths written.
+
+    The chart's locale (usermeta lang, or `lang`, or `embed_options` formatLocale/timeFormatLocale) is
+    applied as in the HTML. When the chart sets no font, DejaVu Sans (full Vietnamese coverage) is used.
+    """
+    import vl_convert as vlc
+
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else copy.deepcopy(dict(chart))
+    opts = embed_options_for(spec, embed_options, lang)
+    _register_fonts()
+    config = spec.setdefault("config", {})
+    if "font" not in config and _fonts_registered[0]:
+        config["font"] = STATIC_FONT
+    kwargs = {"vl_version": _vl_version([spec]),
+              "format_locale": opts.get("formatLocale"), "time_format_locale": opts.get("timeFormatLocale")}
+    stem = Path(stem_path)
+    written = []
+    for fmt in formats:
+        target = stem.with_name(stem.name + "." + fmt)
+        if fmt == "png":
+            data: bytes | str = vlc.vegalite_to_png(spec, scale=scale, **kwargs)
+        elif fmt == "svg":
+            data = vlc.vegalite_to_svg(spec, **kwargs)
+        elif fmt == "pdf":
+            data = vlc.vegalite_to_pdf(spec, scale=scale, **kwargs)
+        else:
+            raise ValueError(f"unsupported figure format {fmt!r} (png, svg, pdf)")
+        with atomic_path(target) as tmp:
+            if isinstance(data, str):
+                tmp.write_text(data, encoding="utf-8")
+            else:
+                tmp.write_bytes(data)
+        written.append(target)
+    return written
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Execution: one warm kernel per worker process
+# ----------------------------------------------------------------------------------------------------------
+
+_VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration", "status", "exception")
+
+
+def _clean_metadata(nb) -> None:
+    """Drop per-run metadata (timings, papermill status) so unchanged inputs give unchanged outputs."""
+    pm = nb.metadata.get("papermill")
+    if isinstance(pm, dict):
+        for key in (*_VOLATILE_PAPERMILL_KEYS, "input_path", "output_path"):
+            pm.pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cpm = cell.metadata.get("papermill")
+        if isinstance(cpm, dict):
+            for key in _VOLATILE_PAPERMILL_KEYS:
+                cpm.pop(key, None)
+        if cell.metadata.get("papermill") == {}:
+            del cell.metadata["papermill"]
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+
+
+class _JobFailed(Exception):
+    pass
+
+
+def _failing_cell(nb) -> str:
+    """'cell 5 (id 'cell-5', starts 'raise ...')', numbered as in the source notebook (injected cell not counted)."""
+    shift = 0
+    for i, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            shift = 1
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+                return f"cell {i - shift} (id {cell.get('id')!r}, starts {first[:60]!r})"
+    return "a cell"
+
+
+_RESET_CODE = """\
+def _dxtrack_reset(ip=get_ipython(), gc=__import__("gc"), os=__import__("os")):
+    collect = gc.collect
+    gc.collect = lambda *args, **kwargs: 0
+    try:
+        ip.reset(new_session=False)
+    finally:
+        gc.collect = collect
+    os.chdir({cwd!r})
+_dxtrack_reset()
+"""
+
+
+class _Worker:
+    """Owns one kernel and one HTML exporter; renders jobs one after another."""
+
+    def __init__(self, kernel_name: str, cwd: str, timeout: int | None, startup_timeout: int):
+        self.kernel_name, self.cwd, self.timeout, self.startup_timeout = kernel_name, cwd, timeout, startup_timeout
+        self.km = None
+        self.kc = None
+        self.exporter = None
+
+    def _client(self, nb, **kw):
+        from nbclient import NotebookClient
+
+        return NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=self.timeout,
+                              startup_timeout=self.startup_timeout, record_timing=False, allow_errors=False,
+                              interrupt_on_timeout=True,
+                              resources={"metadata": {"path": self.cwd}}, **kw)
+
+    def start(self) -> None:
+        import nbformat
+        from nbclient import NotebookClient
+
+        boot = NotebookClient(nbformat.v4.new_notebook(), kernel_name=self.kernel_name,
+                              startup_timeout=self.startup_timeout, resources={"metadata": {"path": self.cwd}})
+        boot.km = boot.create_kernel_manager()
+        # Local IPC sockets instead of TCP on localhost: no open ports, no "without encryption" warning.
+        self.ipc_dir = tempfile.mkdtemp(prefix="dxtrack-kernel-")
+        boot.km.transport = "ipc"
+        boot.km.ip = os.path.join(self.ipc_dir, "kernel")
+        boot.start_new_kernel(cwd=self.cwd)  # the kernel process boots while we build the bundle
+        self.exporter = _make_exporter()
+        vega_bundle(_vl_version([]))  # warm the cache for charts of vl-convert's newest Vega-Lite
+        boot.start_new_kernel_client()
+        self.km, self.kc = boot.km, boot.kc
+
+    def stop(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        try:
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km is not None:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:
+            pass
+        self.km = self.kc = None
+        if getattr(self, "ipc_dir", None):
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+            self.ipc_dir = None
+
+    def _run(self, nb):
+        client = self._client(nb)
+        client.kc = self.kc
+        client.execute(cleanup_kc=False)
+        return client
+
+    def reset(self) -> None:
+        """Clear the user namespace (like %reset -f) and go back to `cwd`, skipping reset's gc.collect().
+
+        IPython's reset runs a full garbage collection (~0.1-0.25 s with Altair loaded), more than a small
+        notebook takes to run; Python's automatic collector frees any cycles left behind anyway.
+        """
+        import nbformat
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_RESET_CODE.format(cwd=self.cwd))])
+        self._run(nb)
+
+    def render(self, job: Job) -> None:
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        nb = load_notebook_node(str(job.notebook))
+        nb = parameterize_notebook(nb, job.parameters, kernel_name=self.kernel_name)
+        for cell in nb.cells:  # papermill gives the injected cell a random id: make it stable
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell["id"] = "injected-parameters"
+        try:
+            self.reset()
+            self._run(nb)
+        except CellExecutionError as e:
+            cell = _failing_cell(nb)
+            tb = _ANSI.sub("", str(e.traceback or "")).strip().splitlines()
+            tail = "\n    ".join(tb[-12:])
+            raise _JobFailed(f"{cell} raised {e.ename}: {_ANSI.sub('', e.evalue)}\n    {tail}") from None
+        except CellTimeoutError as e:
+            raise _JobFailed(f"timed out: {e}") from None
+        except DeadKernelError as e:
+            self.stop()
+            self.start()
+            raise _JobFailed(f"the kernel died: {e}") from None
+        _clean_metadata(nb)
+        import nbformat
+
+        title = job.title or job.parameters.get("title") or job.output_html.stem
+        page = export_html(nb, lang=job.lang, title=str(title), exporter=self.exporter)
+        ipynb = nbformat.writes(nb) + "\n"
+        write_text(ipynb, job.output_ipynb)
+        write_text(page, job.output_html)
+
+
+def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: int | None,
+                 startup_timeout: int) -> None:
+    import logging
+    import signal
+
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    worker = _Worker(kernel_name, cwd, timeout, startup_timeout)
+    try:
+        try:
+            worker.start()
+        except BaseException:
+            results.put(("fatal", wid, None, f"worker {wid} could not start kernel {kernel_name!r}:\n"
+                                             + traceback.format_exc()))
+            return
+        while True:
+            item = tasks.get()
+            if item is None:
+                break
+            idx, job = item
+            results.put(("start", wid, idx, None))
+            t0 = time.perf_counter()
+            try:
+                worker.render(job)
+            except _JobFailed as e:
+                results.put(("fail", wid, idx, str(e)))
+            except Exception:
+                results.put(("fail", wid, idx, traceback.format_exc(limit=8)))
+            else:
+                results.put(("ok", wid, idx, time.perf_counter() - t0))
+    finally:
+        worker.stop()
+
+
+def _check_jobs(jobs: Sequence[Job]) -> None:
+    outputs: dict[Path, Job] = {}
+    for job in jobs:
+        if not isinstance(job, Job):
+            raise TypeError(f"render_all takes Job objects, got {type(job).__name__}")
+        if not job.notebook.is_file():
+            raise FileNotFoundError(f"{job.describe()}: notebook not found")
+        for out in (job.output_ipynb, job.output_html):
+            key = out.resolve()
+            if key in outputs:
+                raise ValueError(f"two jobs write {out}: {outputs[key].describe()} and {job.describe()}")
+            outputs[key] = job
+
+
+def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, kernel_name: str = "python3",
+               cwd: str | os.PathLike | None = None, timeout: int | None = 600,
+               startup_timeout: int = 120) -> list[RenderResult]:
+    """Execute and export every job, `workers` notebooks at a time, each worker reusing one warm kernel.
+
+    Jobs are handed out through a queue (a slow notebook does not hold up the others). Kernels start in
+    `cwd` (default: the current directory), which is restored before every notebook. `timeout` is per cell
+    (seconds, None for no limit). Returns one RenderResult per job, in the order given.
+
+    Raises RenderError after all other jobs have finished if any notebook failed; a failed job writes
+    nothing (files from an earlier run are left as they were, like every stage output).
+    """
+    jobs = list(jobs)
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    if not jobs:
+        return []
+    _check_jobs(jobs)
+    cwd = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
+    n = min(workers, len(jobs))
+
+    from tqdm import tqdm
+
+    ctx = mp.get_context("spawn")
+    tasks, results = ctx.Queue(), ctx.Queue()
+    for i, job in enumerate(jobs):
+        tasks.put((i, job))
+    for _ in range(n):
+        tasks.put(None)
+    procs = [ctx.Process(target=_worker_main, name=f"dxtrack-render-{w}",
+                         args=(w, tasks, results, kernel_name, cwd, timeout, startup_timeout), daemon=True)
+             for w in range(n)]
+    for p in procs:
+        p.start()
+
+    done: dict[int, RenderResult] = {}
+    failures: dict[int, JobFailure] = {}
+    running: dict[int, int] = {}  # worker -> job index
+    fatal: list[str] = []
+    bar = tqdm(total=len(jobs), desc="render", unit="nb", file=sys.stderr, disable=not progress,
+               dynamic_ncols=True)
+    try:
+        while len(done) + len(failures) < len(jobs):
+            try:
+                kind, wid, idx, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                for w, p in enumerate(procs):
+                    if not p.is_alive() and w in running:
+                        idx = running.pop(w)
+                        failures[idx] = JobFailure(jobs[idx], f"render worker {w} exited (code {p.exitcode}) "
+                                                              "while rendering it")
+                        bar.update(1)
+                if all(not p.is_alive() for p in procs):
+                    why = "; ".join(fatal) or "all render workers exited"
+                    for i, job in enumerate(jobs):
+                        if i not in done and i not in failures:
+                            failures[i] = JobFailure(job, f"not rendered: {why}")
+                continue
+            if kind == "start":
+                running[wid] = idx
+                bar.set_postfix_str(jobs[idx].output_html.name, refresh=False)
+            elif kind == "ok":
+                running.pop(wid, None)
+                done[idx] = RenderResult(jobs[idx], payload, wid)
+                bar.update(1)
+            elif kind == "fail":
+                running.pop(wid, None)
+                failures[idx] = JobFailure(jobs[idx], payload)
+                bar.update(1)
+            elif kind == "fatal":
+                fatal.append(payload)
+    except BaseException:
+        for p in procs:  # interrupted: stop our workers now (their kernels exit with them)
+            if p.is_alive():
+                p.terminate()
+        raise
+    finally:
+        bar.close()
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
+        tasks.close()
+        results.close()
+    if failures:
+        raise RenderError([failures[i] for i in sorted(failures)], total=len(jobs))
+    return [done[i] for i in range(len(jobs))]

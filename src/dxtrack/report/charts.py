@@ -1,0 +1,886 @@
+"""Every chart a dxtrack report shows, one builder per chart; notebooks only call these.
+
+Each builder takes tidy frames (polars or pandas) and a language ("vi" or "en") and returns a finished Altair
+chart whose Vega-Lite spec carries everything a reader needs:
+
+- title and axis/legend labels from `dxtrack.report.labels`; a caption in the title's subtitle giving unit, year(s) and
+  source (and the boundary source for maps);
+- tooltips on every mark, with numbers formatted by the spec's own locale;
+- `config.locale` = `labels.vega_format_locale(lang)`, so Vietnamese charts write 12,5 and 1.234 both in static
+  exports (vl-convert honours it) and in HTML (Vega reads `config.locale` when the view is built);
+- years on a `d`-formatted axis (never "2,020") and an explicit font with full Vietnamese coverage;
+- one colour-blind-safe status palette (`STATUS_COLORS`, Okabe–Ito hues plus greys) everywhere.
+
+Units are `(map, province_code)` pairs, as everywhere in dxtrack: ("63", "01"), ("34", "79"), ("VN", "VN").
+Frames follow the contracts in docs/architecture.md (observations, targets, units, projections, status).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from dxtrack.report import labels
+from dxtrack.report.labels import t
+from dxtrack.model.pace import STATUSES
+
+# DejaVu Sans first: it covers Vietnamese and the signs charts print (≥ ≤ − –). Noto Sans lacks ≥ and the minus
+# sign d3 writes for negatives, and vl-convert then drops the whole text line to a serif fallback (seen in PNGs).
+# Browsers fall back per glyph, so Noto Sans / sans-serif remain safe fallbacks where DejaVu is not installed.
+FONT = "DejaVu Sans, Noto Sans, sans-serif"
+
+# Okabe–Ito hues for the assessed classes (blue = good, orange/vermillion = behind), greys of distinct lightness
+# for the classes that say something about the data rather than the pace. Same mapping in every chart.
+STATUS_COLORS: dict[str, str] = {
+    "achieved": "#0072B2",
+    "on track": "#56B4E9",
+    "acceleration needed": "#E69F00",
+    "off track / regressing": "#D55E00",
+    "insufficient data": "#BDBDBD",
+    "no data": "#E6E6E6",
+    "not assessable": "#8C8C8C",
+}
+
+# Trajectory layers: observed, fitted, projected, intervals, targets (legend colours are the drawn colours).
+COLORS = {
+    "published": "#222222",
+    "derived": "#8C8C8C",
+    "fit": "#0B4F80",
+    "projection": "#0072B2",
+    "band80": "#9CC7E8",
+    "band95": "#D4E6F4",
+    "target": "#D55E00",
+    "highlight": "#D55E00",
+    "peer": "#8FB8D8",
+    "gain": "#0072B2",
+    "loss": "#D55E00",
+}
+
+VALUE_FORMAT = {"percent": ",.1f", "index": ".3f", "rank": "d"}  # tooltips
+AXIS_FORMAT = {"percent": ",.2~f", "index": ".2~f", "rank": "d"}
+YEAR_FORMAT = "d"
+WIDTH, HEIGHT = 560, 320
+CAPTION_WIDTH = 110  # characters per caption line
+
+UnitRef = tuple[str, str]
+
+
+# =============================================================================================================
+# shared helpers
+# =============================================================================================================
+def _frame(df: Any) -> pl.DataFrame:
+    if df is None:
+        return pl.DataFrame()
+    if isinstance(df, pl.DataFrame):
+        return df
+    if isinstance(df, pl.LazyFrame):
+        return df.collect()
+    return pl.from_pandas(df)
+
+
+def _has(df: pl.DataFrame, *cols: str) -> bool:
+    return all(c in df.columns for c in cols)
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def _data(rows: Iterable[Mapping[str, Any]]) -> alt.InlineData:
+    """Inline records (each layer carries its own rows: specs are self-contained and easy to test)."""
+    return alt.InlineData(values=[{k: _json_value(v) for k, v in r.items()} for r in rows])
+
+
+def _locale(lang: str) -> alt.Locale:
+    loc = labels.vega_format_locale(lang)
+    return alt.Locale(number=alt.NumberLocale(**loc["number"]), time=alt.TimeLocale(**loc["time"]))
+
+
+def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    """The one place where locale, font and common styling are set (top-level `config`)."""
+    return (chart.configure(locale=_locale(lang), font=FONT)
+            .configure_title(anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#4D4D4D",
+                             subtitlePadding=6, offset=10)
+            .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
+            .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=320)
+            .configure_view(stroke=None))
+
+
+def _wrap(lines: Iterable[str], width: int = CAPTION_WIDTH) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if line:
+            out.extend(textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False) or [""])
+    return out
+
+
+def _title(text: str, subtitle: Iterable[str]) -> alt.TitleParams:
+    return alt.TitleParams(text=_wrap([text], 80), subtitle=_wrap(subtitle))
+
+
+def _caption(lang: str, *, unit: str | None = None, years: str | None = None, sources: Iterable[str] = (),
+             extra: Iterable[str] = ()) -> list[str]:
+    """Caption lines: "Unit: …; Years: …", then extra notes, then "Source: …" (unique, in order)."""
+    first = "; ".join(x for x in (unit and t("caption.unit", lang, unit=unit), years) if x)
+    srcs = list(dict.fromkeys(s for s in sources if s))
+    lines = [first] if first else []
+    lines += [e for e in extra if e]
+    if srcs:
+        lines.append(t("caption.source", lang, source="; ".join(srcs)))
+    return lines
+
+
+def _years_text(years: Iterable[int]) -> str:
+    ys = sorted({int(y) for y in years if y is not None})
+    if not ys:
+        return labels.MISSING
+    if len(ys) == 1:
+        return str(ys[0])
+    if ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}–{ys[-1]}"
+    return ", ".join(str(y) for y in ys)
+
+
+def _tip(field: str, key: str, lang: str, kind: str = "N", fmt: str | None = None, **fields: Any) -> alt.Tooltip:
+    kw = {"format": fmt} if fmt else {}
+    return alt.Tooltip(f"{field}:{kind}", title=t(key, lang, **fields), **kw)
+
+
+def _year_x(lang: str, years: Iterable[int], *, pad: float = 0.4) -> alt.X:
+    ys = [int(y) for y in years if y is not None]
+    lo, hi = (min(ys), max(ys)) if ys else (2020, 2030)
+    return alt.X("year:Q", title=t("axis.year", lang),
+                 axis=alt.Axis(format=YEAR_FORMAT, tickMinStep=1, labelOverlap=True),
+                 scale=alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False))
+
+
+def _unit_name(units: pl.DataFrame | None, unit: UnitRef, lang: str) -> str:
+    map_, code = unit
+    if map_ == "VN" or code == "VN":
+        return t("unit.country", lang)
+    if units is not None and not units.is_empty():
+        row = units.filter((pl.col("map") == map_) & (pl.col("province_code") == code))
+        if row.height:
+            return labels.nfc(row["name_vi"][0])
+    return f"{code} ({labels.map_label(map_, lang, short=True)})"
+
+
+def _unit_names(units: pl.DataFrame | None) -> dict[UnitRef, str]:
+    if units is None or units.is_empty():
+        return {}
+    return {(m, c): labels.nfc(n) for m, c, n in units.select("map", "province_code", "name_vi").iter_rows()}
+
+
+def _status_scale(lang: str) -> alt.Scale:
+    return alt.Scale(domain=[labels.status_label(s, lang) for s in STATUSES],
+                     range=[STATUS_COLORS[s] for s in STATUSES])
+
+
+def _status_color(lang: str, field: str = "status_label") -> alt.Color:
+    return alt.Color(f"{field}:N", scale=_status_scale(lang), title=t("legend.status", lang),
+                     legend=alt.Legend(orient="bottom", columns=4, symbolType="square", symbolStrokeColor="#999999",
+                                       symbolStrokeWidth=0.5))
+
+
+def _cmp(comparator: str | None) -> str:
+    c = (comparator or ">=").split("|")[-1].strip()
+    return labels.comparator_symbol(c)
+
+
+def _unit_of(indicator: str) -> str:
+    return labels.indicator_definition(indicator)["unit"]
+
+
+# =============================================================================================================
+# trajectories (observed, fitted, projected, bands, targets)
+# =============================================================================================================
+def _unit_rows(df: pl.DataFrame, unit: UnitRef) -> pl.DataFrame:
+    if df.is_empty():
+        return df
+    return df.filter((pl.col("map") == unit[0]) & (pl.col("province_code") == unit[1]))
+
+
+def _status_rows(status: pl.DataFrame, unit: UnitRef, measured_by: str) -> pl.DataFrame:
+    """The unit's status rows for targets measured by `measured_by`, preferred series only."""
+    st = _unit_rows(status, unit)
+    if st.is_empty():
+        return st
+    col = "measured_by" if "measured_by" in st.columns else "indicator"
+    st = st.filter(pl.col(col) == measured_by)
+    if "preferred" in st.columns:
+        st = st.filter(pl.col("preferred"))
+    return st
+
+
+def _pick_series(obs: pl.DataFrame, status_u: pl.DataFrame, series: str | None) -> str | None:
+    if series:
+        return series
+    if not status_u.is_empty() and "series" in status_u.columns:
+        chosen = [s for s in status_u["series"].to_list() if s]
+        if chosen:
+            return chosen[0]
+    if obs.is_empty() or "series" not in obs.columns:
+        return None
+    counts = obs.group_by("series").len().sort(["len", "series"], descending=[True, False])
+    return counts["series"][0]
+
+
+def _observed_rows(obs: pl.DataFrame, lang: str, unit_kind: str) -> tuple[list[dict], int]:
+    """Observation records for plotting (full years only) and the number of part-year values left out."""
+    omitted = 0
+    if "full_year" in obs.columns:
+        omitted = obs.filter(~pl.col("full_year")).height
+        obs = obs.filter(pl.col("full_year"))
+    rows = []
+    for r in obs.sort("year").iter_rows(named=True):
+        derived = bool(r.get("derived"))
+        legend = t("legend.observed_derived" if derived else "legend.observed_published", lang)
+        rows.append({
+            "year": int(r["year"]), "value": r["value"], "legend": legend,
+            "origin": t("value.derived" if derived else "value.published", lang),
+            "series_name": labels.series_name(r.get("series"), lang),
+            "period": r.get("period_label") or str(r["year"]),
+            "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+        })
+    return rows, omitted
+
+
+def _projection_rows(proj: pl.DataFrame, lang: str, unit_kind: str) -> list[dict]:
+    """One record per (year, kind); the last fitted year is repeated as the first projected point so the solid
+    and dashed segments join."""
+    rows: list[dict] = []
+    if proj.is_empty():
+        return rows
+    proj = proj.sort("year")
+    fmt = lambda v: labels.fmt_value(v, unit_kind, lang)  # noqa: E731
+    method = labels.method_label(proj["method"][0], lang)
+    for r in proj.iter_rows(named=True):
+        kind = r["kind"]
+        rows.append({
+            "year": int(r["year"]), "mean": r["mean"], "lo80": r["lo80"], "hi80": r["hi80"], "lo95": r["lo95"],
+            "hi95": r["hi95"], "kind": kind, "legend": t(f"legend.{'fit' if kind == 'fit' else 'projection'}", lang),
+            "kind_label": t(f"value.{'fit' if kind == 'fit' else 'projection'}", lang), "method": method,
+            "mean_text": fmt(r["mean"]), "interval80": f"{fmt(r['lo80'])} – {fmt(r['hi80'])}",
+            "interval95": f"{fmt(r['lo95'])} – {fmt(r['hi95'])}",
+        })
+    fits = [r for r in rows if r["kind"] == "fit"]
+    if fits and any(r["kind"] != "fit" for r in rows):
+        joint = dict(fits[-1], kind="projection", legend=t("legend.projection", lang))
+        rows.insert(rows.index(fits[-1]) + 1, joint)
+    return rows
+
+
+def _target_rows(targets: pl.DataFrame, status_u: pl.DataFrame, unit: UnitRef, indicator: str, lang: str,
+                 unit_kind: str, years: Sequence[int] | None = None) -> list[dict]:
+    """One record per distinct (year, comparator, value) target of the unit, with its status if assessed."""
+    tg = _unit_rows(targets, unit)
+    if not tg.is_empty():
+        tg = tg.filter(pl.col("indicator") == indicator)
+        if "in_force" in tg.columns:
+            tg = tg.filter(pl.col("in_force").fill_null(True))
+    elif not status_u.is_empty():
+        tg = status_u
+    if tg.is_empty():
+        return []
+    tg = tg.filter(pl.col("target_value").is_not_null() & pl.col("target_year").is_not_null())
+    if years:
+        tg = tg.filter(pl.col("target_year").is_in(list(years)))
+    by_id = {}
+    if not status_u.is_empty() and _has(status_u, "target_id"):
+        by_id = {r["target_id"]: r for r in status_u.iter_rows(named=True)}
+    out: dict[tuple, dict] = {}
+    for r in tg.sort("target_year", "target_value").iter_rows(named=True):
+        comparator = r.get("comparator_norm") or r.get("comparator")
+        key = (int(r["target_year"]), _cmp(comparator), float(r["target_value"]))
+        st = by_id.get(r.get("target_id")) or {}
+        rec = out.setdefault(key, {
+            "year": key[0], "value": key[2], "legend": t("legend.target", lang),
+            "goal": f"{key[1]} {labels.fmt_target(key[2], unit_kind, lang)}",
+            "label": f"{key[1]} {labels.fmt_target(key[2], unit_kind, lang)} ({key[0]})",
+            "documents": [], "status": st.get("status"), "p_meet": st.get("p_meet"),
+            "expected_rank": st.get("expected_rank"),
+        })
+        if r.get("document") and r["document"] not in rec["documents"]:
+            rec["documents"].append(r["document"])
+        if rec["status"] is None and st.get("status"):
+            rec.update(status=st["status"], p_meet=st.get("p_meet"), expected_rank=st.get("expected_rank"))
+    rows = []
+    for rec in out.values():
+        rec["document_text"] = "; ".join(rec.pop("documents")) or labels.MISSING
+        rec["status_label"] = labels.status_label(rec["status"], lang) if rec["status"] else labels.MISSING
+        rec["p_meet_text"] = labels.fmt_probability(rec["p_meet"], lang)
+        rows.append(rec)
+    return rows
+
+
+def _legend_color(entries: list[tuple[str, str]]) -> alt.Color:
+    return alt.Color("legend:N", scale=alt.Scale(domain=[e[0] for e in entries], range=[e[1] for e in entries]),
+                     legend=alt.Legend(title=None, orient="bottom", columns=3, symbolType="circle"))
+
+
+def _trajectory_layers(obs_rows: list[dict], proj_rows: list[dict], target_rows: list[dict], lang: str,
+                       unit_kind: str, y_scale: alt.Scale, y_title: str) -> list[alt.Chart]:
+    """Bands, fitted/projected line, observed points and target markers sharing one x, y and legend."""
+    legend: list[tuple[str, str]] = []
+    if any(r["origin"] == t("value.published", lang) for r in obs_rows):
+        legend.append((t("legend.observed_published", lang), COLORS["published"]))
+    if any(r["origin"] == t("value.derived", lang) for r in obs_rows):
+        legend.append((t("legend.observed_derived", lang), COLORS["derived"]))
+    if proj_rows:
+        if any(r["kind"] == "fit" for r in proj_rows):
+            legend.append((t("legend.fit", lang), COLORS["fit"]))
+        if any(r["kind"] != "fit" for r in proj_rows):
+            legend.append((t("legend.projection", lang), COLORS["projection"]))
+        legend += [(t("legend.band80", lang), COLORS["band80"]), (t("legend.band95", lang), COLORS["band95"])]
+    if target_rows:
+        legend.append((t("legend.target", lang), COLORS["target"]))
+    color = _legend_color(legend)
+    years = [r["year"] for r in obs_rows + proj_rows + target_rows]
+    x = _year_x(lang, years)
+    y_fmt, ax_fmt = VALUE_FORMAT[unit_kind], AXIS_FORMAT[unit_kind]
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(f"{field}:Q", scale=y_scale, title=y_title, axis=alt.Axis(format=ax_fmt))
+
+    layers: list[alt.Chart] = []
+    if proj_rows:
+        by_year = {r["year"]: r for r in proj_rows}  # one row per year (the joint row repeats a fitted year)
+        for band, (lo, hi) in (("band95", ("lo95", "hi95")), ("band80", ("lo80", "hi80"))):
+            # an area is one shape, so its tooltip names the band; per-year values are on the line's points
+            rows = [dict(r, legend=t(f"legend.{band}", lang), band=t(f"legend.{band}", lang))
+                    for _, r in sorted(by_year.items())]
+            layers.append(alt.Chart(_data(rows)).mark_area(opacity=1, interpolate="linear", clip=True).encode(
+                x=x, y=y(lo), y2=f"{hi}:Q", color=color,
+                tooltip=[_tip("band", "tooltip.band", lang), _tip("method", "tooltip.method", lang)],
+            ))
+        dash = alt.StrokeDash("legend:N", legend=None, scale=alt.Scale(
+            domain=[t("legend.fit", lang), t("legend.projection", lang)], range=[[1, 0], [6, 4]]))
+        layers.append(alt.Chart(_data(proj_rows)).mark_line(
+            strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=16)).encode(
+            x=x, y=y("mean"), color=color, strokeDash=dash, detail="kind:N",
+            tooltip=[_tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT), _tip("kind_label", "tooltip.kind", lang),
+                     _tip("mean", "tooltip.mean", lang, "Q", y_fmt), _tip("interval80", "tooltip.interval80", lang),
+                     _tip("interval95", "tooltip.interval95", lang), _tip("method", "tooltip.method", lang)],
+        ))
+    if obs_rows:
+        layers.append(alt.Chart(_data(obs_rows)).mark_point(filled=True, size=70, opacity=1).encode(
+            x=x, y=y("value"), color=color,
+            shape=alt.Shape("origin:N", legend=None, scale=alt.Scale(
+                domain=[t("value.published", lang), t("value.derived", lang)], range=["circle", "triangle-up"])),
+            tooltip=[_tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+                     _tip("value", "tooltip.value", lang, "Q", y_fmt), _tip("period", "tooltip.period", lang),
+                     _tip("origin", "tooltip.kind", lang), _tip("series_name", "tooltip.series", lang)],
+        ))
+    if target_rows:
+        target_tips = [_tip("label", "tooltip.target", lang),
+                       _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
+                       _tip("status_label", "tooltip.status", lang), _tip("p_meet_text", "tooltip.p_meet", lang),
+                       _tip("document_text", "tooltip.document", lang)]
+        base = alt.Chart(_data(target_rows)).encode(x=x, y=y("value"), tooltip=target_tips)
+        layers.append(base.mark_point(shape="diamond", filled=True, size=150, opacity=1, stroke="white",
+                                      strokeWidth=0.8).encode(color=color))
+        layers.append(base.mark_text(align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11,
+                                     fontWeight="bold", color=COLORS["target"]).encode(text="label:N"))
+    return layers
+
+
+def _status_lines(target_rows: list[dict], lang: str, rank: bool = False) -> list[str]:
+    lines = []
+    for r in sorted(target_rows, key=lambda r: (r["year"], r["value"])):
+        if not r.get("status"):
+            continue
+        if rank:
+            goal = t("word.top", lang, n=int(r["value"]))
+            line = t("subtitle.target_status", lang, target=goal, year=r["year"], status=r["status_label"])
+            if r.get("p_meet") is not None:
+                line += " · " + t("subtitle.p_rank", lang, n=int(r["value"]), year=r["year"], p=r["p_meet_text"])
+            if r.get("expected_rank") is not None:
+                line += " · " + t("subtitle.expected_rank", lang, rank=labels.fmt_number(r["expected_rank"], lang, 1))
+        else:
+            line = t("subtitle.target_status", lang, target=r["goal"], year=r["year"], status=r["status_label"])
+            if r.get("p_meet") is not None:
+                line += " · " + t("subtitle.p_meet", lang, p=r["p_meet_text"])
+        lines.append(line)
+    return lines
+
+
+def _trajectory(observations: Any, projections: Any, targets: Any, status: Any, units: Any, unit: UnitRef,
+                indicator: str, lang: str, *, series: str | None, method: str | None, title: str | None,
+                target_years: Sequence[int] | None, rank_goals: Sequence[tuple[int, int]] | None = None,
+                width: int, height: int) -> alt.LayerChart:
+    obs_all, proj_all = _frame(observations), _frame(projections)
+    status_df, units_df = _frame(status), _frame(units)
+    definition = labels.indicator_definition(indicator)
+    unit_kind = definition["unit"]
+    status_u = _status_rows(status_df, unit, indicator)
+    obs_u = _unit_rows(obs_all, unit)
+    obs_u = obs_u.filter(pl.col("indicator") == indicator) if not obs_u.is_empty() else obs_u
+    chosen = _pick_series(obs_u, status_u, series)
+    if chosen is not None and not obs_u.is_empty():
+        obs_u = obs_u.filter(pl.col("series") == chosen)
+    if not status_u.is_empty() and chosen is not None and "series" in status_u.columns:
+        status_u = status_u.filter(pl.col("series").is_null() | (pl.col("series") == chosen))
+    proj_u = _unit_rows(proj_all, unit)
+    if not proj_u.is_empty():
+        proj_u = proj_u.filter(pl.col("indicator") == indicator)
+        if chosen is not None and "series" in proj_u.columns:
+            proj_u = proj_u.filter(pl.col("series") == chosen)
+        proj_u = proj_u.filter(pl.col("method") == method) if method else proj_u.filter(pl.col("is_default"))
+
+    obs_rows, omitted = _observed_rows(obs_u, lang, unit_kind)
+    proj_rows = _projection_rows(proj_u, lang, unit_kind)
+    if rank_goals is None:
+        target_rows = _target_rows(_frame(targets), status_u, unit, indicator, lang, unit_kind, target_years)
+    else:
+        target_rows = _rank_goal_rows(status_u, unit, rank_goals, lang)
+
+    if unit_kind == "rank":
+        rank_of = _rank_of(obs_u, proj_u, status_u)
+        y_scale = alt.Scale(domain=[1, rank_of], reverse=True, nice=False, zero=False)
+    elif unit_kind == "index":
+        y_scale = alt.Scale(domain=[0, 1], nice=False)
+    else:
+        y_scale = alt.Scale(zero=True, nice=True)
+    layers = _trajectory_layers(obs_rows, proj_rows, target_rows, lang, unit_kind, y_scale,
+                                labels.unit_label(unit_kind, lang))
+    if rank_goals is not None and target_rows:
+        layers += _goal_rules(target_rows, lang)
+    if not layers:
+        raise ValueError(f"nothing to draw: no observations, projections or targets of {indicator} for {unit}")
+
+    unit_name = _unit_name(units_df, unit, lang)
+    head = title or t("title.trajectory", lang, indicator=labels.indicator_name(definition, lang), unit=unit_name)
+    years_line = t("caption.years_observed", lang, years=_years_text(r["year"] for r in obs_rows))
+    if proj_rows:
+        years_line += "; " + t("caption.projection", lang, year=max(r["year"] for r in proj_rows),
+                               method=proj_rows[0]["method"])
+    sources = list(dict.fromkeys(r["series_name"] for r in obs_rows))
+    if proj_rows:
+        sources.append(t("caption.model", lang))
+    documents = list(dict.fromkeys(d for r in target_rows for d in r["document_text"].split("; ")
+                                   if d != labels.MISSING))
+    extra = []
+    if any(r["origin"] == t("value.derived", lang) for r in obs_rows):
+        extra.append(t("caption.derived_note", lang))
+    if omitted:
+        extra.append(t("caption.partial_omitted", lang, n=omitted))
+    if documents:
+        extra.append(t("caption.targets", lang, documents="; ".join(documents)))
+    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
+    subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None) + caption
+    chart = alt.layer(*layers).properties(title=_title(head, subtitle), width=width, height=height)
+    return _finish(chart.resolve_scale(color="shared"), lang)
+
+
+def trajectory_chart(observations: Any, projections: Any, targets: Any, status: Any, units: Any, unit: UnitRef,
+                     indicator: str, lang: str, *, series: str | None = None, method: str | None = None,
+                     title: str | None = None, target_years: Sequence[int] | None = None, width: int = WIDTH,
+                     height: int = HEIGHT) -> alt.LayerChart:
+    """One unit's indicator over time: observed points (published ● / derived ▲), the fitted line and projection of
+    the default method (or `method`), 80% and 95% bands, and a marker + label at each target.
+
+    The series shown is `series`, else the one status.parquet marks `preferred`, else the unit's longest. The
+    subtitle gives each assessed target's status and P(met), then unit, years, target documents and sources.
+    `projections`, `targets`, `status` and `units` may be None or empty (those layers/lines are then left out).
+    """
+    return _trajectory(observations, projections, targets, status, units, unit, indicator, lang, series=series,
+                       method=method, title=title, target_years=target_years, width=width, height=height)
+
+
+# =============================================================================================================
+# DTI rank history
+# =============================================================================================================
+def _rank_of(obs: pl.DataFrame, proj: pl.DataFrame, status_u: pl.DataFrame) -> int:
+    for df in (obs, proj, status_u):
+        if not df.is_empty() and "rank_of" in df.columns and df["rank_of"].drop_nulls().len():
+            return int(df["rank_of"].drop_nulls().max())
+    return 63
+
+
+def _rank_goal_rows(status_u: pl.DataFrame, unit: UnitRef, goals: Sequence[tuple[int, int]],
+                    lang: str) -> list[dict]:
+    """Goal records (top N by year) with status, P(rank ≤ N) and expected rank from the status rows."""
+    found: dict[tuple[int, int], dict] = {}
+    if not status_u.is_empty():
+        for r in status_u.filter(pl.col("target_value").is_not_null() & pl.col("target_year").is_not_null()) \
+                .sort("target_year", "target_value").iter_rows(named=True):
+            found.setdefault((int(r["target_value"]), int(r["target_year"])), r)
+    keys = list(goals) or sorted(found, key=lambda k: (k[1], k[0]))
+    rows = []
+    for n, year in keys:
+        st = found.get((int(n), int(year)), {})
+        label = f"{t('word.top', lang, n=int(n))} ({year})"
+        rows.append({
+            "year": int(year), "value": float(n), "legend": t("legend.target", lang), "label": label,
+            "status": st.get("status"), "p_meet": st.get("p_meet"), "expected_rank": st.get("expected_rank"),
+            "status_label": labels.status_label(st["status"], lang) if st.get("status") else labels.MISSING,
+            "p_meet_text": labels.fmt_probability(st.get("p_meet"), lang),
+            "expected_rank_text": labels.fmt_number(st.get("expected_rank"), lang, 1),
+            "document_text": st.get("document") or labels.MISSING,
+        })
+    return rows
+
+
+def _goal_rules(goal_rows: list[dict], lang: str) -> list[alt.Chart]:
+    """A horizontal dashed rule at each rank goal N (the marker sits at the goal's year)."""
+    tips = [_tip("label", "tooltip.target", lang), _tip("status_label", "tooltip.status", lang),
+            _tip("p_meet_text", "tooltip.p_meet", lang), _tip("document_text", "tooltip.document", lang)]
+    return [alt.Chart(_data(goal_rows)).mark_rule(strokeDash=[3, 3], color=COLORS["target"], opacity=0.7).encode(
+        y="value:Q", tooltip=tips)]
+
+
+def rank_history_chart(observations: Any, projections: Any, status: Any, units: Any, unit: UnitRef, lang: str, *,
+                       goals: Sequence[int | tuple[int, int]] | None = None, indicator: str = "dti_rank",
+                       width: int = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """A unit's DTI rank over time, 1 at the top, with the naive projection's bands and each rank goal as a
+    dashed rule plus a marker at its year. Goals come from status rows measured by `indicator` (target_value =
+    N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the expected rank."""
+    status_df = _frame(status)
+    status_u = _status_rows(status_df, unit, indicator)
+    goal_list: list[tuple[int, int]] = []
+    years = sorted({int(y) for y in status_u["target_year"].drop_nulls()}) if not status_u.is_empty() else []
+    for g in goals or ():
+        if isinstance(g, tuple):
+            goal_list.append((int(g[0]), int(g[1])))
+        elif len(years) == 1:
+            goal_list.append((int(g), years[0]))
+        else:
+            raise ValueError(f"rank goal {g}: give it as (N, year); the status rows name target years {years}")
+    return _trajectory(observations, projections, None, status_df, units, unit, indicator, lang, series=None,
+                       method=None, title=t("title.rank_history", lang, unit=_unit_name(_frame(units), unit, lang)),
+                       target_years=None, rank_goals=goal_list, width=width, height=height)
+
+
+# =============================================================================================================
+# regional peers
+# =============================================================================================================
+def peers_chart(observations: Any, units: Any, unit: UnitRef, indicator: str, year: int, lang: str, *,
+                series: str | None = None, width: int = 480) -> alt.LayerChart:
+    """Latest value (up to `year`) of `indicator` for the unit and the other units of its region on the same map,
+    as bars sorted by value, the unit highlighted. One series only (`series`, else the unit's, else the most
+    common among peers), so estimators never mix."""
+    obs, units_df = _frame(observations), _frame(units)
+    unit_kind = _unit_of(indicator)
+    me = units_df.filter((pl.col("map") == unit[0]) & (pl.col("province_code") == unit[1]))
+    if me.is_empty():
+        raise KeyError(f"unit {unit} is not in the units table")
+    region_col = "region_vi" if lang == "vi" else "region_en"
+    region = me[region_col][0]
+    peers = units_df.filter((pl.col("map") == unit[0]) & (pl.col("region_vi") == me["region_vi"][0]))
+    codes = peers["province_code"].to_list()
+    rows = obs.filter((pl.col("map") == unit[0]) & pl.col("province_code").is_in(codes)
+                      & (pl.col("indicator") == indicator) & (pl.col("year") <= year))
+    if "full_year" in rows.columns:
+        rows = rows.filter(pl.col("full_year"))
+    if series is None and not rows.is_empty():
+        mine = rows.filter(pl.col("province_code") == unit[1])
+        series = _pick_series(mine if not mine.is_empty() else rows, pl.DataFrame(), None)
+    if series is not None and not rows.is_empty():
+        rows = rows.filter(pl.col("series") == series)
+    latest = rows.sort("year").group_by("province_code", maintain_order=True).last()
+    names = _unit_names(units_df)
+    records = []
+    for r in latest.iter_rows(named=True):
+        mine = r["province_code"] == unit[1]
+        records.append({
+            "name": names.get((unit[0], r["province_code"]), r["province_code"]), "value": r["value"],
+            "year": int(r["year"]), "legend": t("legend.highlight" if mine else "legend.peer", lang),
+            "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+            "series_name": labels.series_name(r.get("series"), lang),
+            "origin": t("value.derived" if r.get("derived") else "value.published", lang),
+        })
+    if not records:
+        raise ValueError(f"no {indicator} values up to {year} for {unit} or its regional peers")
+    missing = [names.get((unit[0], c), c) for c in codes if c not in set(latest["province_code"].to_list())]
+    color = alt.Color("legend:N", legend=alt.Legend(title=None, orient="bottom"), scale=alt.Scale(
+        domain=[t("legend.highlight", lang), t("legend.peer", lang)], range=[COLORS["highlight"], COLORS["peer"]]))
+    tips = [_tip("name", "tooltip.province", lang), _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]),
+            _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT), _tip("origin", "tooltip.kind", lang),
+            _tip("series_name", "tooltip.series", lang)]
+    records.sort(key=lambda r: (r["value"] if unit_kind == "rank" else -r["value"], r["name"]))
+    base = alt.Chart(_data(records)).encode(
+        y=alt.Y("name:N", sort=[r["name"] for r in records], title=None, axis=alt.Axis(labelLimit=200)),
+        x=alt.X("value:Q", title=labels.unit_label(unit_kind, lang), axis=alt.Axis(format=AXIS_FORMAT[unit_kind]),
+                scale=alt.Scale(domain=[0, 1]) if unit_kind == "index" else alt.Scale(zero=True)),
+        tooltip=tips)
+    bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
+    value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(text="value_text:N")
+    subtitle = [t("subtitle.region", lang, region=region, year=year)]
+    extra = []
+    if missing:
+        extra.append(t("subtitle.no_peer_data", lang, n=len(missing), names=", ".join(missing)))
+    if any(r["origin"] == t("value.derived", lang) for r in records):
+        extra.append(t("caption.derived_note", lang))
+    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang),
+                       years=t("caption.years", lang, years=_years_text(r["year"] for r in records)),
+                       sources=[r["series_name"] for r in records], extra=extra)
+    head = t("title.peers", lang, indicator=labels.indicator_name(indicator, lang), unit=_unit_name(units_df, unit, lang))
+    chart = alt.layer(bars, value_labels).properties(title=_title(head, subtitle + caption), width=width,
+                                               height=alt.Step(22))
+    return _finish(chart, lang)
+
+
+# =============================================================================================================
+# status matrix
+# =============================================================================================================
+def _pick_target(rows: pl.DataFrame) -> pl.DataFrame:
+    """One status row per (unit, indicator, target year): preferred series, in force, latest document."""
+    if "preferred" in rows.columns:
+        rows = rows.filter(pl.col("preferred"))
+    keys = ["map", "province_code", "indicator", "target_year"]
+    order = [c for c in ("in_force", "document_date") if c in rows.columns]
+    if order:
+        rows = rows.sort(order, descending=True, nulls_last=True)
+    n = rows.group_by(keys).len().rename({"len": "n_targets"})
+    return rows.group_by(keys, maintain_order=True).first().join(n, on=keys, how="left")
+
+
+def status_matrix_chart(status: Any, units: Any, lang: str, *, map_: str | None = None,
+                        indicators: Sequence[str] | None = None, width: int | None = None) -> alt.Chart:
+    """Units × targets (indicator, year) coloured by status, in the shared status palette. Several targets of one
+    unit, indicator and year (different documents) show as one cell: in force and most recent first; the tooltip
+    says how many there are."""
+    st, units_df = _frame(status), _frame(units)
+    if map_ is not None:
+        st = st.filter(pl.col("map") == map_)
+    if indicators is not None:
+        st = st.filter(pl.col("indicator").is_in(list(indicators)))
+    st = st.filter(pl.col("target_year").is_not_null())
+    if st.is_empty():
+        raise ValueError("no status rows with a target year to show")
+    st = _pick_target(st).sort("indicator", "target_year", "map", "province_code")
+    names = _unit_names(units_df)
+    several_maps = st["map"].n_unique() > 1
+    records = []
+    for r in st.iter_rows(named=True):
+        unit_kind = _unit_of(r["indicator"])
+        name = names.get((r["map"], r["province_code"])) or _unit_name(None, (r["map"], r["province_code"]), lang)
+        if several_maps and r["map"] != "VN":
+            name = f"{name} · {labels.map_label(r['map'], lang, short=True)}"
+        target_value = r.get("target_value")
+        goal = (t("word.top", lang, n=int(target_value)) if unit_kind == "rank" and target_value is not None
+                else f"{_cmp(r.get('comparator_norm'))} {labels.fmt_target(target_value, unit_kind, lang)}"
+                if target_value is not None else labels.MISSING)
+        records.append({
+            "unit": name, "unit_order": f"{r['map']}:{r['province_code']}",
+            "target": f"{labels.indicator_name(r['indicator'], lang)} ({r['target_year']})",
+            "indicator": labels.indicator_name(r["indicator"], lang), "year": int(r["target_year"]),
+            "goal": goal, "status_label": labels.status_label(r["status"], lang),
+            "p_meet_text": labels.fmt_probability(r.get("p_meet"), lang), "document": r.get("document") or labels.MISSING,
+            "reason": r.get("reason_vi" if lang == "vi" else "reason") or r.get("reason") or labels.MISSING,
+            "n_targets": int(r["n_targets"]),
+        })
+    tips = [_tip("unit", "tooltip.province", lang), _tip("indicator", "tooltip.indicator", lang),
+            _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT), _tip("goal", "tooltip.target", lang),
+            _tip("status_label", "tooltip.status", lang), _tip("p_meet_text", "tooltip.p_meet", lang),
+            _tip("document", "tooltip.document", lang), _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
+            _tip("reason", "tooltip.reason", lang)]
+    target_order = list(dict.fromkeys(r["target"] for r in records))
+    unit_order = [r["unit"] for r in sorted(records, key=lambda r: r["unit_order"])]
+    chart = alt.Chart(_data(records)).mark_rect(stroke="white", strokeWidth=1).encode(
+        x=alt.X("target:N", title=t("axis.target", lang), sort=target_order,
+                axis=alt.Axis(labelAngle=-40, labelLimit=240, orient="top", grid=False)),
+        y=alt.Y("unit:N", title=t("axis.province", lang), sort=list(dict.fromkeys(unit_order)),
+                axis=alt.Axis(grid=False)),
+        color=_status_color(lang), tooltip=tips)
+    maps = sorted(st["map"].unique().to_list())
+    caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in records)),
+                       extra=[t("caption.map", lang, map=", ".join(labels.map_label(m, lang) for m in maps))])
+    caption.append(t("caption.status_source", lang))
+    props: dict[str, Any] = {"title": _title(t("title.status_matrix", lang), caption), "height": alt.Step(18)}
+    props["width"] = width if width is not None else alt.Step(26)
+    return _finish(chart.properties(**props), lang)
+
+
+# =============================================================================================================
+# choropleth
+# =============================================================================================================
+def _read_crosswalk(crosswalk: Any) -> pl.DataFrame:
+    if isinstance(crosswalk, (str, Path)):
+        return pl.read_csv(crosswalk, infer_schema=False)
+    return _frame(crosswalk).with_columns(pl.all().cast(pl.String))
+
+
+def choropleth_chart(status_by_unit: Any, topojson_path: str | Path, crosswalk: Any, map_: str, lang: str, *,
+                     units: Any = None, title: str | None = None, subtitle: Sequence[str] = (),
+                     width: int = 340, height: int = 560) -> alt.Chart:
+    """Provinces of one map ("63" or "34") coloured by status. `status_by_unit` has one row per unit: map,
+    province_code, status (pace.STATUSES), optional `note`; units without a row show as "no data".
+
+    The TopoJSON is read from disk and inlined (alt.topo_feature would fetch a URL); each feature's `gid` is
+    joined to a province code through name_crosswalk.csv (`crosswalk`: its path or frame) with a lookup
+    transform. The caption attributes the boundary source (CC BY-SA 4.0)."""
+    if map_ not in ("63", "34"):
+        raise ValueError(f"map must be '63' or '34', not {map_!r}")
+    path = Path(topojson_path)
+    topo = json.loads(path.read_text(encoding="utf-8"))
+    (feature,) = topo["objects"].keys()
+    gids = [g["properties"]["gid"] for g in topo["objects"][feature]["geometries"]]
+    cw = _read_crosswalk(crosswalk).filter(pl.col("file") == path.name)
+    code_col, name_col = ("gso_code_old", "name_vi_old") if map_ == "63" else ("new_province_code",
+                                                                                  "new_province_name_vi")
+    if cw.height != len(gids) or set(cw["feature_gid"].cast(pl.Int64).to_list()) != set(gids):
+        raise ValueError(f"{path.name}: crosswalk rows ({cw.height}) do not match its {len(gids)} features")
+    sbu = _frame(status_by_unit)
+    sbu = sbu.filter(pl.col("map") == map_) if "map" in sbu.columns else sbu
+    by_code = {r["province_code"]: r for r in sbu.iter_rows(named=True)}
+    unknown = set(by_code) - set(cw[code_col].to_list())
+    if unknown:
+        raise KeyError(f"status rows for codes not on the {map_} map: {sorted(unknown)}")
+    names = _unit_names(_frame(units))
+    records = []
+    for r in cw.sort(pl.col("feature_gid").cast(pl.Int64)).iter_rows(named=True):
+        code = r[code_col]
+        st = by_code.get(code, {})
+        status = st.get("status") or "no data"
+        records.append({
+            "gid": int(r["feature_gid"]), "province_code": code,
+            "name": names.get((map_, code)) or labels.nfc(r[name_col]),
+            "status": status, "status_label": labels.status_label(status, lang),
+            "note": st.get("note") or labels.MISSING,
+        })
+    fields = ["province_code", "name", "status", "status_label", "note"]
+    tips = [_tip("name", "tooltip.province", lang), _tip("status_label", "tooltip.status", lang),
+            _tip("note", "tooltip.note", lang)]
+    chart = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature))) \
+        .mark_geoshape(stroke="white", strokeWidth=0.4) \
+        .transform_lookup(lookup="properties.gid",
+                          from_=alt.LookupData(data=_data(records), key="gid", fields=fields)) \
+        .encode(color=_status_color(lang), tooltip=tips) \
+        .project(type="mercator")
+    caption = _caption(lang, extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), *subtitle,
+                                    t("caption.boundaries", lang)])
+    caption.append(t("caption.status_source", lang))
+    chart = chart.properties(title=_title(title or t("title.choropleth", lang), caption), width=width, height=height)
+    return _finish(chart, lang)
+
+
+# =============================================================================================================
+# DTI rank movers
+# =============================================================================================================
+def movers_chart(observations: Any, from_year: int, to_year: int, units: Any, lang: str, *, map_: str = "63",
+                 top: int = 8, indicator: str = "dti_rank", width: int = 420) -> alt.LayerChart:
+    """The `top` biggest gains and losses in DTI rank between two years (positive = moved up), as bars."""
+    obs, units_df = _frame(observations), _frame(units)
+    obs = obs.filter((pl.col("indicator") == indicator) & (pl.col("map") == map_)
+                     & pl.col("year").is_in([from_year, to_year]))
+    if "full_year" in obs.columns:
+        obs = obs.filter(pl.col("full_year"))
+    wide = (obs.group_by("province_code", "year").agg(pl.col("value").first())
+            .pivot(on="year", index="province_code", values="value"))
+    a, b = str(from_year), str(to_year)
+    if a not in wide.columns or b not in wide.columns:
+        raise ValueError(f"no {indicator} ranks on the {map_} map for both {from_year} and {to_year}")
+    wide = wide.drop_nulls([a, b]).with_columns((pl.col(a) - pl.col(b)).alias("change"))
+    gains = wide.filter(pl.col("change") > 0).sort(["change", "province_code"], descending=[True, False]).head(top)
+    losses = wide.filter(pl.col("change") < 0).sort(["change", "province_code"]).head(top)
+    names = _unit_names(units_df)
+    records = [{
+        "name": names.get((map_, r["province_code"]), r["province_code"]), "change": r["change"],
+        "rank_from": r[a], "rank_to": r[b],
+        "legend": t("legend.gain" if r["change"] > 0 else "legend.loss", lang),
+    } for r in pl.concat([gains, losses]).iter_rows(named=True)]
+    if not records:
+        raise ValueError(f"no rank changed between {from_year} and {to_year}")
+    color = alt.Color("legend:N", legend=alt.Legend(title=None, orient="bottom"), scale=alt.Scale(
+        domain=[t("legend.gain", lang), t("legend.loss", lang)], range=[COLORS["gain"], COLORS["loss"]]))
+    tips = [_tip("name", "tooltip.province", lang),
+            _tip("rank_from", "tooltip.rank_from", lang, "Q", "d", year=from_year),
+            _tip("rank_to", "tooltip.rank_to", lang, "Q", "d", year=to_year),
+            _tip("change", "tooltip.change", lang, "Q", "+d")]
+    records.sort(key=lambda r: (-r["change"], r["name"]))
+    signed = "datum.value > 0 ? '+' + datum.label : datum.label"
+    base = alt.Chart(_data(records)).encode(
+        y=alt.Y("name:N", sort=[r["name"] for r in records], title=None),
+        x=alt.X("change:Q", title=t("axis.rank_change", lang),
+                axis=alt.Axis(format="d", labelExpr=signed, tickMinStep=1, tickCount=6)),
+        tooltip=tips)
+    bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
+    value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(
+        text=alt.Text("change:Q", format="+d"), x=alt.value(width + 4))
+    rank_of = int(obs["rank_of"].drop_nulls().max()) if "rank_of" in obs.columns and obs["rank_of"].drop_nulls().len() \
+        else None
+    subtitle = [t("subtitle.movers", lang, n=wide.height, top=top)]
+    caption = _caption(lang, unit=labels.unit_label("rank", lang) + (f" / {rank_of}" if rank_of else ""),
+                       years=t("caption.years", lang, years=f"{from_year}, {to_year}"),
+                       extra=[t("caption.map", lang, map=labels.map_label(map_, lang))])
+    caption.append(t("caption.dti_source", lang))
+    chart = alt.layer(bars, value_labels).properties(
+        title=_title(t("title.movers", lang, start=from_year, end=to_year), subtitle + caption),
+        width=width, height=alt.Step(20))
+    return _finish(chart, lang)
+
+
+# =============================================================================================================
+# data coverage
+# =============================================================================================================
+def coverage_chart(coverage: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]], lang: str, *,
+                   indicators: Sequence[str] | None = None) -> alt.Chart:
+    """Heat map of data coverage (metrics/harmonize.json "coverage": indicator → map → year → {units, of}):
+    indicators × years, one panel per map, cell text "units/of"."""
+    records = []
+    for ind, maps in coverage.items():
+        if indicators is not None and ind not in indicators:
+            continue
+        for map_, years in maps.items():
+            for year, c in years.items():
+                units_n, of = int(c["units"]), int(c["of"])
+                records.append({
+                    "indicator": labels.indicator_name(ind, lang), "indicator_id": ind,
+                    "map": labels.map_label(map_, lang), "year": int(year), "units": units_n, "of": of,
+                    "share": units_n / of if of else 0.0, "text": f"{units_n}/{of}",
+                })
+    if not records:
+        raise ValueError("coverage is empty")
+    records.sort(key=lambda r: (r["indicator_id"], r["map"], r["year"]))
+    tips = [_tip("indicator", "tooltip.indicator", lang), _tip("map", "tooltip.map", lang),
+            _tip("year", "tooltip.year", lang, "O"), _tip("units", "tooltip.units_with_data", lang, "Q", "d"),
+            _tip("of", "tooltip.units_total", lang, "Q", "d"), _tip("share", "tooltip.coverage", lang, "Q", ".0%")]
+    order = list(dict.fromkeys(r["indicator"] for r in records))
+    base = alt.Chart(_data(records)).encode(
+        x=alt.X("year:O", title=t("axis.year", lang), axis=alt.Axis(labelAngle=0, grid=False)),
+        y=alt.Y("indicator:N", title=None, sort=order, axis=alt.Axis(labelLimit=300, grid=False)), tooltip=tips)
+    rect = base.mark_rect(stroke="white").encode(color=alt.Color(
+        "share:Q", title=t("legend.coverage", lang), scale=alt.Scale(scheme="blues", domain=[0, 1]),
+        legend=alt.Legend(format=".0%", orient="bottom")))
+    text = base.mark_text(fontSize=9).encode(
+        text="text:N", color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#222222")))
+    caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in records)))
+    caption.append(t("caption.coverage_source", lang))
+    panels = [labels.map_label(m, lang) for m in ("63", "34", "VN")]
+    chart = alt.layer(rect, text).properties(width=alt.Step(42), height=alt.Step(16)).facet(
+        column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelFont=FONT)))
+    return _finish(chart.properties(title=_title(t("title.coverage", lang), caption)), lang)
+
+
+# =============================================================================================================
+# national headline
+# =============================================================================================================
+def headline_chart(observations: Any, projections: Any, targets: Any, status: Any, lang: str, *,
+                   indicator: str = "digital_economy_share_grdp", target_years: Sequence[int] = (2025, 2030),
+                   series: str | None = None, width: int = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """Viet Nam's digital-economy share against its national targets (20% by 2025, 30% by 2030): the national
+    trajectory chart with a headline title built from the targets it shows."""
+    unit = ("VN", "VN")
+    tg = _unit_rows(_frame(targets), unit)
+    tg = tg.filter((pl.col("indicator") == indicator) & pl.col("target_year").is_in(list(target_years))
+                   & pl.col("target_value").is_not_null()) if not tg.is_empty() else tg
+    pairs = sorted({(int(y), float(v)) for y, v in tg.select("target_year", "target_value").iter_rows()}) \
+        if not tg.is_empty() else []
+    unit_kind = _unit_of(indicator)
+    named = f" {t('word.and', lang)} ".join(
+        t("word.by_year", lang, value=labels.fmt_target(v, unit_kind, lang), year=y) for y, v in pairs)
+    title = t("title.headline", lang, targets=named) if pairs else None
+    return _trajectory(observations, projections, targets, status, None, unit, indicator, lang, series=series,
+                       method=None, title=title, target_years=target_years, width=width, height=height)

@@ -1,0 +1,85 @@
+"""Which charts each report shows, in order: the notebooks display them, the render stage exports the
+briefing's as PNG/SVG. One list, so the HTML and the static figures never disagree."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+
+from dxtrack.report import charts
+from dxtrack.report import selections
+from dxtrack.core.tables import Tables
+
+GEO_FILES = {"34": "diaphantinhvn_merged_34.topo.json", "63": "diaphantinh_63_fixednames.topo.json"}
+
+
+def chart_units(rows: pl.DataFrame) -> list[tuple[str, str, str]]:
+    """(map, code, indicator) of every series a unit's targets are assessed on: one chart each."""
+    have = rows.filter(pl.col("series").is_not_null())
+    return sorted({(m, c, i) for m, c, i in have.select("set_by_map", "set_by_code", "measured_by").iter_rows()})
+
+
+def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, list]:
+    """Trajectory charts (levels), DTI rank histories and regional peers for one unit's report."""
+    rows = selections.unit_targets(t, map_, code)
+    args = (t.observations, t.projections)
+    out: dict[str, list] = {"trajectory": [], "rank": [], "peers": []}
+    for m, c, indicator in chart_units(rows):
+        if indicator == "dti_rank":
+            continue
+        out["trajectory"].append(charts.trajectory_chart(*args, t.targets, t.status, t.units, (m, c), indicator, lang))
+    # Ranks were published for the 63 old units: a new unit shows its own (once ranked) and its members'.
+    members = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else []
+    ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & pl.col("full_year"))
+    last_ranked = {(m, c): y for m, c, y in ranks.group_by("map", "province_code").agg(pl.col("year").max()).iter_rows()}
+    for unit in [(map_, code), *members]:
+        if unit not in last_ranked:
+            continue
+        out["rank"].append(charts.rank_history_chart(*args, t.status, t.units, unit, lang))
+        # Peers in the latest complete ranking of the unit's map, else in the last ranking the unit appears in.
+        complete = [y for y in selections.complete_ranking_years(t, unit[0]) if y <= last_ranked[unit]]
+        year = complete[-1] if complete else last_ranked[unit]
+        out["peers"].append(charts.peers_chart(t.observations, t.units, unit, "dti_rank", year, lang))
+    return out
+
+
+def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
+    """The briefing's charts by name (the names become figure file names)."""
+    geo = t.project.raw / "reference" / "geo"
+    out = {"headline_digital_economy": charts.headline_chart(t.observations, t.projections, t.targets, t.status, lang)}
+    out["status_matrix"] = charts.status_matrix_chart(selections.status_matrix(t, "63"), t.units, lang, map_="63")
+    for map_ in ("34", "63"):
+        out[f"map_{map_}"] = charts.choropleth_chart(selections.summary_status(t, map_), geo / GEO_FILES[map_],
+                                                     geo / "name_crosswalk.csv", map_, lang, units=t.units)
+    movers = selections.movers_years(t)
+    if movers:
+        out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)
+    out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang,
+                                            indicators=["dti", "dti_rank", "digital_economy_share_grdp",
+                                                        "online_filing_rate"])
+    return out
+
+
+def save_briefing_figures(charts_by_name: dict[str, object], folder: str, lang: str) -> list[str]:
+    """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks).
+    A figure whose chart spec is unchanged since it was saved is kept (`.figures.<lang>.json` records the
+    specs' hashes): vl-convert is the slowest part of a re-render. Returns the names saved."""
+    from dxtrack.core.atomic import write_json
+    from dxtrack.notebook.engine import save_figures
+
+    state_file = Path(folder) / f".figures.{lang}.json"
+    state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
+    saved = []
+    for name, chart in charts_by_name.items():
+        digest = hashlib.sha256(json.dumps(chart.to_dict(), sort_keys=True).encode()).hexdigest()
+        files = [Path(folder) / f"{name}.{lang}.{ext}" for ext in ("png", "svg")]
+        if state.get(name) == digest and all(f.exists() for f in files):
+            continue
+        save_figures(chart, f"{folder}/{name}.{lang}", lang=lang)
+        state[name] = digest
+        saved.append(name)
+    write_json(state, state_file)
+    return saved

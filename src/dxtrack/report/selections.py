@@ -1,0 +1,191 @@
+"""What the reports say, as data: selections and summaries the notebooks turn into text and charts.
+
+Every function takes the loaded tables (dxtrack.core.tables.Tables) and returns a polars frame or a dict, so the
+notebooks hold narrative only and tests reach every rule here.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dxtrack.core.tables import Tables
+
+# Worst first: a unit's summary status is the worst status among its in-force targets that could be assessed.
+SEVERITY = ["off track / regressing", "acceleration needed", "on track", "achieved"]
+UNASSESSED = ["insufficient data", "no data", "not assessable"]
+
+
+def unit_targets(t: Tables, map_: str, code: str) -> pl.DataFrame:
+    """Status rows for a unit's targets. A 34-map unit lists its own and its members' (pre-merger) targets,
+    with `set_by_map`/`set_by_code`/`set_by_name` saying whose document set each."""
+    if map_ == "34":
+        members = t.unit("34", code)["member_codes"]
+        rows = t.status.filter(((pl.col("map") == "34") & (pl.col("province_code") == code))
+                               | ((pl.col("map") == "63") & pl.col("province_code").is_in(members)))
+    else:
+        rows = t.status.filter((pl.col("map") == map_) & (pl.col("province_code") == code))
+    names = t.units.select(pl.col("map"), pl.col("province_code"), pl.col("name_vi").alias("set_by_name"))
+    extra = t.targets.select("target_id", "quotes", "source_urls", "jurisdiction_as_source")
+    return (rows.join(names, on=["map", "province_code"], how="left")
+            .with_columns(pl.col("set_by_name").fill_null("Việt Nam"))
+            .join(extra, on="target_id", how="left")
+            .rename({"map": "set_by_map", "province_code": "set_by_code"})
+            .sort("set_by_map", "set_by_code", "target_year", "indicator", "target_id", "preferred",
+                  descending=[False, False, False, False, False, True], nulls_last=True))
+
+
+def missing_data(rows: pl.DataFrame) -> pl.DataFrame:
+    """Targets without a single figure to assess them by: what a researcher would need to collect."""
+    return (rows.filter(pl.col("preferred") & pl.col("series").is_null())
+            .select("set_by_name", "indicator", "measured_by", "comparator_norm", "target_value", "target_year",
+                    "document", "status", "reason")
+            .unique(maintain_order=True))
+
+
+def summary_status(t: Tables, map_: str) -> pl.DataFrame:
+    """One status per unit of a map, for choropleths: the worst assessed status among its in-force targets
+    (a 34-map unit counts its members' targets); a unit whose targets cannot be assessed shows the best
+    of `insufficient data`, `no data`, `not assessable`; a unit with no target at all shows null."""
+    rows = t.status.filter(pl.col("preferred") & pl.col("in_force"))
+    if map_ == "63":
+        rows = rows.filter(pl.col("map") == "63")
+    else:
+        rows = rows.filter(pl.col("map") != "VN").with_columns(
+            pl.when(pl.col("map") == "63").then(pl.col("unit_34_code")).otherwise(pl.col("province_code"))
+            .alias("province_code"))
+    order = {s: i for i, s in enumerate(SEVERITY + UNASSESSED)}
+    ranked = rows.with_columns(pl.col("status").replace_strict(order).alias("severity"))
+    summary = (ranked.group_by("province_code")
+               .agg(pl.col("status").sort_by("severity").first().alias("status"),
+                    pl.len().alias("targets"),
+                    pl.col("status").is_in(SEVERITY).sum().alias("assessed")))
+    units = t.units.filter(pl.col("map") == map_).select("map", "province_code", "name_vi", "region_vi", "region_en")
+    return units.join(summary, on="province_code", how="left").sort("province_code")
+
+
+def status_matrix(t: Tables, map_: str = "63", in_force_only: bool = True) -> pl.DataFrame:
+    """Units × targets for the matrix chart: one preferred status per target, with unit names and labels."""
+    rows = t.status.filter(pl.col("preferred") & (pl.col("map") == map_))
+    if in_force_only:
+        rows = rows.filter(pl.col("in_force"))
+    names = t.units.filter(pl.col("map") == map_).select("province_code", "name_vi", "region_vi")
+    return rows.join(names, on="province_code", how="left").sort("province_code", "indicator", "target_year")
+
+
+def headline(t: Tables) -> dict[str, dict]:
+    """The national figures the briefing opens with: the latest full-year value of each preferred series."""
+    preference = t.project.params["model"]["series_preference"]
+    national = t.observations.filter((pl.col("map") == "VN") & pl.col("full_year"))
+    out = {}
+    for indicator in ("digital_economy_share_grdp", "online_filing_rate", "dti"):
+        rows = national.filter(pl.col("indicator") == indicator)
+        for series in preference.get(indicator, []) + sorted(set(rows["series"]) - set(preference.get(indicator, []))):
+            pick = rows.filter(pl.col("series") == series).sort("year")
+            if pick.height:
+                last = pick.row(pick.height - 1, named=True)
+                out[indicator] = {"series": series, "year": last["year"], "value": last["value"],
+                                  "source_id": last["source_id"], "period_label": last["period_label"]}
+                break
+    return out
+
+
+def dti_movers(t: Tables, from_year: int, to_year: int, top: int = 5) -> pl.DataFrame:
+    """Largest DTI rank changes (63-unit ranking) between two years; positive `gain` = moved up."""
+    ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63") & pl.col("full_year"))
+    start = ranks.filter(pl.col("year") == from_year).select("province_code", pl.col("value").alias("rank_from"))
+    end = ranks.filter(pl.col("year") == to_year).select("province_code", pl.col("value").alias("rank_to"))
+    moved = (start.join(end, on="province_code").with_columns((pl.col("rank_from") - pl.col("rank_to")).alias("gain"))
+             .join(t.units.filter(pl.col("map") == "63").select("province_code", "name_vi"), on="province_code"))
+    ups = moved.filter(pl.col("gain") > 0).sort(["gain", "province_code"], descending=[True, False]).head(top)
+    downs = moved.filter(pl.col("gain") < 0).sort(["gain", "province_code"]).head(top)
+    return pl.concat([ups, downs])
+
+
+def complete_ranking_years(t: Tables, map_: str = "63") -> list[int]:
+    """Years in which every unit of the map has a published DTI rank (a partial list is not a ranking)."""
+    ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == map_) & pl.col("full_year"))
+    counts = ranks.group_by("year").agg(pl.col("province_code").n_unique().alias("n"), pl.col("rank_of").max())
+    return sorted(counts.filter(pl.col("n") == pl.col("rank_of"))["year"].to_list())
+
+
+def movers_years(t: Tables) -> tuple[int, int] | None:
+    """(from, to) for the rank-movers chart: the latest complete 63-unit ranking and the ranking before it."""
+    ranked = sorted(t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63"))
+                    ["year"].unique().to_list())
+    end = (complete_ranking_years(t) or ranked or [None])[-1]
+    earlier = [y for y in ranked if end is not None and y < end]
+    return (earlier[-1], end) if earlier else None
+
+
+def leaders_laggards(t: Tables, year: int, top: int = 5) -> pl.DataFrame:
+    """The top and bottom `top` units of the 63-unit DTI ranking of `year` (published ranks)."""
+    ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63")
+                                  & (pl.col("year") == year) & pl.col("full_year"))
+    named = ranks.join(t.units.filter(pl.col("map") == "63").select("province_code", "name_vi"), on="province_code")
+    lead = named.sort("value", "province_code").head(top).with_columns(pl.lit("leader").alias("group"))
+    lag = (named.join(lead.select("province_code"), on="province_code", how="anti")
+           .sort(["value", "province_code"], descending=[True, False]).head(top)
+           .with_columns(pl.lit("laggard").alias("group")))
+    return pl.concat([lead, lag]).select("group", "province_code", "name_vi", pl.col("value").alias("rank"), "rank_of")
+
+
+def merger_redraw(t: Tables) -> pl.DataFrame:
+    """How the merger re-drew the targets: per new unit, its members' in-force targets per indicator and
+    year, and whether different values were set for the same thing (`values_differ`)."""
+    rows = (t.targets.filter(pl.col("in_force") & (pl.col("map") == "63") & pl.col("target_year").is_not_null())
+            .group_by("unit_34_code", "indicator", "target_year")
+            .agg(pl.col("province_code").n_unique().alias("members_with_target"),
+                 pl.col("target_value").drop_nulls().unique().sort().alias("values")))
+    names = t.units.filter(pl.col("map") == "34").select(pl.col("province_code").alias("unit_34_code"), "name_vi",
+                                                          pl.col("member_codes").list.len().alias("members"))
+    return (rows.join(names, on="unit_34_code", how="left")
+            .with_columns((pl.col("values").list.len() > 1).alias("values_differ"))
+            .sort("unit_34_code", "indicator", "target_year"))
+
+
+def backtest_table(t: Tables) -> pl.DataFrame:
+    """metrics/backtest.json as rows: family × method with MAE (model scale), bias, coverage, cases."""
+    rows = []
+    for fam, result in t.backtest["by_family"].items():
+        for method, scores in result["methods"].items():
+            rows.append({"family": fam, "method": method, "default": method == result["default_method"],
+                         **{k: scores[k] for k in ("n", "mae_model_scale", "mae", "bias", "coverage80")}})
+    return pl.DataFrame(rows)
+
+
+def coverage_rows(t: Tables, indicators: list[str]) -> pl.DataFrame:
+    """metrics/harmonize.json coverage as rows: indicator × map × year → units with a value / units."""
+    rows = [{"indicator": ind, "map": m, "year": int(y), "units": c["units"], "of": c["of"]}
+            for ind, maps in t.harmonize["coverage"].items() if ind in indicators
+            for m, years in maps.items() for y, c in years.items()]
+    return pl.DataFrame(rows, schema={"indicator": pl.String, "map": pl.String, "year": pl.Int64,
+                                      "units": pl.Int64, "of": pl.Int64}).sort("indicator", "map", "year")
+
+
+def report_scope(t: Tables, map_: str, code: str) -> dict[str, pl.DataFrame]:
+    """Everything a unit's report draws on: its own and its members' (or successor's) figures, statuses and
+    projections, and the DTI ranks of its region's peers. A report whose scope is unchanged need not be
+    re-rendered (dxtrack.report.stage)."""
+    if map_ == "34":
+        own = [("34", code)] + [("63", c) for c in t.unit("34", code)["member_codes"]]
+    else:
+        own = [(map_, code)] + ([("34", t.unit(map_, code)["successor_code"])] if map_ == "63" else [])
+    keys = pl.DataFrame(own, schema=["map", "province_code"], orient="row")
+    regions = t.units.join(keys, on=["map", "province_code"], how="semi")["region_vi"].unique().to_list()
+    peers = t.units.filter((pl.col("map") == "63") & pl.col("region_vi").is_in(regions)).select("map", "province_code")
+    mine = lambda frame: frame.join(keys, on=["map", "province_code"], how="semi")  # noqa: E731
+    return {
+        "units": t.units.join(pl.concat([keys, peers]).unique(), on=["map", "province_code"], how="semi"),
+        "status": unit_targets(t, map_, code) if map_ != "VN" else mine(t.status),
+        "observations": mine(t.observations),
+        "projections": mine(t.projections),
+        "peer_ranks": t.observations.filter(pl.col("indicator") == "dti_rank").join(
+            peers, on=["map", "province_code"], how="semi"),
+        "ranking_years": pl.DataFrame({"year": complete_ranking_years(t)}),
+    }
+
+
+def sources_of(scope: dict[str, pl.DataFrame]) -> list[str]:
+    """The raw files a report's figures come from (a derived 34-unit value's come with its members')."""
+    ids = set(scope["observations"]["source_id"].to_list()) | set(scope["peer_ranks"]["source_id"].to_list())
+    return sorted(ids - {"derived"})

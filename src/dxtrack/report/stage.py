@@ -1,0 +1,178 @@
+"""Stage `render`: every report of a year, in every language, plus static figures and the Excel annex.
+
+    reports/<year>/briefing.<lang>.html
+    reports/<year>/provinces/<code>-<slug>.<lang>.html      (the 34-unit map; params render.province_map)
+    reports/<year>/figures/<chart>.<lang>.png|svg           (the briefing's charts, vl-convert)
+    reports/<year>/annex.xlsx                               (status, targets, coverage, backtest; openpyxl)
+    reports/<year>/notebooks/…ipynb                         (the executed notebooks, for inspection)
+
+Notebooks run in parallel on warm kernels (dxtrack.notebook.engine); everything here is a leaf output. A report is
+re-rendered only when what it draws on changed: each job has a fingerprint (the code, the parameters, and
+the data in its scope, dxtrack.report.selections.report_scope; the briefing: all data), kept in
+reports/<year>/.render-state.json, so a new table touching three provinces re-renders those three and the
+briefing, not all 70 files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+import pandas as pd
+import polars as pl
+
+from dxtrack.report import labels
+from dxtrack.report import selections
+from dxtrack.core.atomic import atomic_path, write_json
+from dxtrack.core.paths import Project
+from dxtrack.notebook.engine import Job, RenderError, render_all
+from dxtrack.core.tables import Tables, load
+
+
+@dataclass(frozen=True)
+class RenderParams:
+    year: int
+    languages: tuple[str, ...]
+    province_map: str
+    workers: int
+
+    @classmethod
+    def from_params(cls, params: dict) -> "RenderParams":
+        r = params["render"]
+        return cls(int(r["year"]), tuple(r["languages"]), str(r["province_map"]), int(r["workers"]))
+
+
+def report_dir(project: Project, year: int) -> Path:
+    return project.root / "reports" / str(year)
+
+
+def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
+    """The briefing and one report per unit of the chosen map, in each language."""
+    out = report_dir(project, settings.year)
+    notebooks = project.root / "notebooks"
+    jobs = []
+    for lang in settings.languages:
+        jobs.append(Job(notebooks / "briefing.ipynb", out / "notebooks" / f"briefing.{lang}.ipynb",
+                        out / f"briefing.{lang}.html",
+                        {"year": settings.year, "lang": lang, "figures_dir": str(out / "figures")}))
+        units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
+        for code, slug in units.select("province_code", "slug").iter_rows():
+            jobs.append(Job(notebooks / "province_report.ipynb",
+                            out / "notebooks" / "provinces" / f"{code}-{slug}.{lang}.ipynb",
+                            out / "provinces" / f"{code}-{slug}.{lang}.html",
+                            {"province": code, "map": settings.province_map, "year": settings.year, "lang": lang}))
+    return jobs
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    hashes = frame.hash_rows(seed=0).sort()  # stable for one polars version (pinned); else all re-render once
+    return (",".join(frame.columns) + ";").encode() + hashes.to_numpy().tobytes()
+
+
+def code_fingerprint(project: Project) -> str:
+    """Everything a report's rendering depends on besides data: notebooks, library code, labels, params."""
+    files = sorted([*(project.root / "notebooks").glob("*.ipynb"), *(project.root / "src" / "dxtrack").rglob("*.py"),
+                    *(project.root / "src" / "dxtrack" / "templates").rglob("*"), project.raw / "indicators.yaml",
+                    *(project.raw / "reference" / "geo").glob("*")])
+    names = yaml.safe_dump(project.series.get("series", {}), sort_keys=True).encode()
+    params = json.dumps({k: project.params[k] for k in ("render", "model", "merger_date")}, sort_keys=True).encode()
+    return _digest(*(f.read_bytes() for f in files if f.is_file()), names, params)
+
+
+def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
+    params = json.dumps(job.parameters, sort_keys=True).encode()
+    if "province" not in job.parameters:  # the briefing draws on everything
+        project = tables.project
+        files = sorted([*project.processed.glob("*.parquet"), *project.interim.glob("*.parquet"),
+                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"), project.raw / "sources.yaml"])
+        return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
+    scope = selections.report_scope(tables, job.parameters["map"], job.parameters["province"])
+    sources = json.dumps({s: tables.sources[s] for s in selections.sources_of(scope)}, sort_keys=True, default=str).encode()
+    return _digest(code.encode(), params, sources, *(_frame_bytes(scope[k]) for k in sorted(scope)))
+
+
+def state_path(project: Project, year: int) -> Path:
+    return report_dir(project, year) / ".render-state.json"
+
+
+def stale_jobs(jobs: list[Job], fingerprints: dict[str, str], state: dict[str, str], root: Path) -> list[Job]:
+    """Jobs whose output is missing or whose fingerprint differs from the one it was rendered with."""
+    return [job for job in jobs if not job.output_html.exists() or state.get(_key(job, root)) != fingerprints[_key(job, root)]]
+
+
+def _key(job: Job, root: Path) -> str:
+    return str(job.output_html.relative_to(root))
+
+
+ANNEX_COLUMNS = {
+    "status": ["map", "province_code", "name_vi", "indicator", "comparator_norm", "target_value", "target_year",
+               "document", "document_date", "in_force", "series", "status", "reason_vi", "reason", "p_meet",
+               "expected_rank", "latest_year", "latest_value", "observed_change", "required_change", "pace_ratio",
+               "note_vi", "note", "target_id"],
+    "targets": ["target_id", "map", "province_code", "unit_34_code", "indicator", "comparator", "target_value",
+                "target_year", "document", "document_date", "in_force", "in_force_note", "quotes", "source_urls"],
+}
+
+
+def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
+    """The tables people paste into Word: preferred statuses, the target registry, coverage, forecast skill."""
+    names = tables.units.select("map", "province_code", "name_vi")
+    status = (tables.status.filter(pl.col("preferred")).join(names, on=["map", "province_code"], how="left")
+              .with_columns(pl.col("name_vi").fill_null(labels.t("unit.country", "vi")),
+                            pl.col("status").map_elements(lambda s: labels.status_label(s, "vi"),
+                                                          return_dtype=pl.String).alias("status_vi")))
+    columns = ANNEX_COLUMNS["status"][:11] + ["status_vi"] + ANNEX_COLUMNS["status"][11:]
+    coverage = selections.coverage_rows(tables, sorted(tables.harmonize["coverage"]))
+    return {
+        "status": status.select(columns).to_pandas(),
+        "targets": tables.targets.select(ANNEX_COLUMNS["targets"]).to_pandas(),
+        "coverage": coverage.to_pandas(),
+        "backtest": selections.backtest_table(tables).to_pandas(),
+    }
+
+
+def write_annex(tables: Tables, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for sheet, frame in annex_frames(tables).items():
+                frame.to_excel(writer, sheet_name=sheet, index=False)
+                writer.sheets[sheet].freeze_panes = "A2"
+    return path
+
+
+def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed: set[str]) -> None:
+    state = {k: v for k, v in state.items() if k not in failed} | {k: fingerprints[k] for k in done}
+    write_json(dict(sorted(state.items())), path)
+
+
+def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
+    """Render what changed; return the HTML files rendered (the annex is always rewritten: it is quick)."""
+    tables = load(project.root)
+    settings = RenderParams.from_params(project.params)
+    jobs = plan(project, tables, settings)
+    code = code_fingerprint(project)
+    fingerprints = {_key(job, project.root): job_fingerprint(tables, job, code) for job in jobs}
+    path = state_path(project, settings.year)
+    state = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    todo = stale_jobs(jobs, fingerprints, state, project.root)
+    try:
+        render_all(todo, workers=min(settings.workers, max(len(todo), 1)), progress=progress, cwd=project.root)
+    except RenderError as exc:  # keep what did render; a failed job keeps no fingerprint, so it re-runs
+        failed = {_key(f.job, project.root) for f in exc.failures}
+        _record(path, state, fingerprints, {_key(j, project.root) for j in todo} - failed, failed)
+        raise
+    if todo:
+        _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
+    write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
+    return [job.output_html for job in todo]
