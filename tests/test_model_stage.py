@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import polars as pl
+
+from dxtrack.report.reasons import worded
 import pytest
 
 from dxtrack.cli.main import main
@@ -13,7 +15,7 @@ from dxtrack.model.pace import STATUSES
 
 @pytest.fixture(scope="module")
 def status(built_project) -> pl.DataFrame:
-    return pl.read_parquet(built_project.processed / "status.parquet")
+    return worded(pl.read_parquet(built_project.processed / "status.parquet"))  # the reasons in words, as shown
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,16 @@ def test_every_target_has_exactly_one_preferred_status_with_a_reason(built_proje
     preferred = status.filter(pl.col("preferred")).group_by("target_id").len()
     assert preferred.height == targets.height and preferred["len"].max() == 1
     assert set(status["status"]) <= set(STATUSES)
-    assert status["reason"].null_count() == 0 and (status["reason"].str.len_chars() > 10).all()
+    # Reasons are keys with their fields (words are the report's job), and every key has words.
+    assert status["reason_key"].null_count() == 0 and status["reason_fields"].null_count() == 0
+    words = worded(status)
+    assert words["reason"].null_count() == 0 and (words["reason_vi"].str.len_chars() > 10).all()
+
+
+def test_the_model_writes_no_sentences(built_project):
+    status = pl.read_parquet(built_project.processed / "status.parquet")
+    assert not {"reason", "reason_vi", "note", "note_vi"} & set(status.columns)
+    assert set(status["note_key"].drop_nulls()) <= {"merged"}
 
 
 @pytest.mark.parametrize("code, indicator, year, value", [
@@ -148,4 +159,4 @@ def test_once_a_new_map_ranking_exists_an_unranked_unit_has_plain_no_data(built_
     forecasts = Forecasts(obs, units, built_project.indicators, {"dti_rank"}, params)
     rows = Progress(obs, units, forecasts, built_project.merger_date).table(
         targets.filter((pl.col("map") == "34") & (pl.col("indicator") == "dti_rank_goal")))
-    assert (rows["status"] == "no data").all() and rows["reason"].str.contains("no observation").all()
+    assert (rows["status"] == "no data").all() and (rows["reason_key"] == "no_data").all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dxtrack.report.reasons import reason_text
 from dxtrack.model.pace import assess
 
 
@@ -41,7 +42,7 @@ def test_acceleration_needed_and_off_track_thresholds():
 
 def test_falling_series_is_regressing():
     p = assess([2021, 2023], [40.0, 35.0], target=60, comparator=">=", target_year=2025)
-    assert p.status == "off track / regressing" and p.ratio < 0 and "moving away" in p.reason
+    assert p.status == "off track / regressing" and p.ratio < 0 and "moving away" in reason_text(p.reason_key, p.fields, "en")
 
 
 def test_rank_goal_lower_is_better():
@@ -54,7 +55,7 @@ def test_rank_goal_lower_is_better():
 
 def test_passed_target_year_without_meeting_it():
     p = assess([2022, 2024], [50.0, 55.0], target=70, comparator=">", target_year=2023)
-    assert p.status == "off track / regressing" and "passed" in p.reason
+    assert p.status == "off track / regressing" and "passed" in reason_text(p.reason_key, p.fields, "en")
 
 
 def test_one_point_is_insufficient_but_states_required_pace():
@@ -70,7 +71,7 @@ def test_no_data_and_not_assessable():
 
 def test_reasons_read_in_vietnamese_with_local_number_format():
     rank = assess([2021, 2022], [26.0, 25.0], target=20, comparator="<=", target_year=2025, unit="rank")
-    assert rank.describe("vi", "rank") == "tốc độ thực tế −1 bậc/năm (2021–2022) so với mức cần −1,67 bậc/năm đến 2025"
-    assert rank.reason == "observed −1 places/year (2021–2022) vs required −1.67 places/year to 2025"
+    assert reason_text(rank.reason_key, rank.fields, "vi") == "tốc độ thực tế −1 bậc/năm (2021–2022) so với mức cần −1,67 bậc/năm đến 2025"
+    assert reason_text(rank.reason_key, rank.fields, "en") == "observed −1 places/year (2021–2022) vs required −1.67 places/year to 2025"
     met = assess([2023], [16.5], target=16, comparator=">", target_year=2023, unit="percent")
-    assert met.describe("vi", "percent") == "16,5% năm 2023 đã đạt mục tiêu > 16%"
+    assert reason_text(met.reason_key, met.fields, "vi") == "16,5% năm 2023 đã đạt mục tiêu > 16%"

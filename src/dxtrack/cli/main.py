@@ -22,6 +22,7 @@ from dxtrack.ingest import check
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry, Unit
+from dxtrack.report.reasons import worded
 
 # Indicators shown by `coverage` unless --all: the ones targets are set on.
 HEADLINE = ["dti", "dti_rank", "digital_economy_share_grdp", "online_filing_rate"]
@@ -112,7 +113,7 @@ def cmd_status(args, project: Project) -> int:
     path = project.processed / "status.parquet"
     if not path.exists():
         raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
-    status = pl.read_parquet(path)
+    status = worded(pl.read_parquet(path))
     registry = Registry.load(project.raw)
     unit = _find_unit(registry, args.province, args.map)
     if unit.map == "34":

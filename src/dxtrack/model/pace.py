@@ -21,15 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dxtrack.report import labels
-
-STATUSES = ("achieved", "on track", "acceleration needed", "off track / regressing", "insufficient data",
-            "no data", "not assessable")
+from dxtrack.core.vocabulary import STATUSES  # noqa: F401  (re-exported: the classes this module decides)
 
 
 @dataclass(frozen=True)
 class Pace:
-    """A status with its reason, kept as an i18n key and fields so it reads in Vietnamese and English."""
+    """A status with its reason as a key and fields: the report puts them in words (report/reasons.py)."""
 
     status: str
     reason_key: str
@@ -37,40 +34,6 @@ class Pace:
     observed_change: float | None = None  # per year, in the indicator's unit
     required_change: float | None = None
     ratio: float | None = None
-
-    def describe(self, lang: str, unit: str | None = None) -> str:
-        """The reason in `lang`; `unit` (percent, index, rank) formats values and changes per year."""
-        return reason_text(self.reason_key, self.fields, lang, unit)
-
-    @property
-    def reason(self) -> str:
-        return self.describe("en", self.fields.get("unit"))
-
-
-def reason_text(key: str, fields: dict, lang: str, unit: str | None = None) -> str:
-    """Fill a reason template: values become "12,7%" / "12.7%", changes "+2,3 điểm %/năm" / "+2.3 pp/year"."""
-    shown = {}
-    for name, value in fields.items():
-        if name == "target":
-            shown[name] = labels.fmt_target(value, unit, lang) if unit else str(value)
-        elif name in ("latest", "value"):
-            shown[name] = _compact(value, unit, lang)
-        elif name in ("observed", "required"):
-            shown[name] = labels.fmt_change(value, unit, lang)
-        elif name == "comparator":
-            shown[name] = labels.comparator_symbol(value)
-        else:
-            shown[name] = value
-    text = labels.t(f"reason.{key}", lang, **{k: v for k, v in shown.items() if k != "unit"})
-    return (labels.t("reason.moving_away", lang) + text) if fields.get("moving_away") else text
-
-
-def _compact(value: float, unit: str | None, lang: str) -> str:
-    """A published value without padding zeros: 16.5 -> "16,5%" (vi), 45.8 -> "45.8%"; ranks whole."""
-    if unit not in ("percent", "index"):
-        return labels.fmt_value(value, unit, lang) if unit else str(value)
-    number = labels.fmt_number(value, lang, 2 if unit == "percent" else 4).rstrip("0").rstrip(",.")
-    return number + ("%" if unit == "percent" else "")
 
 
 def meets(value: float, comparator: str, target: float) -> bool:
@@ -80,7 +43,7 @@ def meets(value: float, comparator: str, target: float) -> bool:
 def assess(years: list[int], values: list[float], *, target: float | None, comparator: str, target_year: int | None,
            on_track_ratio: float = 1.0, acceleration_ratio: float = 0.5, unit: str | None = None) -> Pace:
     """Status of one unit's series against one target. `years`/`values`: full-year observations, any order;
-    `unit`: the indicator's unit (percent, index, rank), used only to word the reason."""
+    `unit`: the indicator's unit (percent, index, rank), kept in the fields so the report can word the reason."""
     base = {"unit": unit, "comparator": comparator}
     if target is None:
         return Pace("not assessable", "no_target_value", base)

@@ -9,14 +9,14 @@ one row with status `no data`, so no target disappears. Contract: docs/architect
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
 import polars as pl
 
-from dxtrack.report import labels
 from dxtrack.model.forecast import RANK_OF, Forecasts, PoolKey
-from dxtrack.model.pace import Pace, assess, meets, reason_text
+from dxtrack.model.pace import Pace, assess, meets
 from dxtrack.model.pools import unit_key
 from dxtrack.model.ranks import rank_goal, simulate_ranks
 
@@ -30,11 +30,11 @@ STATUS_SCHEMA = {
     "indicator": pl.String, "comparator_norm": pl.String, "target_value": pl.Float64, "target_year": pl.Int64,
     "rank_of": pl.Int64, "document": pl.String, "document_date": pl.String, "in_force": pl.Boolean,
     "in_force_note": pl.String, "measured_by": pl.String, "series": pl.String, "preferred": pl.Boolean,
-    "status": pl.String, "reason": pl.String, "reason_vi": pl.String, "pace_method": pl.String, "n_points": pl.Int64,
+    "status": pl.String, "reason_key": pl.String, "reason_fields": pl.String, "pace_method": pl.String, "n_points": pl.Int64,
     "base_year": pl.Int64, "latest_year": pl.Int64, "latest_value": pl.Float64, "observed_change": pl.Float64,
     "required_change": pl.Float64, "pace_ratio": pl.Float64, "forecast_method": pl.String, "p_meet": pl.Float64,
     "expected_rank": pl.Float64, "projected_mean": pl.Float64, "projected_lo80": pl.Float64,
-    "projected_hi80": pl.Float64, "note": pl.String, "note_vi": pl.String,
+    "projected_hi80": pl.Float64, "note_key": pl.String, "note_fields": pl.String,
 }
 
 
@@ -82,7 +82,7 @@ class Progress:
             if pace.status == "no data" and target["map"] == "34" and self.indicators[indicator].get("unit") == "rank" \
                     and self.observations.filter((pl.col("map") == "34") & (pl.col("indicator") == indicator)).is_empty():
                 key = "no_34_ranking"
-            return [{**base, "series": None, "preferred": True, "status": pace.status, **_reasons(key, {}, None)}]
+            return [{**base, "series": None, "preferred": True, "status": pace.status, **_reasons(key, {})}]
         return [{**base, **self.assess_series(target, indicator, series, figures.filter(pl.col("series") == series)),
                  "series": series, "preferred": i == 0} for i, series in enumerate(available)]
 
@@ -97,7 +97,7 @@ class Progress:
         if not years:
             latest = figures.row(figures.height - 1, named=True)
             out.update(status="insufficient data",
-                       **_reasons("partial_only", {"value": latest["value"], "period": latest["period_label"]}, unit))
+                       **_reasons("partial_only", {"value": latest["value"], "period": latest["period_label"], "unit": unit}))
             return out
         if target["target_value"] is None or target["target_year"] is None:
             return out
@@ -106,7 +106,7 @@ class Progress:
     @staticmethod
     def pace_columns(pace: Pace, years: list[int], values: list[float]) -> dict:
         latest_year = max(years) if years else None
-        return {"status": pace.status, **_reasons(pace.reason_key, pace.fields, pace.fields.get("unit")),
+        return {"status": pace.status, **_reasons(pace.reason_key, pace.fields),
                 "n_points": len(years),
                 "base_year": min(years) if years else None, "latest_year": latest_year,
                 "latest_value": dict(zip(years, values))[latest_year] if years else None,
@@ -149,13 +149,18 @@ class Progress:
         return self._rank_cache[(key, year)]
 
     def notes(self, target: dict) -> dict[str, str | None]:
-        """A note in both languages where an old unit's target lies beyond the merger."""
+        """A note key where an old unit's target lies beyond the merger (the report words it)."""
         if target["map"] == "63" and target["target_year"] is not None and target["target_year"] > self.merger_date.year:
             code = target.get("unit_34_code")
             fields = {"name": self.names.get(("34", code), code), "code": code, "year": target["target_year"],
                       "date": self.merger_date.isoformat()}
-            return {"note": labels.t("note.merged", "en", **fields), "note_vi": labels.t("note.merged", "vi", **fields)}
-        return {"note": None, "note_vi": None}
+            return {"note_key": "merged", "note_fields": _json(fields)}
+        return {"note_key": None, "note_fields": None}
 
-def _reasons(key: str, fields: dict, unit: str | None) -> dict[str, str]:
-    return {"reason": reason_text(key, fields, "en", unit), "reason_vi": reason_text(key, fields, "vi", unit)}
+def _json(fields: dict) -> str:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
+def _reasons(key: str, fields: dict) -> dict[str, str]:
+    """A reason as data: its key and the fields its words need (report/reasons.py writes the sentence)."""
+    return {"reason_key": key, "reason_fields": _json(fields)}

@@ -29,7 +29,7 @@ import polars as pl
 
 from dxtrack.report import labels
 from dxtrack.report.labels import t
-from dxtrack.model.pace import STATUSES
+from dxtrack.core.vocabulary import STATUSES
 
 # DejaVu Sans first: it covers Vietnamese and the signs charts print (≥ ≤ − –). Noto Sans lacks ≥ and the minus
 # sign d3 writes for negatives, and vl-convert then drops the whole text line to a serif fallback (seen in PNGs).

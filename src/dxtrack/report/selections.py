@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from dxtrack.core.tables import Tables
+from dxtrack.report.reasons import worded
 
 # Worst first: a unit's summary status is the worst status among its in-force targets that could be assessed.
 SEVERITY = ["off track / regressing", "acceleration needed", "on track", "achieved"]
@@ -26,7 +27,7 @@ def unit_targets(t: Tables, map_: str, code: str) -> pl.DataFrame:
         rows = t.status.filter((pl.col("map") == map_) & (pl.col("province_code") == code))
     names = t.units.select(pl.col("map"), pl.col("province_code"), pl.col("name_vi").alias("set_by_name"))
     extra = t.targets.select("target_id", "quotes", "source_urls", "jurisdiction_as_source")
-    return (rows.join(names, on=["map", "province_code"], how="left")
+    return (worded(rows).join(names, on=["map", "province_code"], how="left")
             .with_columns(pl.col("set_by_name").fill_null("Việt Nam"))
             .join(extra, on="target_id", how="left")
             .rename({"map": "set_by_map", "province_code": "set_by_code"})
@@ -69,7 +70,7 @@ def status_matrix(t: Tables, map_: str = "63", in_force_only: bool = True) -> pl
     if in_force_only:
         rows = rows.filter(pl.col("in_force"))
     names = t.units.filter(pl.col("map") == map_).select("province_code", "name_vi", "region_vi")
-    return rows.join(names, on="province_code", how="left").sort("province_code", "indicator", "target_year")
+    return worded(rows).join(names, on="province_code", how="left").sort("province_code", "indicator", "target_year")
 
 
 def headline(t: Tables) -> dict[str, dict]:

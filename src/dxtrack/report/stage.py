@@ -31,6 +31,7 @@ from dxtrack.core.atomic import atomic_path, write_json
 from dxtrack.core.paths import Project
 from dxtrack.notebook.engine import Job, RenderError, render_all
 from dxtrack.core.tables import Tables, load
+from dxtrack.report.reasons import worded
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,25 @@ def _frame_bytes(frame: pl.DataFrame) -> bytes:
     return (",".join(frame.columns) + ";").encode() + hashes.to_numpy().tobytes()
 
 
+def render_code(project: Project) -> list[Path]:
+    """The code the render stage runs, as dvc.yaml lists it (its src/ packages and notebooks): one list decides
+    both when DVC re-runs the stage and which changes re-render every report. A change to another package
+    (the model's, say) reaches a report only through the data it changes."""
+    with open(project.root / "dvc.yaml", encoding="utf-8") as fh:
+        deps = yaml.safe_load(fh)["stages"]["render"]["deps"]
+    files: list[Path] = []
+    for dep in deps:
+        if dep.startswith(("src/", "notebooks/")):
+            path = project.root / dep
+            files += sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts) \
+                if path.is_dir() else [path]
+    return files
+
+
 def code_fingerprint(project: Project) -> str:
-    """Everything a report's rendering depends on besides data: notebooks, library code, labels, params."""
-    files = sorted([*(project.root / "notebooks").glob("*.ipynb"), *(project.root / "src" / "dxtrack").rglob("*.py"),
-                    *(project.root / "src" / "dxtrack" / "templates").rglob("*"), project.raw / "indicators.yaml",
-                    *(project.raw / "reference" / "geo").glob("*")])
+    """Everything a report's rendering depends on besides data: render code, labels, indicator and series
+    names, boundaries, params."""
+    files = [*render_code(project), project.raw / "indicators.yaml", *sorted((project.raw / "reference" / "geo").glob("*"))]
     names = yaml.safe_dump(project.series.get("series", {}), sort_keys=True).encode()
     params = json.dumps({k: project.params[k] for k in ("render", "model", "merger_date")}, sort_keys=True).encode()
     return _digest(*(f.read_bytes() for f in files if f.is_file()), names, params)
@@ -128,7 +143,7 @@ ANNEX_COLUMNS = {
 def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
     """The tables people paste into Word: preferred statuses, the target registry, coverage, forecast skill."""
     names = tables.units.select("map", "province_code", "name_vi")
-    status = (tables.status.filter(pl.col("preferred")).join(names, on=["map", "province_code"], how="left")
+    status = (worded(tables.status.filter(pl.col("preferred"))).join(names, on=["map", "province_code"], how="left")
               .with_columns(pl.col("name_vi").fill_null(labels.t("unit.country", "vi")),
                             pl.col("status").map_elements(lambda s: labels.status_label(s, "vi"),
                                                           return_dtype=pl.String).alias("status_vi")))

@@ -15,7 +15,7 @@ from dxtrack.report import labels
 from dxtrack.report import selections
 from dxtrack.report.releases import compare
 from dxtrack.report.labels import t
-from dxtrack.model.pace import STATUSES
+from dxtrack.core.vocabulary import STATUSES
 from dxtrack.core.tables import Tables
 
 def esc(text: object) -> str:
