@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dxtrack.core.paths import Project
 from dxtrack.ingest.units import Registry
@@ -22,7 +26,7 @@ def project() -> Project:
 
 @pytest.fixture(scope="session")
 def registry(project: Project) -> Registry:
-    return Registry.load(project.raw)
+    return Registry.load(project)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +39,9 @@ def built_project(tmp_path_factory) -> Project:
 
     root = tmp_path_factory.mktemp("built")
     shutil.copytree(RAW, root / "data" / "raw")
-    shutil.copy(ROOT / "params.yaml", root / "params.yaml")
+    for name in ("params.yaml", "dvc.yaml"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
     project = Project(root)
     for stage in (clean, harmonize_stage, model_stage):
         write(project, stage(project))
@@ -45,7 +51,7 @@ def built_project(tmp_path_factory) -> Project:
 @pytest.fixture
 def tmp_project(tmp_path: Path) -> Project:
     """A copy of data/raw and params.yaml under tmp_path, safe to modify."""
-    shutil.copytree(RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("geo"))
+    shutil.copytree(RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("geo_*"))
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     return Project(tmp_path)
 
@@ -59,8 +65,40 @@ def read_rows(path: Path) -> list[dict]:
 def raw_spellings() -> list[str]:
     """Every province spelling that occurs in the raw observation files and the target registry."""
     names: set[str] = set()
-    for path in sorted((RAW / "observations").glob("*.csv")):
-        names.update(r["province_name_as_source"] for r in read_rows(path) if r.get("province_name_as_source"))
-    names.update(r["jurisdiction_as_source"] for r in read_rows(RAW / "targets" / "targets.csv")
-                 if r.get("jurisdiction_as_source"))
+    for path in sorted((RAW / "sources").glob("*/*.csv")):
+        rows = read_rows(path)
+        names.update(r["province_name_as_source"] for r in rows if r.get("province_name_as_source"))
+        names.update(r["jurisdiction_as_source"] for r in rows if r.get("jurisdiction_as_source"))
     return sorted(names)
+
+
+def source_file(source_id: str) -> Path:
+    """The data file of a source folder of the real project."""
+    folder = RAW / "sources" / source_id
+    return folder / yaml.safe_load((folder / "source.yaml").read_text(encoding="utf-8"))["file"]
+
+
+def add_source(project: Project, source_id: str, file_name: str, data: bytes | str, **entry) -> Project:
+    """A new source folder, as docs/adding-data.md says to add one: the file + a source.yaml with its checksum.
+    Returns a fresh Project (the catalogue is read once per Project)."""
+    folder = project.raw / "sources" / source_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file_name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    meta = {"file": file_name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "publisher": "FIXTURE for tests (not real data)", "measures": "fixture", "licence": "fixture",
+            "retrieved": date(2026, 11, 23), "row_provenance": "n/a", "synthetic": True, **entry}
+    (folder / "source.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return Project(project.root)
+
+
+def rehash(project: Project) -> Project:
+    """Record the current checksum of every source file (after a test edited a raw file on purpose)."""
+    for meta in sorted((project.raw / "sources").glob("*/source.yaml")):
+        text = meta.read_text(encoding="utf-8")
+        name = re.search(r"^file:\s*['\"]?([^'\"\n]+?)['\"]?\s*$", text, re.M)
+        data = meta.parent / name.group(1) if name else None
+        if data is not None and data.is_file():
+            digest = hashlib.sha256(data.read_bytes()).hexdigest()
+            meta.write_text(re.sub(r"^sha256:.*$", f"sha256: {digest}", text, count=1, flags=re.M), encoding="utf-8")
+    return Project(project.root)

@@ -6,6 +6,7 @@ The tables here are FIXTURES (invented values), written into temporary copies of
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +16,8 @@ from dxtrack.cli.main import main
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import write
 from dxtrack.ingest.stage import clean
+
+from conftest import add_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-data.md"
@@ -26,13 +29,12 @@ def examples() -> list[tuple[str, str]]:
 
 
 def apply_examples(project: Project) -> None:
+    """Save the example's files as the doc says: a new folder, nothing else touched."""
     for relative, text in examples():
         path = project.root / relative
-        if path.exists():  # sources.yaml, series.yaml: the example is appended at the end
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write("\n" + text)
-        else:
-            path.write_text(text, encoding="utf-8")
+        assert not path.exists(), f"the example would overwrite {relative}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def check(project: Project, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
@@ -46,16 +48,16 @@ def listing(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_the_doc_has_the_three_example_files():
-    assert [path for path, _ in examples()] == ["data/raw/observations/dti_2025.csv", "data/raw/sources.yaml",
-                                                "data/raw/series.yaml"]
+def test_the_example_is_one_new_folder():
+    paths = [path for path, _ in examples()]
+    assert paths == ["data/raw/sources/dti_2025/dti_2025.csv", "data/raw/sources/dti_2025/source.yaml"]
     assert "FIXTURE" in DOC.read_text(encoding="utf-8")
 
 
 def test_worked_example_checks_and_cleans(tmp_project: Project, monkeypatch, capsys):
     apply_examples(tmp_project)
     before = listing(tmp_project.root)
-    code, out, err = check(tmp_project, monkeypatch, capsys, "data/raw/observations/dti_2025.csv")
+    code, out, err = check(tmp_project, monkeypatch, capsys, "data/raw/sources/dti_2025")
     assert code == 0, err
     assert listing(tmp_project.root) == before  # check writes nothing
     counts = dict(re.findall(r"^  (add|supersede|conflict|replace|drop|older release|unchanged)\s+(\d+)$", out, re.M))
@@ -73,15 +75,15 @@ def test_worked_example_checks_and_cleans(tmp_project: Project, monkeypatch, cap
 
     # once built, checking the same file again changes nothing
     write(project, output)
-    code, out, _ = check(tmp_project, monkeypatch, capsys, "data/raw/observations/dti_2025.csv")
-    assert code == 0 and re.search(r"^  add\s+0$", out, re.M) and re.search(r"^  unchanged\s+\d+$", out, re.M)
+    code, out, _ = check(tmp_project, monkeypatch, capsys, "data/raw/sources/dti_2025/dti_2025.csv")
+    assert code == 0 and re.search(r"^  add\s+15$", out, re.M)  # this file's effect, whatever is built already
 
 
 def test_worked_example_without_ranking_group_is_ambiguous(tmp_project: Project, monkeypatch, capsys):
     apply_examples(tmp_project)
-    sources = tmp_project.raw / "sources.yaml"
-    sources.write_text(sources.read_text(encoding="utf-8").replace("  ranking_group: 34\n", ""), encoding="utf-8")
-    code, _, err = check(tmp_project, monkeypatch, capsys, "data/raw/observations/dti_2025.csv")
+    meta = tmp_project.raw / "sources" / "dti_2025" / "source.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("map: 34\n", ""), encoding="utf-8")
+    code, _, err = check(tmp_project, monkeypatch, capsys, "data/raw/sources/dti_2025")
     assert code == 2
     assert "dti_2025.csv" in err and "row 3" in err and "TP. Đà Nẵng" in err and "ambiguous" in err
 
@@ -90,19 +92,18 @@ def test_check_reports_conflicts_and_unchanged_against_the_data(tmp_project: Pro
                                                                 tmp_path_factory):
     # FIXTURE: a ministry table for 2022 outside data/raw; Đà Nẵng's total agrees with dti_provincial.csv
     # (0.8002), Hồ Chí Minh's does not (0.7000 vs 0.7163).
-    outside = tmp_path_factory.mktemp("downloads") / "dti_2022_fixture.csv"
-    outside.write_text('Xếp hạng,"Tỉnh, thành phố",DTI\n1,TP. Đà Nẵng,0.8002\n2,TP. Hồ Chí Minh,0.7000\n',
-                       encoding="utf-8")
-    with open(tmp_project.raw / "sources.yaml", "a", encoding="utf-8") as fh:
-        fh.write("\ndti_2022_fixture:\n  path: observations/dti_2022_fixture.csv\n  layout: ministry_dti\n"
-                 "  year: 2022\n  url: https://example.invalid/fixture\n  retrieved: 2026-11-23\n")
-    with open(tmp_project.raw / "series.yaml", "a", encoding="utf-8") as fh:
-        fh.write("\n  dti_2022_fixture:\n    fixed: {series: mic_dti, authority: 1}\n")
-    code, out, err = check(tmp_project, monkeypatch, capsys, str(outside), "--source-id", "dti_2022_fixture")
+    downloads = tmp_path_factory.mktemp("downloads")
+    add_source(Project(downloads), "dti_2022_fixture", "dti_2022_fixture.csv",
+               'Xếp hạng,"Tỉnh, thành phố",DTI\n1,TP. Đà Nẵng,0.8002\n2,TP. Hồ Chí Minh,0.7000\n',
+               layout="ministry_dti", year=2022, url="https://example.invalid/fixture", retrieved=date(2026, 11, 30),
+               series={"fixed": {"series": "mic_dti", "authority": 1}})
+    outside = downloads / "data" / "raw" / "sources" / "dti_2022_fixture"
+    code, out, err = check(tmp_project, monkeypatch, capsys, str(outside))
     assert code == 0, err
     counts = dict(re.findall(r"^  (add|supersede|conflict|replace|drop|older release|unchanged)\s+(\d+)$", out, re.M))
     assert counts["conflict"] == "1" and counts["add"] == "0" and counts["drop"] == "0"
-    assert re.search(r"63:79 .*dti .*2022: 0.7163 → 0.7163", out)  # dti_provincial is listed first: it is kept
+    # equal authority: the figure retrieved first (dti_provincial) is kept, the conflict reported
+    assert re.search(r"63:79 .*dti .*2022: 0.7163 → 0.7163", out)
     assert not (tmp_project.interim / "observations.parquet").exists()
 
 
@@ -110,21 +111,21 @@ def test_check_names_an_undescribed_file(tmp_project: Project, monkeypatch, caps
     stray = tmp_path / "new.csv"
     stray.write_text("a,b\n1,2\n", encoding="utf-8")
     code, _, err = check(tmp_project, monkeypatch, capsys, str(stray))
-    assert code == 2 and "not described in data/raw/sources.yaml" in err and "new.csv" in err
+    assert code == 2 and "no source.yaml here" in err
 
 
 @pytest.mark.parametrize("bad", ["156.83"])
 def test_check_locates_a_schema_failure_in_the_file_checked(tmp_project: Project, monkeypatch, capsys, tmp_path, bad):
-    source = tmp_project.source_path("digital_economy_share")
-    copy = tmp_path / "share_revised.csv"
-    copy.write_text(source.read_text(encoding="utf-8").replace("2022,Bắc Ninh,56.83", f"2022,Bắc Ninh,{bad}"),
-                    encoding="utf-8")
-    code, _, err = check(tmp_project, monkeypatch, capsys, str(copy), "--source-id", "digital_economy_share")
+    source = tmp_project.catalogue["digital_economy_share"]
+    revised = source.path.read_text(encoding="utf-8").replace("2022,Bắc Ninh,56.83", f"2022,Bắc Ninh,{bad}")
+    entry = {k: v for k, v in source.entry.items() if k not in ("file", "sha256")}
+    add_source(Project(tmp_path), "share_revised", "share_revised.csv", revised, **entry)
+    code, _, err = check(tmp_project, monkeypatch, capsys, str(tmp_path / "data/raw/sources/share_revised"))
     assert code == 2
-    assert "file share_revised.csv," in err and "row 16" in err and "'value_pct'" in err and bad in err
+    assert "share_revised.csv," in err and "row 16" in err and "'value_pct'" in err and bad in err
 
 
 def test_readme_worked_example_is_the_tested_one():
     """The README repeats the worked example; it must stay the one the tests above run."""
     readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
-    assert EXAMPLE.findall(readme) == examples() and len(examples()) == 3
+    assert EXAMPLE.findall(readme) == examples() and len(examples()) == 2

@@ -27,7 +27,8 @@ from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry
 from dxtrack.ingest.resolve import resolve
-from dxtrack.ingest.reader import read_source
+from dxtrack.ingest.collect import read_source
+from conftest import add_source, rehash
 
 SEED = 20250701
 FIXTURE_URL = "https://example.invalid/dxtrack-test-fixture"
@@ -68,25 +69,20 @@ def write_xlsx(path, rows: list[list], merges: tuple[str, ...] = (), percent: tu
     book.save(path)
 
 
-def register(project: Project, *, path: str = "observations/dti_fixture.csv", year: int = 2024,
+def register(project: Project, data: bytes, *, name: str = "dti_fixture.csv", year: int = 2024,
              ranking_group: int | None = None, **extra) -> Project:
-    """Add the fixture table's sources.yaml entry and series.yaml rule; a fresh Project reads them."""
-    entry = {"path": path, "layout": "ministry_dti", "year": year, "url": FIXTURE_URL,
-             "publisher": "FIXTURE for tests (not real data)", "retrieved": "2026-11-23", **extra}
+    """The fixture table as a new source folder (file + source.yaml), as docs/adding-data.md says."""
+    entry = {"layout": "ministry_dti", "year": year, "url": FIXTURE_URL,
+             "series": {"fixed": {"series": "mic_dti", "authority": 1}}, **extra}
     if ranking_group is not None:
-        entry["ranking_group"] = ranking_group
-    text = yaml.safe_dump({MINISTRY: entry}, allow_unicode=True, sort_keys=False).replace("'2026-11-23'", "2026-11-23")
-    with open(project.raw / "sources.yaml", "a", encoding="utf-8") as fh:
-        fh.write("\n" + text)
-    with open(project.raw / "series.yaml", "a", encoding="utf-8") as fh:
-        fh.write(f"\n  {MINISTRY}:\n    fixed: {{series: mic_dti, authority: 1}}\n")
-    return Project(project.root)
+        entry["map"] = str(ranking_group)
+    return add_source(project, MINISTRY, name, data, **entry)
 
 
 def ministry_rows(map_: str, n: int | None = None, seed: int = SEED) -> list[list[str]]:
     """A seeded DTI ranking of the first n units of a map (in code order), best first: header + rows."""
     rng = random.Random(seed)
-    units = sorted(Registry.load(_RAW).units[map_].values(), key=lambda u: u.code)[:n]
+    units = sorted(Registry.load(_PROJECT).units[map_].values(), key=lambda u: u.code)[:n]
     totals = sorted((round(rng.uniform(0.30, 0.90), 4) for _ in units), reverse=True)
     rows = [[str(rank), u.name_vi, *(f"{rng.uniform(0.2, 0.95):.4f}" for _ in range(3)), f"{total:.4f}"]
             for rank, (u, total) in enumerate(zip(units, totals), start=1)]
@@ -95,10 +91,8 @@ def ministry_rows(map_: str, n: int | None = None, seed: int = SEED) -> list[lis
 
 def write_ministry(project: Project, rows: list[list[str]], *, name: str = "dti_fixture.csv",
                    encoding: str = "utf-8", delimiter: str = ",", **entry) -> Project:
-    path = project.raw / "observations" / name
     text = csv_text(rows, delimiter)
-    path.write_bytes(to_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
-    return register(project, path=f"observations/{name}", **entry)
+    return register(project, to_cp1258(text) if encoding == "cp1258" else text.encode(encoding), name=name, **entry)
 
 
 def edit_csv(project: Project, source_id: str, change: Callable[[list[str], list[dict]], object]) -> None:
@@ -132,8 +126,8 @@ class Result:
 
 def run_source(project: Project, source_id: str) -> Result:
     """Read, validate and resolve one source exactly as stages.clean does for every source."""
-    project = Project(project.root)
-    candidates = read_source(project, Registry.load(project.raw), source_id)
+    project = rehash(project)  # the cases edit raw files on purpose: record their new checksums
+    candidates = read_source(project, Registry.load(project), source_id)
     candidates = contracts.validate(candidates, contracts.observation_schema(project), project)
     resolved = resolve(candidates, [source_id])
     return Result(candidates, resolved.observations, resolved.conflicts)
@@ -164,11 +158,11 @@ class Handled:
     check: Callable[[Result], None]
 
 
-_RAW = Project.find(__file__).raw
-FIXTURE_FILE = "data/raw/observations/dti_fixture.csv"
-SHARE_FILE = "data/raw/observations/digital_economy_share.csv"
-FILING_FILE = "data/raw/observations/online_filing_rate.csv"
-WIDE_FILE = "data/raw/observations/dti_provincial.csv"
+_PROJECT = Project.find(__file__)
+FIXTURE_FILE = "data/raw/sources/dti_fixture/dti_fixture.csv"
+SHARE_FILE = "data/raw/sources/digital_economy_share/digital_economy_share.csv"
+FILING_FILE = "data/raw/sources/online_filing_rate/online_filing_rate.csv"
+WIDE_FILE = "data/raw/sources/dti_provincial/dti_provincial.csv"
 
 
 def _same_as_utf8(p: Project, **write) -> Handled:
@@ -265,7 +259,8 @@ def case_percent_on_an_index(p):  # the DTI (0–1) typed as a percentage
 
 
 def case_percent_formatted_excel_cells(p):  # the share file kept as XLSX, shares as Excel percentages
-    path = p.raw / "observations" / "digital_economy_share.csv"
+    folder = p.raw / "sources" / "digital_economy_share"
+    path = folder / "digital_economy_share.csv"
     table = list(csv.reader(open(path, encoding="utf-8", newline="")))
     column = table[0].index("value_pct")
     cells = []
@@ -273,11 +268,11 @@ def case_percent_formatted_excel_cells(p):  # the share file kept as XLSX, share
         if row[column]:
             row[column] = float(row[column]) / 100
             cells.append(f"{openpyxl.utils.get_column_letter(column + 1)}{i}")
-    write_xlsx(p.raw / "observations" / "digital_economy_share.xlsx", table, percent=tuple(cells))
+    write_xlsx(folder / "digital_economy_share.xlsx", table, percent=tuple(cells))
     path.unlink()
-    sources = (p.raw / "sources.yaml").read_text(encoding="utf-8")
-    (p.raw / "sources.yaml").write_text(sources.replace("observations/digital_economy_share.csv",
-                                                        "observations/digital_economy_share.xlsx"), encoding="utf-8")
+    meta = (folder / "source.yaml").read_text(encoding="utf-8")
+    (folder / "source.yaml").write_text(meta.replace("file: digital_economy_share.csv",
+                                                     "file: digital_economy_share.xlsx"), encoding="utf-8")
     return Handled("digital_economy_share", "xlsx percent cells",
                    lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83)
 
@@ -396,8 +391,7 @@ def case_renamed_required_column(p):
 
 
 def case_empty_file(p):
-    (p.raw / "observations" / "dti_fixture.csv").write_bytes(b"")
-    register(p)
+    register(p, b"")
     return Fails(MINISTRY, FIXTURE_FILE, 1, None, "", "empty")
 
 
@@ -431,10 +425,10 @@ def case_merged_cell_excel_header(p):
     header_top = ["Xếp hạng", "Tỉnh, thành phố", "Chỉ số thành phần", None, None, "DTI"]
     header_bottom = [None, None, "Chính quyền số", "Kinh tế số", "Xã hội số", None]
     body = [[int(r[0]), r[1], *map(float, r[2:])] for r in ministry_rows("63", 10)[1:]]
-    write_xlsx(p.raw / "observations" / "dti_fixture.xlsx",
-               [["BẢNG XẾP HẠNG DTI (FIXTURE)"], header_top, header_bottom, *body],
+    book = io.BytesIO()
+    write_xlsx(book, [["BẢNG XẾP HẠNG DTI (FIXTURE)"], header_top, header_bottom, *body],
                merges=("A1:F1", "A2:A3", "B2:B3", "C2:E2", "F2:F3"))
-    register(p, path="observations/dti_fixture.xlsx")
+    register(p, book.getvalue(), name="dti_fixture.xlsx")
 
     def check(r):
         assert r.candidates["source_row"].min() == 4  # title row 1, header rows 2–3
@@ -488,7 +482,7 @@ def case_future_year(p):  # 2031 typed for 2021: after the file was retrieved (s
 def case_estimator_not_listed(p):  # one cell naming two estimators: never merged into either series
     edit_csv(p, "digital_economy_share",
              lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(estimator="GSO / MIC estimate"))
-    return Fails("digital_economy_share", SHARE_FILE, 16, "estimator", "GSO / MIC estimate", "series.yaml")
+    return Fails("digital_economy_share", SHARE_FILE, 16, "estimator", "GSO / MIC estimate", "source.yaml")
 
 
 def case_two_estimators_same_unit_year(p):
@@ -519,7 +513,7 @@ def case_table_mixing_the_maps(p):
 
 def case_34_unit_table_for_2022(p):
     write_ministry(p, ministry_rows("34"), year=2022)
-    return Fails(MINISTRY, FIXTURE_FILE, 4, "Tỉnh, thành phố", "Tuyên Quang", "ranking_group: 34")
+    return Fails(MINISTRY, FIXTURE_FILE, 4, "Tỉnh, thành phố", "Tuyên Quang", "`map: 34`")
 
 
 def case_34_unit_table_for_2022_stated(p):  # the same table saying it ranks the 34 units: accepted
@@ -528,18 +522,18 @@ def case_34_unit_table_for_2022_stated(p):  # the same table saying it ranks the
                    and r.candidates.filter(pl.col("indicator") == "dti_rank")["rank_of"].unique().to_list() == [34])
 
 
-def case_63_map_after_the_merger_in_sources_yaml(p):
+def case_63_map_after_the_merger_in_source_yaml(p):
     write_ministry(p, ministry_rows("34"), year=2026, ranking_group=63)
-    lines = (p.raw / "sources.yaml").read_text(encoding="utf-8").splitlines()
-    row = max(i for i, line in enumerate(lines, start=1) if line.strip().startswith("ranking_group:"))
-    return Fails(MINISTRY, "data/raw/sources.yaml", row, f"{MINISTRY}.ranking_group", "63", "ended on 30 June 2025")
+    lines = (p.raw / "sources" / MINISTRY / "source.yaml").read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines, start=1) if line.startswith("map:"))
+    return Fails(MINISTRY, f"data/raw/sources/{MINISTRY}/source.yaml", row, "map", "63", "ended on 30 June 2025")
 
 
 def case_national_row(p):
     rows = ministry_rows("63", 10)
     rows.append(["", "Cả nước", "0.6", "0.5", "0.4", "0.5"])
     write_ministry(p, rows)
-    return Fails(MINISTRY, FIXTURE_FILE, 12, "Tỉnh, thành phố", "Cả nước", "dti_aggregates.csv")
+    return Fails(MINISTRY, FIXTURE_FILE, 12, "Tỉnh, thành phố", "Cả nước", "dti_aggregates table")
 
 
 def case_stt_is_a_row_number(p):  # alphabetical order: STT is not the rank

@@ -21,9 +21,10 @@ from dxtrack.report import labels
 from dxtrack.model.pace import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
-GEO = ROOT / "data" / "raw" / "reference" / "geo"
-TOPO = {"34": GEO / "diaphantinhvn_merged_34.topo.json", "63": GEO / "diaphantinh_63_fixednames.topo.json"}
-CROSSWALK = GEO / "name_crosswalk.csv"
+SOURCES = ROOT / "data" / "raw" / "sources"
+TOPO = {"34": SOURCES / "geo_34" / "diaphantinhvn_merged_34.topo.json",
+        "63": SOURCES / "geo_63" / "diaphantinh_63_fixednames.topo.json"}
+CROSSWALK = SOURCES / "geo_crosswalk" / "name_crosswalk.csv"
 UNIT = ("34", "01")  # Hà Nội on the 34-unit map
 SHARE = "digital_economy_share_grdp"
 

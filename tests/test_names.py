@@ -22,7 +22,7 @@ ETH = "\u00d0"  # Ð, the Icelandic lookalike found in real exports
 def reference_keys() -> dict[str, str]:
     """match key -> GSO code (63 map), built straight from provinces_63.csv, plus the country names."""
     keys: dict[str, str] = {}
-    for r in read_rows(RAW / "reference" / "provinces_63.csv"):
+    for r in read_rows(RAW / "sources" / "provinces_63" / "provinces_63.csv"):
         for name in (r["name_vi"], r["name_ascii"], *r["aliases"].split(";")):
             if name.strip():
                 keys[match_key(name)] = r["gso_code"]

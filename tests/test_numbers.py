@@ -7,7 +7,7 @@ import pytest
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.numbers import parse_number
 
-WHERE = {"file": "data/raw/observations/x.csv", "row": 7, "column": "value_pct"}
+WHERE = {"file": "data/raw/sources/x/x.csv", "row": 7, "column": "value_pct"}
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,8 +11,8 @@ import yaml
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.periods import parse_period
 
-WHERE = {"file": "data/raw/observations/online_filing_rate.csv", "row": 5, "column": "period"}
-SERIES_YAML = Path(__file__).resolve().parents[1] / "data" / "raw" / "series.yaml"
+WHERE = {"file": "data/raw/sources/online_filing_rate/online_filing_rate.csv", "row": 5, "column": "period"}
+FILING_SOURCE = Path(__file__).resolve().parents[1] / "data/raw/sources/online_filing_rate/source.yaml"
 
 
 @pytest.mark.parametrize("text, year, start, end, full_year", [
@@ -102,8 +102,8 @@ def test_override_applies_only_to_its_exact_text():
     assert p.full_year is False
 
 
-def test_series_yaml_override_reads_as_full_year():
-    overrides = yaml.safe_load(SERIES_YAML.read_text(encoding="utf-8"))["sources"]["online_filing_rate"]["periods"]
+def test_source_yaml_override_reads_as_full_year():
+    overrides = yaml.safe_load(FILING_SOURCE.read_text(encoding="utf-8"))["periods"]
     p = parse_period("2021-12 (end of year)", 2021, overrides)
     assert p.full_year is True
 

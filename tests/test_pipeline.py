@@ -13,6 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import add_source
+from dxtrack.core.paths import Project
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
@@ -85,9 +88,15 @@ def test_forced_rerun_gives_byte_identical_outputs(built):
 
 def test_published_34_map_value_survives_harmonize(tmp_path):
     project = _copy_project(tmp_path)
-    dti = project / "data/raw/observations/dti_provincial.csv"
-    with dti.open("a", encoding="utf-8") as fh:  # a 2022 DTI published on the 34-unit map (fixture)
-        fh.write("2022,34,Bắc Ninh,,0.7001,,,,,,,,,,,,https://example.invalid/fixture,fixture row\n")
+    dti = project / "data/raw/sources/dti_provincial/dti_provincial.csv"
+    header = dti.read_text(encoding="utf-8").splitlines()[0]
+    fields = header.split(",")
+    row = {"year": "2022", "ranking_group": "34", "province_name_as_source": "Bắc Ninh", "dti_score": "0.7001",
+           "source_url": "https://example.invalid/fixture", "quote": "fixture row"}
+    # a 2022 DTI published on the 34-unit map (fixture), added as a new source folder
+    add_source(Project(project), "dti_34_fixture", "dti_34_fixture.csv",
+               header + "\n" + ",".join(row.get(f, "") for f in fields) + "\n", layout="dti_wide",
+               series={"fixed": {"series": "mic_dti", "authority": 1}})
     assert _dvc(project, "repro", "harmonize").returncode == 0
     obs = pl.read_parquet(project / "data/processed/observations.parquet").filter(
         (pl.col("map") == "34") & (pl.col("province_code") == "24") & (pl.col("indicator") == "dti")
@@ -97,17 +106,19 @@ def test_published_34_map_value_survives_harmonize(tmp_path):
 
 def test_bad_input_fails_with_location_and_leaves_outputs_untouched(built):
     before = _digests(built)
-    csv = built / "data/raw/observations/digital_economy_share.csv"
-    original = csv.read_text(encoding="utf-8")
+    share = Project(built).catalogue["digital_economy_share"]
+    revised = share.path.read_text(encoding="utf-8").replace("2022,Bắc Ninh,56.83", "2022,Bắc Ninh,156.83")
+    entry = {k: v for k, v in share.entry.items() if k not in ("file", "sha256")}
+    folder = built / "data/raw/sources/share_revised"
     try:
-        csv.write_text(original.replace("2022,Bắc Ninh,56.83", "2022,Bắc Ninh,156.83"), encoding="utf-8")
+        add_source(Project(built), "share_revised", "share_revised.csv", revised, **entry)  # a bad new table
         result = _dvc(built, "repro")
         assert result.returncode != 0
         message = result.stdout + result.stderr
-        assert "digital_economy_share.csv" in message and "row 16" in message and "156.83" in message
+        assert "share_revised.csv" in message and "row 16" in message and "156.83" in message
         assert _digests(built) == before
     finally:
-        csv.write_text(original, encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_committed_lock_matches_the_code_and_data(tmp_path):

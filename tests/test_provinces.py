@@ -21,8 +21,8 @@ COUNTRY_NAMES = ("Việt Nam", "Viet Nam", "Vietnam", "Cả nước", "Toàn qu�
 
 
 
-OLD_ROWS = read_rows(RAW / "reference" / "provinces_63.csv")
-NEW_ROWS = read_rows(RAW / "reference" / "provinces_34.csv")
+OLD_ROWS = read_rows(RAW / "sources" / "provinces_63" / "provinces_63.csv")
+NEW_ROWS = read_rows(RAW / "sources" / "provinces_34" / "provinces_34.csv")
 
 
 

@@ -10,7 +10,8 @@ import pytest
 from dxtrack.core.paths import Project
 from dxtrack.ingest.units import Registry
 from dxtrack.ingest.resolve import CONFLICT_RULE, resolve
-from dxtrack.ingest.reader import CANDIDATE_SCHEMA, observation_sources, read_all
+from dxtrack.ingest.collect import observation_sources, read_all
+from dxtrack.ingest.reader import CANDIDATE_SCHEMA
 
 ORDER = ["src_a", "src_b", "src_c"]
 

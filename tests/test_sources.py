@@ -16,12 +16,14 @@ import pytest
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry
-from dxtrack.ingest.reader import CANDIDATE_SCHEMA, DTI_WIDE_COLUMNS, observation_sources, read_all, read_source
+from dxtrack.ingest.collect import observation_sources, read_all, read_source
+from dxtrack.ingest.layouts.dti_wide import DTI_WIDE_COLUMNS
+from dxtrack.ingest.reader import CANDIDATE_SCHEMA
 
 SOURCE_IDS = ["dti_provincial", "dti_supplementary", "dti_aggregates", "digital_economy_share", "online_filing_rate"]
 VALUE_COLUMN = {"dti_supplementary": "value", "dti_aggregates": "value", "digital_economy_share": "value_pct",
                 "online_filing_rate": "value_pct"}
-FILES = {sid: f"data/raw/observations/{sid}.csv" for sid in SOURCE_IDS}
+FILES = {sid: f"data/raw/sources/{sid}/{sid}.csv" for sid in SOURCE_IDS}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
@@ -65,7 +67,7 @@ def only(df: pl.DataFrame, **criteria) -> dict:
 
 
 def read_error(project: Project, source_id: str) -> DataError:
-    registry = Registry.load(project.raw)
+    registry = Registry.load(project)
     with pytest.raises(DataError) as info:
         read_source(project, registry, source_id)
     return info.value
@@ -91,7 +93,8 @@ def frames(project: Project, registry: Registry) -> dict[str, pl.DataFrame]:
 
 
 def test_all_observation_sources_are_covered(project: Project):
-    assert observation_sources(project) == SOURCE_IDS
+    found = observation_sources(project)
+    assert found == sorted(found) and set(SOURCE_IDS) <= set(found)  # id order; new tables only add to it
 
 
 @pytest.mark.parametrize("sid", SOURCE_IDS)
@@ -272,13 +275,13 @@ def edit(project: Project, source_id: str, change) -> None:
 
 def test_tmp_project_reads_like_the_real_one(tmp_project: Project, frames):
     assert tmp_project.root != Path(__file__).resolve().parents[1]
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "online_filing_rate")
+    df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     assert df.drop("source_id").equals(frames["online_filing_rate"].drop("source_id"))
 
 
 def test_rewritten_unchanged_file_still_reads(tmp_project: Project, frames):
     edit(tmp_project, "digital_economy_share", lambda h, rows: None)
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "digital_economy_share")
+    df = read_source(tmp_project, Registry.load(tmp_project), "digital_economy_share")
     assert df.equals(frames["digital_economy_share"])
 
 
@@ -304,7 +307,7 @@ def test_decimal_comma_and_percent_sign_parse(tmp_project: Project):
     def change(header, rows):
         rows[locate(rows, year="2022", province_name_as_source="Bắc Ninh")]["value_pct"] = "56,83%"
     edit(tmp_project, "digital_economy_share", change)
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "digital_economy_share")
+    df = read_source(tmp_project, Registry.load(tmp_project), "digital_economy_share")
     assert only(df, province_code="27", year=2022)["value"] == pytest.approx(56.83)
 
 
@@ -313,7 +316,7 @@ def test_vietnamese_formatted_counts_and_rate_parse(tmp_project: Project):
         r = rows[locate(rows, year="2024", province_name_as_source="Hà Nam")]
         r.update(value_pct="68,54 %", dossiers_total="168.746", dossiers_online="115.665")
     edit(tmp_project, "online_filing_rate", change)
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "online_filing_rate")
+    df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     row = only(df, province_code="35")
     assert row["value"] == pytest.approx(68.54)
     assert (row["numerator"], row["denominator"]) == (115665, 168746)
@@ -328,7 +331,7 @@ def test_names_in_nfd_with_eth_and_prefixes_resolve(tmp_project: Project):
             if r["year"] == "2022" and r["province_name_as_source"] in spellings:
                 r["province_name_as_source"] = spellings[r["province_name_as_source"]]
     edit(tmp_project, "digital_economy_share", change)
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "digital_economy_share").filter(pl.col("year") == 2022)
+    df = read_source(tmp_project, Registry.load(tmp_project), "digital_economy_share").filter(pl.col("year") == 2022)
     assert only(df, province_code="27")["value"] == pytest.approx(56.83)
     assert only(df, province_code="48", series="mic", authority=1)["value"] == pytest.approx(19.76)
     assert only(df, province_code="31")["value"] == pytest.approx(29.48)
@@ -342,7 +345,7 @@ def test_file_with_bom_reads(tmp_project: Project, frames):
     header, rows = load(path)
     save(path, header, rows, encoding="utf-8-sig")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "online_filing_rate")
+    df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     assert df.height == frames["online_filing_rate"].height
 
 
@@ -428,7 +431,7 @@ def test_file_in_utf16_reads_like_utf8(tmp_project: Project, frames):
     # Excel's "Unicode Text" and "CSV UTF-16" exports carry a byte-order mark: they are accepted.
     path = tmp_project.source_path("online_filing_rate")
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "online_filing_rate")
+    df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     assert df.drop("source_id").equals(frames["online_filing_rate"].drop("source_id"))
 
 
@@ -449,7 +452,7 @@ def test_unknown_estimator(tmp_project: Project):
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(index["i"]), "estimator", text)
-    assert "series.yaml" in str(err)
+    assert "source.yaml" in str(err)
 
 
 def test_estimator_matching_is_exact(tmp_project: Project):
@@ -471,7 +474,7 @@ def test_unknown_definition_scope(tmp_project: Project):
     edit(tmp_project, "online_filing_rate", change)
     err = read_error(tmp_project, "online_filing_rate")
     assert_located(err, "online_filing_rate", sheet_row(index["i"]), "definition_scope", "some other definition")
-    assert "series.yaml" in str(err)
+    assert "source.yaml" in str(err)
 
 
 @pytest.mark.parametrize("sid", ["dti_provincial", "dti_supplementary"])
@@ -553,7 +556,7 @@ def test_post_merger_period_uses_the_34_map(tmp_project: Project):
         r = rows[locate(rows, year="2024", province_name_as_source="Đà Nẵng")]
         r.update(year="2025", period="2025-09")
     edit(tmp_project, "online_filing_rate", change)
-    df = read_source(tmp_project, Registry.load(tmp_project.raw), "online_filing_rate")
+    df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     row = only(df, year=2025)
     assert (row["map"], row["province_code"]) == ("34", "48")
 

@@ -95,5 +95,5 @@ def test_bad_registry_row_is_located(tmp_project, registry, column, value, messa
     with pytest.raises(DataError) as err:
         read_targets(tmp_project, registry)
     e = err.value
-    assert (e.file, e.row, e.column, e.value) == ("data/raw/targets/targets.csv", 7, column, value)
+    assert (e.file, e.row, e.column, e.value) == ("data/raw/sources/targets/targets.csv", 7, column, value)
     assert message in str(e)

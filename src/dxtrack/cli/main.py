@@ -4,7 +4,7 @@
     dxtrack conflicts                        figures that sources report differently, and the value kept
     dxtrack resolve NAME [--map 63|34]       which unit a spelling means on a map
     dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
-    dxtrack check PATH [--source-id ID]      validate a new table: what it would add, supersede or conflict with
+    dxtrack check PATH                       validate a new table (its source folder): what it would change
     dxtrack release [--edition YEAR]         snapshot the tables the briefing was built from (releases/<year>/)
 """
 
@@ -18,7 +18,7 @@ import sys
 import polars as pl
 
 from dxtrack.report import releases
-from dxtrack.ingest import check
+from dxtrack.cli import check
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry, Unit
@@ -72,7 +72,7 @@ def cmd_conflicts(args, project: Project) -> int:
 
 
 def cmd_resolve(args, project: Project) -> int:
-    unit = Registry.load(project.raw).resolve(args.name, args.map)
+    unit = Registry.load(project).resolve(args.name, args.map)
     extra = f"; formed from old units {', '.join(unit.members)}" if unit.members else (
         f"; merged into new unit {unit.successor}" if unit.successor else "")
     print(f"{unit.map}:{unit.code} {unit.name_vi}{extra}")
@@ -114,7 +114,7 @@ def cmd_status(args, project: Project) -> int:
     if not path.exists():
         raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
     status = worded(pl.read_parquet(path))
-    registry = Registry.load(project.raw)
+    registry = Registry.load(project)
     unit = _find_unit(registry, args.province, args.map)
     if unit.map == "34":
         print(f"34:{unit.code} {unit.name_vi} (since 1 July 2025)"

@@ -112,17 +112,18 @@ def units_schema() -> pa.DataFrameSchema:
 
 
 def validate(df: pl.DataFrame, schema: pa.DataFrameSchema, project: Project, *, row_column: str = "source_row",
-             source_column: str | None = "source_id") -> pl.DataFrame:
-    """Validate eagerly; on failure raise DataErrors locating each bad value in its raw file."""
+             source_column: str | None = "source_id", files: dict[str, str] | None = None) -> pl.DataFrame:
+    """Validate eagerly; on failure raise DataErrors locating each bad value in its raw file (`files`: source id
+    -> the file to name instead, e.g. a table checked outside data/raw)."""
     try:
         return schema.validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        raise DataErrors([_locate(case, df, schema, project, row_column, source_column)
+        raise DataErrors([_locate(case, df, schema, project, row_column, source_column, files or {})
                           for case in exc.failure_cases.iter_rows(named=True)]) from None
 
 
 def _locate(case: dict, df: pl.DataFrame, schema: pa.DataFrameSchema, project: Project, row_column: str,
-            source_column: str | None) -> DataError:
+            source_column: str | None, files: dict[str, str]) -> DataError:
     index, column, value = case.get("index"), case.get("column"), case.get("failure_case")
     if index is None:  # about the table, not a row: e.g. a column missing
         return DataError(f"the {schema.name} table fails the check '{case.get('check')}'", column=column, value=value)
@@ -131,8 +132,10 @@ def _locate(case: dict, df: pl.DataFrame, schema: pa.DataFrameSchema, project: P
         record = df.row(index, named=True)
         row = record.get(row_column)
         source = record.get(source_column) if source_column else None
-        if source in project.sources:
-            file = f"data/raw/{project.sources[source]['path']}"
+        if source in files:
+            file = files[source]
+        elif source in project.sources:
+            file = project.display(project.source_path(source))
         if column not in df.columns:  # a whole-row check: name the value and the indicator, not the whole row
             column = record.get("source_column") or "value"
             value = record.get("value")

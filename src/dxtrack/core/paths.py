@@ -10,6 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from dxtrack.core.errors import DataError
+from dxtrack.core.sources import Source, load_catalogue
+
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
     """The project root: $DXTRACK_ROOT, else the nearest folder upward holding dvc.yaml and data/raw."""
@@ -63,9 +66,22 @@ class Project:
     def indicators(self) -> dict[str, dict]:
         return read_yaml(self.raw / "indicators.yaml")
 
+    @property
+    def sources_dir(self) -> Path:
+        return self.raw / "sources"
+
     @cached_property
+    def catalogue(self) -> dict[str, Source]:
+        """Every source folder under data/raw/sources/, validated (dxtrack.core.sources)."""
+        return load_catalogue(self.sources_dir, self.root)
+
+    @property
     def sources(self) -> dict[str, dict]:
-        return read_yaml(self.raw / "sources.yaml")
+        """Each source's metadata (its source.yaml), by id."""
+        return {sid: source.entry for sid, source in self.catalogue.items()}
+
+    def sources_with_layout(self, *layouts: str) -> list[str]:
+        return [sid for sid, source in self.catalogue.items() if source.layout in layouts]
 
     @cached_property
     def series(self) -> dict:
@@ -75,5 +91,18 @@ class Project:
     def merger_date(self) -> date:
         return date.fromisoformat(str(self.params.get("merger_date", "2025-07-01")))
 
+    def only_source(self, layout: str) -> str:
+        """The one source of a layout there must be exactly one of (each map's province list, the weights)."""
+        found = self.sources_with_layout(layout)
+        if len(found) != 1:
+            raise DataError(f"expected exactly one source with layout {layout!r}, found {found or 'none'}",
+                            file=self.display(self.sources_dir))
+        return found[0]
+
     def source_path(self, source_id: str) -> Path:
-        return self.raw / self.sources[source_id]["path"]
+        return self.catalogue[source_id].path
+
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the project when inside it."""
+        path = Path(path)
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)

@@ -10,7 +10,7 @@ one ("2024 (to Jul)", whose end the source does not fix), which is its label. Fo
    figure is kept once and the other places it was found are listed in `also_in`.
 3. Conflicts. Rows of the current release(s) that disagree are a conflict. The value kept is the one from
    the highest authority (1 = the estimator's own publication, 2 = a secondary report; see
-   data/raw/series.yaml), then from the source listed first in sources.yaml, then the earlier row. Every
+   data/raw/series.yaml), then from the source retrieved first (then by id), then the earlier row. Every
    row of a conflict goes to the `conflicts` table with the value chosen and this rule, and the kept row is
    flagged `conflict`, so no disagreement is hidden.
 """
@@ -24,6 +24,7 @@ import polars as pl
 from dxtrack.core.vocabulary import FIGURE_IDENTITY
 
 IDENTITY = FIGURE_IDENTITY
+# Sources are listed by `retrieved` date, then id (dxtrack.ingest.collect.observation_sources).
 CONFLICT_RULE = "highest authority, then first-listed source, then earlier row"
 
 

@@ -6,7 +6,7 @@ from dxtrack.core import contracts
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import StageOutput
 from dxtrack.ingest.quality import clean_report
-from dxtrack.ingest.reader import observation_sources, read_all
+from dxtrack.ingest.collect import observation_sources, read_all
 from dxtrack.ingest.resolve import resolve
 from dxtrack.ingest.targets import read_targets
 from dxtrack.ingest.units import Registry
@@ -16,7 +16,7 @@ OBS_ORDER = ["map", "province_code", "indicator", "series", "period_start", "per
 
 
 def clean(project: Project) -> StageOutput:
-    registry = Registry.load(project.raw)
+    registry = Registry.load(project)
     candidates = contracts.validate(read_all(project, registry), contracts.observation_schema(project), project)
     resolved = resolve(candidates, observation_sources(project))
     targets = contracts.validate(read_targets(project, registry), contracts.target_schema(project), project,

@@ -26,7 +26,7 @@ from dxtrack.core.errors import DataError
 from dxtrack.core.names import clean_text
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.units import Registry
-from dxtrack.ingest.reader import read_csv_strings, require_columns
+from dxtrack.ingest.cells import read_csv_strings, require_columns
 
 COMPARATORS = {">", ">=", "=", "<="}
 REQUIRED = ["jurisdiction_as_source", "indicator", "comparator", "target_value", "target_year", "document",
@@ -51,9 +51,10 @@ def _normalise_comparator(comparator: str, rank_goal: bool) -> str:
     return ">=" if comparator == "=" else comparator
 
 
-def read_targets(project: Project, registry: Registry, source_id: str = "targets") -> pl.DataFrame:
-    path = project.source_path(source_id)
-    display = str(path.relative_to(project.root))
+def read_targets(project: Project, registry: Registry, source_id: str | None = None) -> pl.DataFrame:
+    """The target registry (the one source with layout `targets`, unless `source_id` names one)."""
+    path = project.source_path(source_id or project.only_source("targets"))
+    display = project.display(path)
     df = read_csv_strings(path, display)
     require_columns(df, REQUIRED, display)
     rows = [_parse_row(r, project, registry, display) for r in df.iter_rows(named=True)]

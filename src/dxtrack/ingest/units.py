@@ -20,6 +20,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError
+from dxtrack.core.paths import Project
 from dxtrack.core.names import clean_text, match_key, slug
 
 MAPS = ("63", "34")
@@ -53,6 +54,7 @@ class Registry:
 
     def __init__(self, old_units: list[Unit], new_units: list[Unit]):
         self.units = {"63": {u.code: u for u in old_units}, "34": {u.code: u for u in new_units}}
+        self.files = {"63": "provinces_63.csv", "34": "provinces_34.csv"}  # where load() read them
         self.country = Unit(COUNTRY_MAP, COUNTRY_CODE, "Việt Nam", "Viet Nam", level="country",
                             aliases=_COUNTRY_NAMES)
         self._keys = {m: self._build_keys(m) for m in MAPS}
@@ -60,10 +62,12 @@ class Registry:
 
     # ---- loading -------------------------------------------------------------------------------
     @classmethod
-    def load(cls, raw_dir: Path) -> "Registry":
-        ref = raw_dir / "reference"
-        old = pl.read_csv(ref / "provinces_63.csv", infer_schema=False)
-        new_csv = pl.read_csv(ref / "provinces_34.csv", infer_schema=False)
+    def load(cls, project: Project) -> "Registry":
+        """Both maps from the sources with layouts `provinces_63` and `provinces_34`."""
+        old_path = project.source_path(project.only_source("provinces_63"))
+        new_path = project.source_path(project.only_source("provinces_34"))
+        old = pl.read_csv(old_path, infer_schema=False)
+        new_csv = pl.read_csv(new_path, infer_schema=False)
         old_units = [
             Unit("63", r["gso_code"], clean_text(r["name_vi"]), r["name_ascii"],
                  region_vi=r["region_vi"], region_en=r["region_en"], successor=r["new_province_code"],
@@ -84,6 +88,7 @@ class Registry:
                                   region_vi=namesake.region_vi, region_en=namesake.region_en,
                                   members=members, aliases=inherited))
         registry = cls(old_units, new_units)
+        registry.files = {"63": project.display(old_path), "34": project.display(new_path)}
         registry._check_against_package()
         return registry
 
@@ -95,15 +100,15 @@ class Registry:
         ours = self.units["34"]
         if set(package) != set(ours):
             raise DataError(f"34-unit codes differ from vietnam-provinces: only in package {sorted(set(package) - set(ours))}, "
-                            f"only in provinces_34.csv {sorted(set(ours) - set(package))}", file="reference/provinces_34.csv")
+                            f"only in provinces_34.csv {sorted(set(ours) - set(package))}", file=self.files["34"])
         for code, name in package.items():
             if match_key(name) != match_key(ours[code].name_vi):
-                raise DataError(f"name differs from vietnam-provinces ({name!r})", file="reference/provinces_34.csv",
+                raise DataError(f"name differs from vietnam-provinces ({name!r})", file=self.files["34"],
                                 column="name_vi", value=ours[code].name_vi)
         for old in self.units["63"].values():
             if old.successor not in ours or old.code not in ours[old.successor].members:
                 raise DataError(f"old unit {old.code} {old.name_vi} names successor {old.successor}, "
-                                "which does not list it in formed_from_codes", file="reference/provinces_63.csv")
+                                "which does not list it in formed_from_codes", file=self.files["63"])
 
     def _build_keys(self, map_: str) -> dict[str, str]:
         keys: dict[str, str] = {}
@@ -112,7 +117,7 @@ class Registry:
                 key = match_key(name)
                 if keys.get(key, unit.code) != unit.code:
                     raise DataError(f"alias {name!r} matches two units on the {map_} map: {keys[key]} and {unit.code}",
-                                    file=f"reference/provinces_{map_}.csv")
+                                    file=self.files[map_])
                 keys[key] = unit.code
         return keys
 

@@ -10,15 +10,16 @@ import polars as pl
 
 from dxtrack.core.paths import Project
 from dxtrack.ingest.numbers import parse_number
-from dxtrack.ingest.reader import read_csv_strings, require_columns
+from dxtrack.ingest.cells import read_csv_strings, require_columns
 
 WEIGHT_SCHEMA = {"province_code": pl.String, "year": pl.Int64, "population_thousand": pl.Float64,
                  "grdp_billion_vnd": pl.Float64, "note": pl.String, "source_url": pl.String, "source_row": pl.Int64}
 
 
-def read_weights(project: Project, source_id: str = "population_grdp") -> pl.DataFrame:
-    path = project.source_path(source_id)
-    display = str(path.relative_to(project.root))
+def read_weights(project: Project, source_id: str | None = None) -> pl.DataFrame:
+    """Merge weights (the one source with layout `weights`, unless `source_id` names one)."""
+    path = project.source_path(source_id or project.only_source("weights"))
+    display = project.display(path)
     df = read_csv_strings(path, display)
     require_columns(df, ["gso_code", "year", "population_thousand", "grdp_billion_vnd"], display)
     rows = []

@@ -13,7 +13,13 @@ from dxtrack.report import charts
 from dxtrack.report import selections
 from dxtrack.core.tables import Tables
 
-GEO_FILES = {"34": "diaphantinhvn_merged_34.topo.json", "63": "diaphantinh_63_fixednames.topo.json"}
+
+
+def boundary_files(project) -> dict[str, Path]:
+    """Each map's boundaries (sources with layout `boundaries`, by their `map:`) and the name crosswalk ("names")."""
+    files = {str(project.sources[sid]["map"]): project.source_path(sid)
+             for sid in project.sources_with_layout("boundaries")}
+    return {**files, "names": project.source_path(project.only_source("boundary_names"))}
 
 
 def chart_units(rows: pl.DataFrame) -> list[tuple[str, str, str]]:
@@ -48,12 +54,12 @@ def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, lis
 
 def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     """The briefing's charts by name (the names become figure file names)."""
-    geo = t.project.raw / "reference" / "geo"
+    geo = boundary_files(t.project)
     out = {"headline_digital_economy": charts.headline_chart(t.observations, t.projections, t.targets, t.status, lang)}
     out["status_matrix"] = charts.status_matrix_chart(selections.status_matrix(t, "63"), t.units, lang, map_="63")
     for map_ in ("34", "63"):
-        out[f"map_{map_}"] = charts.choropleth_chart(selections.summary_status(t, map_), geo / GEO_FILES[map_],
-                                                     geo / "name_crosswalk.csv", map_, lang, units=t.units)
+        out[f"map_{map_}"] = charts.choropleth_chart(selections.summary_status(t, map_), geo[map_], geo["names"], map_,
+                                                     lang, units=t.units)
     movers = selections.movers_years(t)
     if movers:
         out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)

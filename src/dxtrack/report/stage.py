@@ -31,6 +31,7 @@ from dxtrack.core.atomic import atomic_path, write_json
 from dxtrack.core.paths import Project
 from dxtrack.notebook.engine import Job, RenderError, render_all
 from dxtrack.core.tables import Tables, load
+from dxtrack.report.figures import boundary_files
 from dxtrack.report.reasons import worded
 
 
@@ -87,10 +88,11 @@ def render_code(project: Project) -> list[Path]:
     (the model's, say) reaches a report only through the data it changes."""
     with open(project.root / "dvc.yaml", encoding="utf-8") as fh:
         deps = yaml.safe_load(fh)["stages"]["render"]["deps"]
+    package = Path(__file__).resolve().parents[1]  # src/dxtrack, wherever the package is installed
     files: list[Path] = []
     for dep in deps:
-        if dep.startswith(("src/", "notebooks/")):
-            path = project.root / dep
+        if dep.startswith(("src/dxtrack/", "notebooks/")):
+            path = package / dep.removeprefix("src/dxtrack/") if dep.startswith("src/") else project.root / dep
             files += sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts) \
                 if path.is_dir() else [path]
     return files
@@ -99,7 +101,7 @@ def render_code(project: Project) -> list[Path]:
 def code_fingerprint(project: Project) -> str:
     """Everything a report's rendering depends on besides data: render code, labels, indicator and series
     names, boundaries, params."""
-    files = [*render_code(project), project.raw / "indicators.yaml", *sorted((project.raw / "reference" / "geo").glob("*"))]
+    files = [*render_code(project), project.raw / "indicators.yaml", *boundary_files(project).values()]
     names = yaml.safe_dump(project.series.get("series", {}), sort_keys=True).encode()
     params = json.dumps({k: project.params[k] for k in ("render", "model", "merger_date")}, sort_keys=True).encode()
     return _digest(*(f.read_bytes() for f in files if f.is_file()), names, params)
@@ -110,7 +112,7 @@ def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
     if "province" not in job.parameters:  # the briefing draws on everything
         project = tables.project
         files = sorted([*project.processed.glob("*.parquet"), *project.interim.glob("*.parquet"),
-                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"), project.raw / "sources.yaml"])
+                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"), *sorted(project.sources_dir.glob("*/source.yaml"))])
         return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
     scope = selections.report_scope(tables, job.parameters["map"], job.parameters["province"])
     sources = json.dumps({s: tables.sources[s] for s in selections.sources_of(scope)}, sort_keys=True, default=str).encode()

@@ -162,13 +162,13 @@ def map_rule(lang: str) -> str:
 
 
 def sources_text(tables: Tables, lang: str, source_ids: list[str] | None = None) -> str:
-    """The publishers behind the figures (all, or `source_ids`), from data/raw/sources.yaml; every row also
-    keeps its own URL."""
+    """The publishers behind the figures (all observation sources, or `source_ids`), from each source's
+    source.yaml; every row also keeps its own URL."""
     lines = [esc(t("text.sources_intro", lang))]
-    for source_id in sorted(tables.sources if source_ids is None else source_ids):
-        entry = tables.sources[source_id]
-        if entry.get("path", "").startswith("observations/"):
-            lines.append(f"- `{esc(source_id)}`: {esc(entry.get('publisher', ''))}")
+    if source_ids is None:  # the briefing: every source a figure comes from
+        source_ids = sorted(set(tables.observations["source_id"].to_list()) - {"derived"})
+    for source_id in sorted(source_ids):
+        lines.append(f"- `{esc(source_id)}`: {esc(tables.sources[source_id].get('publisher', ''))}")
     lines.append(esc(t("text.boundaries_credit", lang)))
     return "\n".join(lines)
 

@@ -1,0 +1,252 @@
+"""Bytes to cells: a published table as NFC text cells with their spreadsheet row numbers.
+
+CSV/TSV in any encoding Excel exports (UTF-8, UTF-16, Windows-1258), or an XLSX workbook; the header row(s)
+found under title lines, a two-row merged header joined; a broken structure reported with its row. Nothing here
+knows what a column means: placing a row (unit, map, period, series) is dxtrack.ingest.reader's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import polars as pl
+from rapidfuzz import fuzz, process, utils
+
+from dxtrack.core.errors import DataError
+from dxtrack.core.names import clean_text
+
+_BOMS = [(codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE with BOM"),
+         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE with BOM")]
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# UTF-8 text that was once decoded as Windows-1252/1258 and saved again ("Äà Náºµng" for "Đà Nẵng").
+_MOJIBAKE = re.compile("áº|á»|Æ°|Æ¡|Ä‘|Ä\u0090|Ã[\u00a0-\u00bf]")
+_NUMBER_LIKE = re.compile(r"^[+-]?\d[\d.,\s]*%?$")
+
+
+@dataclass
+class TableInfo:
+    """How a file was read, for `dxtrack check` and error messages."""
+
+    format: str  # "csv" or "xlsx"
+    encoding: str  # e.g. "UTF-8", "UTF-16 LE with BOM", "Windows-1258"; "xlsx" for a workbook
+    delimiter: str | None = None
+    header_rows: tuple[int, ...] = (1,)
+
+
+def decode_bytes(data: bytes, display: str, declared: str | None = None) -> tuple[str, str]:
+    """Text and the name of the encoding used: a declared one; else a BOM; else strict UTF-8; else Windows-1258.
+
+    Windows-1258 writes most toned letters as a base letter plus a combining tone mark, so the text is
+    NFC-normalised afterwards (every cell goes through names.clean_text).
+    """
+    if declared:
+        try:
+            codec = codecs.lookup(declared).name
+            return data.decode("utf-8-sig" if codec == "utf-8" else declared), declared
+        except LookupError:
+            raise DataError("unknown encoding named in sources.yaml", file=display, column="encoding",
+                            value=declared) from None
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not {declared} text (byte {exc.start})", file=display, column="encoding",
+                            value=declared, hint="fix or remove `encoding` in its sources.yaml entry") from None
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), label
+            except UnicodeDecodeError as exc:
+                raise DataError(f"not {label} text (byte {exc.start})", file=display) from None
+    try:
+        text, label = data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        try:
+            text, label = data.decode("cp1258"), "Windows-1258"
+        except UnicodeDecodeError as exc:
+            raise DataError(f"neither UTF-8 nor Windows-1258 text (byte {exc.start})", file=display,
+                            hint="save the file from Excel as 'CSV UTF-8'") from None
+    if "\x00" in text:
+        raise DataError("the file holds NUL bytes: UTF-16 text without a byte-order mark?", file=display,
+                        hint="save from Excel as 'CSV UTF-8' or 'Unicode Text', which write the mark")
+    return text, label
+
+
+def _delimiter(first_line: str) -> str:
+    """The delimiter that splits the header line into the most fields (ties: comma, semicolon, tab)."""
+    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in _DELIMITERS}
+    return max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equal counts
+
+
+def _text_rows(text: str, display: str) -> tuple[list[tuple[int, list[str]]], str]:
+    lines = [line for line in text.splitlines()[:20] if line.strip(" \t,;")]
+    # Judged on the first line that splits at all: a title line above the header may hold no delimiter.
+    delimiter = ","
+    for line in lines:
+        d = _delimiter(line)
+        if len(next(csv.reader([line], delimiter=d), [])) > 1:
+            delimiter = d
+            break
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        return [(number, record) for number, record in enumerate(reader, start=1)], delimiter
+    except csv.Error as exc:
+        raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
+                        hint="look for an unbalanced quote") from None
+
+
+def _cell_text(cell) -> str:
+    """An Excel cell as the text a person sees: whole numbers without '.0', percent-formatted cells with '%'."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        if "%" in (cell.number_format or ""):
+            value = round(value * 100, 9)
+            return (str(int(value)) if float(value).is_integer() else repr(value)) + "%"
+        return str(int(value)) if float(value).is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(path: Path, display: str, sheet: str | None) -> tuple[list[tuple[int, list[str]]], set[int]]:
+    """Rows of one worksheet (the first, or `sheet`), merged header cells filled; and the rows merges touch."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError or its own errors for a damaged workbook
+        raise DataError(f"not a readable .xlsx workbook ({type(exc).__name__})", file=display) from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise DataError(f"no worksheet named {sheet!r}; the workbook has {book.sheetnames}", file=display,
+                        column="sheet", value=sheet)
+    ws = book[sheet] if sheet is not None else book.worksheets[0]
+    rows = {cell_row[0].row: [_cell_text(c) for c in cell_row] for cell_row in ws.iter_rows() if cell_row}
+    merged_rows: set[int] = set()
+    for merged in ws.merged_cells.ranges:
+        # Fill a merged range from its top-left cell only near the top (headers): data cells stay as typed,
+        # and a title merged across one row stays a single cell.
+        single = merged.min_row == merged.max_row and sum(bool(c) for c in rows[merged.min_row]) <= 1
+        if merged.min_row > 6 or single:
+            continue
+        merged_rows.update(range(merged.min_row, merged.max_row + 1))
+        top_left = rows[merged.min_row][merged.min_col - 1]
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                rows[r][c - 1] = top_left
+    book.close()
+    return sorted(rows.items()), merged_rows
+
+
+def _is_blank(record: list[str]) -> bool:
+    return not any(cell.strip() for cell in record)
+
+
+def _header(rows: list[tuple[int, list[str]]], merged_rows: set[int]) -> tuple[list[str], tuple[int, ...], int]:
+    """The column names, the sheet rows they came from, and the index of the first data row.
+
+    Rows above the header holding at most one cell (a title, a date line) are skipped. A header split over two
+    rows (a merged-cell header: "Chỉ số thành phần" over "Chính quyền số | Kinh tế số | …") is recognised when
+    the first row has merged or blank cells and the next row holds text but no number; each column is then
+    named by its parts from top to bottom, joined with " / " (a part repeated by a merge appears once).
+    """
+    i = 0
+    while i < len(rows) and sum(bool(c.strip()) for c in rows[i][1]) <= 1:
+        i += 1
+    top_number, top = rows[i]
+    top = [clean_text(c) for c in top]
+    if i + 1 < len(rows):
+        second_number, second = rows[i + 1]
+        second = [clean_text(c) for c in second]
+        split = (top_number in merged_rows or "" in top[:len(second)]) and any(second) and not any(
+            _NUMBER_LIKE.match(c) for c in second if c)
+        if split:
+            filled, last = [], ""
+            for t, s in zip(top + [""] * (len(second) - len(top)), second + [""] * (len(top) - len(second))):
+                last = t or (last if s else "")
+                parts = [p for p in (last, s) if p]
+                filled.append(" / ".join(dict.fromkeys(parts)))
+            return filled, (top_number, second_number), i + 2
+    return top, (top_number,), i + 1
+
+
+def read_table(path: Path, display: str, *, encoding: str | None = None,
+               sheet: str | None = None) -> tuple[pl.DataFrame, TableInfo]:
+    """Every cell as NFC text (blank -> null), plus `__row`: the spreadsheet row number.
+
+    CSV or tab-separated text (delimiter: the one that splits the header into most fields) in UTF-8, UTF-16
+    or Windows-1258 (see decode_bytes), or an .xlsx workbook. The csv module reads in strict mode so that a
+    broken structure (a stray quote, an unquoted decimal comma that adds a field) is reported with its row
+    instead of shifting values into the wrong columns. Blank rows are skipped; blank header cells at the end
+    of the header, with nothing below them, are dropped.
+    """
+    if not path.exists():
+        raise DataError("the file does not exist", file=display)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows, merged_rows = _xlsx_rows(path, display, sheet)
+        info = TableInfo("xlsx", "xlsx")
+    else:
+        data = path.read_bytes()
+        if not data:
+            raise DataError("the file is empty (0 bytes)", file=display, row=1, value="")
+        text, label = decode_bytes(data, display, encoding)
+        rows, delimiter = _text_rows(text, display)
+        merged_rows = set()
+        info = TableInfo("csv", label, _DELIMITERS[delimiter])
+    rows = [(n, r) for n, r in rows if not _is_blank(r)]
+    if not rows:
+        raise DataError("the file is empty", file=display, row=1, value="")
+    header, info.header_rows, first = _header(rows, merged_rows)
+    while header and not header[-1]:
+        header.pop()
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated or "" in header:
+        raise DataError(f"column names must be distinct and non-empty; repeated: {duplicated}", file=display,
+                        row=info.header_rows[0], column=(duplicated or [""])[0],
+                        value=(duplicated or [""])[0], hint=f"the header reads {header}")
+    width = len(header)
+    records = []
+    for number, record in rows[first:]:
+        if len(record) > width and _is_blank(record[width:]):
+            record = record[:width]
+        if len(record) != width:
+            extra = next((c for c in record[width:] if c.strip()), None)
+            raise DataError(f"{len(record)} fields where the header has {width}", file=display, row=number,
+                            column=None if extra is None else f"(field {len(record)})", value=extra,
+                            hint="a decimal comma or a comma inside text must be quoted, e.g. \"56,83\"")
+        for column, cell in zip(header, record):
+            if _MOJIBAKE.search(cell):
+                raise DataError("garbled text: UTF-8 that was read as Windows-1252 and saved again", file=display,
+                                row=number, column=column, value=cell,
+                                hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'")
+        records.append((number, record))
+    if not records:
+        raise DataError("the file has a header but no data rows", file=display, row=info.header_rows[-1] + 1,
+                        column=header[0], value="")
+    columns = {h: [clean_text(r[i]) if r[i].strip() else None for _, r in records] for i, h in enumerate(header)}
+    df = pl.DataFrame({"__row": [n for n, _ in records], **columns},
+                      schema={"__row": pl.Int64, **{h: pl.String for h in header}})
+    return df, info
+
+
+def read_csv_strings(path: Path, display: str) -> pl.DataFrame:
+    """read_table without the reading details (targets and weights use it)."""
+    return read_table(path, display)[0]
+
+
+def require_columns(df: pl.DataFrame, required: Iterable[str], display: str, header_row: int = 1) -> None:
+    """Every required column is present; else an error naming the first missing one and the closest column found."""
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        found = [c for c in df.columns if c != "__row"]
+        closest = process.extractOne(missing[0], found, scorer=fuzz.WRatio, processor=utils.default_process) if found else None
+        value = closest[0] if closest and closest[1] >= 60 else None
+        renamed = f"; renamed to {value!r}?" if value else ""
+        raise DataError(f"missing column(s) {missing}{renamed} the file has {found}", file=display, row=header_row,
+                        column=missing[0], value=value)
