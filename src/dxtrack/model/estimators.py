@@ -195,7 +195,8 @@ class Pool:
             return self._weighted[recency]
         k, idx, t, y = len(self.names), self.idx, self.years, self.values
         w = recency ** (self.last_year[idx] - t)
-        sw = np.maximum(np.bincount(idx, w, minlength=k), 1e-300)
+        sw = np.bincount(idx, w, minlength=k)
+        sw = np.where(sw > 0, sw, 1.0)
         t_bar = np.bincount(idx, w * t, minlength=k) / sw
         y_bar = np.bincount(idx, w * y, minlength=k) / sw
         dt, dy = t - t_bar[idx], y - y_bar[idx]
