@@ -153,7 +153,7 @@ def projection_table(forecasts: Forecasts) -> pl.DataFrame:
             continue
         first, last = pool.first_year[units].astype(np.int64), pool.last_year[units].astype(np.int64)
         end = np.maximum(horizon, last)
-        codes = np.array([pool.names[i].split(":", 1)[1] for i in units], dtype=object)
+        codes = [pool.names[i].split(":", 1)[1] for i in units]
         for method in forecasts.params.methods:
             # The naive method has no fitted past: it starts at the last observation.
             start = last if method == "naive" else first
@@ -174,15 +174,21 @@ def projection_table(forecasts: Forecasts) -> pl.DataFrame:
                 for name in band:
                     band[name] = np.where(at_last, observed, band[name])
             ok = p.ok
-            frames.append(pl.DataFrame({
-                "indicator": indicator, "series": series, "map": map_,
-                "province_code": pl.Series(np.repeat(codes, counts)[ok], dtype=pl.String),
-                "method": method, "is_default": method == default,
+            unit_row = np.repeat(np.arange(len(units)), counts)[ok]
+            frame = pl.DataFrame({
+                "province_code": pl.Series(codes, dtype=pl.String).gather(unit_row),
                 "year": pl.Series(years[ok], dtype=pl.Int64),
-                "kind": pl.Series(np.where(years[ok] <= unit_last[ok], "fit", "projection"), dtype=pl.String),
+                "fit": pl.Series(years[ok] <= unit_last[ok], dtype=pl.Boolean),
                 **{name: pl.Series(values[ok], dtype=pl.Float64) for name, values in band.items()},
-                "rank_of": pl.Series([RANK_OF.get(map_) if is_rank else None] * int(ok.sum()), dtype=pl.Int64),
-            }, schema=PROJECTION_SCHEMA))
+            })
+            frames.append(frame.select(
+                pl.lit(indicator, pl.String).alias("indicator"), pl.lit(series, pl.String).alias("series"),
+                pl.lit(map_, pl.String).alias("map"), "province_code", pl.lit(method, pl.String).alias("method"),
+                pl.lit(method == default, pl.Boolean).alias("is_default"), "year",
+                pl.when(pl.col("fit")).then(pl.lit("fit")).otherwise(pl.lit("projection")).alias("kind"),
+                "mean", "lo80", "hi80", "lo95", "hi95",
+                pl.lit(RANK_OF.get(map_) if is_rank else None, pl.Int64).alias("rank_of")))
+            del p, band
     if not frames:
         return pl.DataFrame(schema=PROJECTION_SCHEMA)
     return pl.concat(frames).sort("indicator", "series", "map", "province_code", "method", "year")
