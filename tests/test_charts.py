@@ -113,7 +113,7 @@ def status(targets) -> pl.DataFrame:
                  "comparator_norm": "<=", "target_value": 10.0, "target_year": 2025, "document": "Nghị quyết X",
                  "in_force": True, "measured_by": "dti_rank", "series": "mic_dti", "preferred": True,
                  "status": "achieved", "p_meet": 0.64, "expected_rank": 8.4, "reason": "synthetic", "rank_of": 63})
-    for code, st in (("79", "off track / regressing"), ("48", "no data"), ("31", "not assessable")):
+    for code, st in (("79", "regressing"), ("48", "no data"), ("31", "not assessable")):
         rows.append({"target_id": f"o{code}", "map": "34", "province_code": code, "indicator": SHARE,
                      "comparator_norm": ">=", "target_value": 25.0, "target_year": 2025, "document": "Văn bản",
                      "in_force": True, "measured_by": SHARE, "series": None, "preferred": True, "status": st,
@@ -206,7 +206,7 @@ def test_trajectory_titles_in_both_languages(trajectory):
     assert "Digital economy share of GRDP" in en_title
     # status and P(meet) of the preferred series (mic), not the non-preferred hids row (achieved, 99%)
     assert "Cần tăng tốc" in vi_sub and "72%" in vi_sub and "Đúng tiến độ" in vi_sub and "35%" in vi_sub
-    assert "Acceleration needed" in en_sub and "Đã đạt" not in vi_sub and "99%" not in vi_sub
+    assert "Needs acceleration" in en_sub and "Đã đạt" not in vi_sub and "99%" not in vi_sub
     # caption: unit, years, sources, target documents
     assert "Đơn vị: Phần trăm (%)" in vi_sub and "2021–2023" in vi_sub
     assert "Nguồn: Ước tính của Bộ TT&TT (mô hình PTIT)" in vi_sub
@@ -318,7 +318,7 @@ def test_status_matrix(status, units):
     # Hà Nội 2025 share: preferred row only, one cell
     cells = [r for r in rows if r["unit"].startswith("Hà Nội") and r["year"] == 2025 and "GRDP" in r["target"]]
     assert len(cells) == 1 and cells[0]["status_label"] == "Cần tăng tốc" and cells[0]["p_meet_text"] == "72%"
-    assert {r["status_label"] for r in rows} >= {"Chệch hướng / đi lùi", "Không có dữ liệu", "Không đánh giá được"}
+    assert {r["status_label"] for r in rows} >= {"Đi lùi", "Không có dữ liệu", "Không đánh giá được"}
     assert_tooltips_everywhere(spec)
     assert_locale_and_font(spec, "vi")
 
@@ -351,15 +351,15 @@ def test_choropleth_joins_every_feature(map_, units):
 
 def test_choropleth_renders_34_joined_shapes(units):
     """Rendered: 34 geoshapes, each labelled (Vega's aria-label = the tooltip) with its name and joined status."""
-    sbu = pl.DataFrame({"map": ["34"], "province_code": ["48"], "status": ["off track / regressing"]})
+    sbu = pl.DataFrame({"map": ["34"], "province_code": ["48"], "status": ["regressing"]})
     spec = charts.choropleth_chart(sbu, TOPO["34"], CROSSWALK, "34", "vi", units=units).to_dict()
     svg = vl_convert.vegalite_to_svg(spec)
     labels = re.findall(r'<path aria-label="([^"]*)"[^>]*aria-roledescription="geoshape"', svg)
     assert len(labels) == 34
-    assert sum("Chệch hướng / đi lùi" in x for x in labels) == 1
-    assert any("Đà Nẵng" in x and "Chệch hướng" in x for x in labels)
+    assert sum("Đi lùi" in x for x in labels) == 1
+    assert any("Đà Nẵng" in x and "Đi lùi" in x for x in labels)
     assert sum("Không có dữ liệu" in x for x in labels) == 33
-    assert charts.STATUS_COLORS["off track / regressing"].lower() in svg.lower()
+    assert charts.STATUS_COLORS["regressing"].lower() in svg.lower()
 
 
 def test_choropleth_rejects_codes_not_on_the_map(units):

@@ -33,7 +33,8 @@ def test_every_label_has_both_languages_nfc_and_same_placeholders(key):
 def test_status_labels_cover_pace_statuses_with_the_agreed_vietnamese():
     expected_vi = {
         "achieved": "Đã đạt", "on track": "Đúng tiến độ", "acceleration needed": "Cần tăng tốc",
-        "off track / regressing": "Chệch hướng / đi lùi", "insufficient data": "Chưa đủ dữ liệu",
+        "met so far": "Đã đạt trước hạn – cần giữ vững", "too slow": "Quá chậm", "regressing": "Đi lùi",
+        "year passed, pending": "Đã qua năm mục tiêu, chưa công bố kết quả", "insufficient data": "Chưa đủ dữ liệu",
         "no data": "Không có dữ liệu", "not assessable": "Không đánh giá được",
     }
     assert set(expected_vi) == set(STATUSES)

@@ -28,8 +28,8 @@ def test_targets_table_escapes_source_text_and_translates(tables):
     rows = rows.with_columns(pl.lit("Kế hoạch <b>50</b> & co").alias("document"))
     html_vi = text.targets_table(rows, "vi")
     assert "Kế hoạch &lt;b&gt;50&lt;/b&gt; &amp; co" in html_vi and "<b>50</b>" not in html_vi
-    assert "Cần tăng tốc" in html_vi and "bậc/năm" in html_vi  # status and reason in Vietnamese
-    assert "Acceleration needed" in text.targets_table(rows, "en")
+    assert "Đã qua năm mục tiêu" in html_vi and "năm mục tiêu 2025 đã qua" in html_vi  # status and reason in Vietnamese
+    assert "Target year passed" in text.targets_table(rows, "en")
 
 
 def test_headline_uses_decimal_comma_in_vietnamese(tables):

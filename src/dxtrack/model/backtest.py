@@ -1,102 +1,246 @@
-"""Forecast skill: a rolling-origin backtest of every method on the real data.
+"""Forecast skill: a rolling-origin backtest of every method on whatever panel the observations hold.
 
-For each pool (indicator, series, map) and each year that a unit has a value for after at least two earlier
-years of its own, every method is fitted on all units' data before that year and predicts the unit's value
-for that year. Scores per method and indicator: MAE and bias in the indicator's unit, coverage of the 80%
-interval, the number of cases, and MAE on the model scale (logit or latent rank score), which is comparable
-across indicators and decides the best method overall.
+For each pool (indicator, series, map) and each origin year T, every method is fitted on the pool's published
+(not derived) full-year values up to and including T and predicts every value of years T+h (h in
+`model.backtest.horizons`, 1–3) of every unit that had at least one value by T — units with one earlier
+point included (naive carries it, pooled gives it the prior trend; linear cannot, and says so by predicting
+nothing). Nothing after T is seen.
+
+Per case and method: error (model scale and the indicator's unit), 80% and 95% coverage, CRPS and the log
+score of the t predictive distribution on the model scale (logit, latent rank score, or the value). Scores
+are reported per family (level, rank) and per data set (`model.backtest.datasets`: DTI, shares, PAPI …, each
+with its n), and every method is compared with naive on the cases both predicted: the mean difference and a
+95% CI from a bootstrap that resamples units (a unit's cases move together). The family's best method is
+the one with the lowest CRPS on their common cases among the methods that predict every case naive does
+(a default must answer for a unit with one point; linear is compared, never chosen); the configured default is *supported*
+when it is that method, within `tie_margin` of it, or not distinguishable from it (the CI of the difference
+covers 0). The stage warns when it is not.
 """
 
 from __future__ import annotations
 
-import polars as pl
+import math
+from fnmatch import fnmatch
 
-from dxtrack.model.estimators import METHODS, Settings, fit
+import numpy as np
+import polars as pl
+from scipy.special import betaln
+from scipy.stats import norm
+from scipy.stats import t as student_t
+
+from dxtrack.model.estimators import METHODS, Settings, fit, quantiles
+from dxtrack.model.forecast import RANK_OF, ModelParams, family
 from dxtrack.model.pools import build_pools
 from dxtrack.model.scales import Transform
 
-CASE_SCHEMA = {"indicator": pl.String, "series": pl.String, "map": pl.String, "unit": pl.String, "year": pl.Int64,
-               "method": pl.String, "actual": pl.Float64, "predicted": pl.Float64, "lo80": pl.Float64,
-               "hi80": pl.Float64, "error": pl.Float64, "error_model_scale": pl.Float64, "covered80": pl.Boolean}
+CASE_SCHEMA = {"indicator": pl.String, "series": pl.String, "map": pl.String, "unit": pl.String,
+               "dataset": pl.String, "family": pl.String, "origin": pl.Int64, "year": pl.Int64,
+               "horizon": pl.Int64, "points_before": pl.Int64, "method": pl.String, "actual": pl.Float64,
+               "predicted": pl.Float64, "lo80": pl.Float64, "hi80": pl.Float64, "error": pl.Float64,
+               "error_model_scale": pl.Float64, "covered80": pl.Boolean, "covered95": pl.Boolean,
+               "crps": pl.Float64, "log_score": pl.Float64}
+
+
+def dataset_of(indicator: str, datasets: dict[str, list[str]]) -> str:
+    """The data set an indicator is reported in: the first whose patterns match it (fnmatch), else its own id."""
+    for name, patterns in datasets.items():
+        if any(fnmatch(indicator, p) for p in patterns):
+            return name
+    return indicator
+
+
+def backtest_indicators(observations: pl.DataFrame, modelled: set[str], datasets: dict[str, list[str]]) -> list[str]:
+    """Every modelled indicator, plus any observed indicator a data set names (e.g. the PAPI panel)."""
+    present = set(observations["indicator"].unique().to_list())
+    named = {i for i in present if any(fnmatch(i, p) for ps in datasets.values() for p in ps)}
+    return sorted((modelled & present) | named)
+
+
+def crps_t(z: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """CRPS of the standard t (normal where df is infinite) at standardised outcomes z; multiply by the scale."""
+    z, df = np.broadcast_arrays(np.asarray(z, float), np.asarray(df, float))
+    out = np.empty_like(z)
+    inf = ~np.isfinite(df)
+    if inf.any():
+        zz = z[inf]
+        out[inf] = zz * (2 * norm.cdf(zz) - 1) + 2 * norm.pdf(zz) - 1 / math.sqrt(math.pi)
+    fin = ~inf
+    if fin.any():
+        zz, v = z[fin], np.maximum(df[fin], 1.0001)
+        out[fin] = (zz * (2 * student_t.cdf(zz, v) - 1) + 2 * student_t.pdf(zz, v) * (v + zz ** 2) / (v - 1)
+                    - 2 * np.sqrt(v) * np.exp(betaln(0.5, v - 0.5) - 2 * betaln(0.5, v / 2)) / (v - 1))
+    return out
+
+
+def log_score(z: np.ndarray, scale: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """Negative log predictive density (lower is better)."""
+    z, scale, df = np.broadcast_arrays(np.asarray(z, float), np.asarray(scale, float), np.asarray(df, float))
+    finite = np.isfinite(df)
+    dens = np.where(finite, student_t.logpdf(z, np.where(finite, df, 1.0)), norm.logpdf(z))
+    return -(dens - np.log(scale))
 
 
 def backtest_cases(observations: pl.DataFrame, units: pl.DataFrame, indicators: dict, indicator_ids: list[str],
-                   settings: Settings, clip: float, interval: float = 0.8) -> pl.DataFrame:
-    full = build_pools(observations, units, indicators, settings, clip)
-    low, high = (1 - interval) / 2, (1 + interval) / 2
-    cases = []
-    for (indicator, series, map_), pool in sorted(full.items()):
-        if indicator not in indicator_ids:
-            continue
-        transform = Transform.for_indicator(indicators[indicator], clip)
-        rank_of = {"63": 63, "34": 34}.get(map_)
-        targets = {}  # origin year -> units to predict there
-        for unit, s in pool.units.items():
-            for k in range(2, s.n):
-                targets.setdefault(int(s.years[k]), []).append((unit, float(s.values[k])))
-        for year in sorted(targets):
-            past = build_pools(observations, units, indicators, settings, clip, before_year=year)
-            past_pool = past.get((indicator, series, map_))
-            if past_pool is None:
+                   params: ModelParams, settings_for=None) -> pl.DataFrame:
+    published = observations.filter(~pl.col("derived")) if "derived" in observations.columns else observations
+    pools = build_pools(published.filter(pl.col("indicator").is_in(indicator_ids)), units, indicators,
+                        params.settings, params.logit_clip)
+    horizons = np.array(params.backtest_horizons, dtype=float)
+    columns: dict[str, list] = {k: [] for k in CASE_SCHEMA}
+    for key, pool in sorted(pools.items()):
+        indicator, series, map_ = key
+        transform = Transform.for_indicator(indicators[indicator], params.logit_clip)
+        settings = settings_for(indicator) if settings_for else params.settings
+        rank_of = RANK_OF.get(map_)
+        for origin in np.unique(pool.years)[:-1]:
+            past = pool.before(origin)
+            ahead = pool.years - origin
+            mask = np.isin(ahead, horizons) & (past.n[pool.idx] > 0)
+            if not mask.any():
                 continue
+            idx, years, actual_z = pool.idx[mask], pool.years[mask], pool.values[mask]
             for method in METHODS:
-                model = fit(method, past_pool, settings)
-                for unit, actual_z in sorted(targets[year]):
-                    p = model.predict(unit, year)
-                    if p is None:
-                        continue
-                    back = lambda z: float(transform.inverse(z, rank_of))  # noqa: E731
-                    actual, predicted = back(actual_z), back(p.mean)
-                    lo, hi = sorted((back(p.quantile(low)), back(p.quantile(high))))
-                    cases.append({"indicator": indicator, "series": series, "map": map_, "unit": unit, "year": year,
-                                  "method": method, "actual": actual, "predicted": predicted, "lo80": lo, "hi80": hi,
-                                  "error": predicted - actual, "error_model_scale": p.mean - actual_z,
-                                  "covered80": lo <= actual <= hi})
-    return pl.DataFrame(cases, schema=CASE_SCHEMA).sort("indicator", "series", "map", "year", "unit", "method")
+                p = fit(method, past, settings).predict_many(idx, years)
+                ok = p.ok
+                if not ok.any():
+                    continue
+                z = (actual_z[ok] - p.mean[ok]) / p.scale[ok]
+                lo80, hi80 = p.quantile(0.1)[ok], p.quantile(0.9)[ok]
+                lo95, hi95 = p.quantile(0.025)[ok], p.quantile(0.975)[ok]
+                back = lambda v: np.asarray(transform.inverse(v, rank_of), float)  # noqa: E731
+                actual, predicted = back(actual_z[ok]), back(p.mean[ok])
+                a, b = back(lo80), back(hi80)
+                k = int(ok.sum())
+                columns["indicator"] += [indicator] * k
+                columns["series"] += [series] * k
+                columns["map"] += [map_] * k
+                columns["unit"] += [pool.names[i] for i in idx[ok]]
+                columns["origin"] += [int(origin)] * k
+                columns["year"] += years[ok].astype(int).tolist()
+                columns["horizon"] += (years[ok] - origin).astype(int).tolist()
+                columns["points_before"] += past.n[idx[ok]].astype(int).tolist()
+                columns["method"] += [method] * k
+                columns["actual"] += actual.tolist()
+                columns["predicted"] += predicted.tolist()
+                columns["lo80"] += np.minimum(a, b).tolist()
+                columns["hi80"] += np.maximum(a, b).tolist()
+                columns["error"] += (predicted - actual).tolist()
+                columns["error_model_scale"] += (p.mean[ok] - actual_z[ok]).tolist()
+                columns["covered80"] += ((lo80 <= actual_z[ok]) & (actual_z[ok] <= hi80)).tolist()
+                columns["covered95"] += ((lo95 <= actual_z[ok]) & (actual_z[ok] <= hi95)).tolist()
+                columns["crps"] += (p.scale[ok] * crps_t(z, p.df[ok])).tolist()
+                columns["log_score"] += log_score(z, p.scale[ok], p.df[ok]).tolist()
+    n = len(columns["indicator"])
+    columns["dataset"] = [dataset_of(i, params.backtest_datasets) for i in columns["indicator"]]
+    columns["family"] = [family(indicators[i]) for i in columns["indicator"]]
+    assert all(len(v) == n for v in columns.values())
+    return pl.DataFrame(columns, schema=CASE_SCHEMA).sort("indicator", "series", "map", "origin", "year", "unit",
+                                                          "method")
 
 
-def family(indicator: dict) -> str:
-    """Methods are chosen per family: ranks behave unlike levels (scores and shares)."""
-    return "rank" if indicator.get("unit") == "rank" else "level"
+def _r(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
 def _scores(frame: pl.DataFrame) -> dict:
     if not frame.height:
-        return {"n": 0, "mae": None, "bias": None, "coverage80": None, "mae_model_scale": None}
-    return {"n": frame.height, "mae": round(float(frame["error"].abs().mean()), 6),
-            "bias": round(float(frame["error"].mean()), 6),
-            "coverage80": round(float(frame["covered80"].mean()), 4),
-            "mae_model_scale": round(float(frame["error_model_scale"].abs().mean()), 6)}
+        return {"n": 0, "units": 0, **{k: None for k in ("mae", "bias", "mae_model_scale", "coverage80", "coverage95",
+                                                        "crps", "log_score")}, "by_horizon": {}}
+    out = {"n": frame.height, "units": frame.select("map", "unit").n_unique(),
+           "mae": _r(frame["error"].abs().mean()), "bias": _r(frame["error"].mean()),
+           "mae_model_scale": _r(frame["error_model_scale"].abs().mean()),
+           "coverage80": _r(frame["covered80"].mean(), 4), "coverage95": _r(frame["covered95"].mean(), 4),
+           "crps": _r(frame["crps"].mean()), "log_score": _r(frame["log_score"].mean())}
+    out["by_horizon"] = {str(h): {"n": g.height, "crps": _r(g["crps"].mean()), "coverage80": _r(g["covered80"].mean(), 4),
+                                  "coverage95": _r(g["covered95"].mean(), 4)}
+                         for (h,), g in sorted(frame.group_by("horizon"), key=lambda kv: kv[0][0])}
+    return out
 
 
-def _common_cases(cases: pl.DataFrame) -> pl.DataFrame:
-    """Cases every method could predict, so no method is judged on easier cases than another."""
-    keys = ["indicator", "series", "map", "unit", "year"]
-    common = cases.group_by(keys).agg(pl.col("method").n_unique().alias("k")).filter(pl.col("k") == len(METHODS))
+def clustered_ci(diff: np.ndarray, clusters: np.ndarray, draws: int, seed: int) -> tuple[float, float, float]:
+    """Mean of `diff` and its 95% CI by a bootstrap that resamples clusters (units) with replacement."""
+    labels, inverse = np.unique(clusters, return_inverse=True)
+    sums = np.bincount(inverse, diff, minlength=len(labels))
+    counts = np.bincount(inverse, minlength=len(labels)).astype(float)
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(labels), size=(draws, len(labels)))
+    means = sums[pick].sum(axis=1) / counts[pick].sum(axis=1)
+    lo, hi = np.quantile(means, [0.025, 0.975])
+    return float(diff.mean()), float(lo), float(hi)
+
+
+def _paired(cases: pl.DataFrame, method: str, baseline: str, draws: int, seed: int) -> dict:
+    keys = ["indicator", "series", "map", "unit", "origin", "year"]
+    a = cases.filter(pl.col("method") == method).select(*keys, "crps", "log_score", "error_model_scale")
+    b = cases.filter(pl.col("method") == baseline).select(*keys, "crps", "log_score", "error_model_scale")
+    both = a.join(b, on=keys, suffix="_base").sort(keys)
+    if not both.height:
+        return {"n": 0}
+    clusters = (both["map"] + ":" + both["unit"]).to_numpy()
+    out = {"n": both.height, "units": len(set(clusters))}
+    for name, x, y in (("crps", "crps", "crps_base"), ("log_score", "log_score", "log_score_base"),
+                       ("abs_error", "error_model_scale", "error_model_scale_base")):
+        xv, yv = both[x].to_numpy(), both[y].to_numpy()
+        if name == "abs_error":
+            xv, yv = np.abs(xv), np.abs(yv)
+        mean, lo, hi = clustered_ci(xv - yv, clusters, draws, seed)
+        out[f"d_{name}"] = {"mean": _r(mean), "ci95": [_r(lo), _r(hi)]}
+    return out
+
+
+def _common_cases(cases: pl.DataFrame, methods) -> pl.DataFrame:
+    """Cases every one of `methods` could predict, so no method is judged on easier cases than another."""
+    keys = ["indicator", "series", "map", "unit", "origin", "year"]
+    cases = cases.filter(pl.col("method").is_in(list(methods)))
+    common = cases.group_by(keys).agg(pl.col("method").n_unique().alias("k")).filter(pl.col("k") == len(methods))
     return cases.join(common.select(keys), on=keys, how="semi")
 
 
-def summarise(cases: pl.DataFrame, indicators: dict, default_method: dict[str, str], tie_margin: float) -> dict:
-    shared = _common_cases(cases).with_columns(
-        pl.col("indicator").replace_strict({k: family(v) for k, v in indicators.items()}).alias("family"))
-    by_family = {}
+def _block(cases: pl.DataFrame, params: ModelParams) -> dict:
+    return {"methods": {m: _scores(cases.filter(pl.col("method") == m)) for m in METHODS},
+            "vs_naive": {m: _paired(cases, m, "naive", params.bootstrap_draws, params.bootstrap_seed)
+                         for m in METHODS if m != "naive"}}
+
+
+def summarise(cases: pl.DataFrame, params: ModelParams) -> dict:
+    by_family, by_dataset = {}, {}
     for fam in ("level", "rank"):
-        rows = shared.filter(pl.col("family") == fam)
-        table = {m: _scores(rows.filter(pl.col("method") == m)) for m in METHODS}
-        scored = [m for m in METHODS if table[m]["n"]]
-        best = min(scored, key=lambda m: table[m]["mae_model_scale"]) if scored else None
-        chosen = default_method[fam]
-        within = best is None or table[chosen]["mae_model_scale"] <= table[best]["mae_model_scale"] * (1 + tie_margin)
-        by_family[fam] = {"methods": table, "best_method": best, "default_method": chosen,
-                          "default_is_best_within_margin": within}
-    by_indicator = {ind: {m: _scores(shared.filter((pl.col("indicator") == ind) & (pl.col("method") == m)))
-                          for m in METHODS}
-                    for ind in sorted(shared["indicator"].unique().to_list())}
+        rows = cases.filter(pl.col("family") == fam)
+        # A default must answer every case naive can (a unit with one point still needs a forecast): methods
+        # that predict fewer cases (linear) are compared, never chosen.
+        counts = {m: rows.filter(pl.col("method") == m).height for m in METHODS}
+        complete = [m for m in METHODS if counts[m] and counts[m] == max(counts.values())]
+        common = _common_cases(rows, complete)
+        common_scores = {m: _scores(common.filter(pl.col("method") == m)) for m in complete}
+        scored = [m for m in complete if common_scores[m]["n"]]
+        best = min(scored, key=lambda m: common_scores[m]["crps"]) if scored else None
+        chosen = params.default_method[fam]
+        verdict = {"supported": True, "why": "no cases"}
+        if best is not None:
+            if chosen == best:
+                verdict = {"supported": True, "why": "best"}
+            else:
+                diff = _paired(common, chosen, best, params.bootstrap_draws, params.bootstrap_seed)
+                rel = common_scores[chosen]["crps"] / common_scores[best]["crps"] - 1
+                lo = diff["d_crps"]["ci95"][0]
+                within = rel <= params.tie_margin
+                indistinct = lo is not None and lo <= 0
+                verdict = {"supported": bool(within or indistinct),
+                           "why": "within tie margin" if within else ("not distinguishable" if indistinct
+                                                                     else "another method is better"),
+                           "relative_crps_vs_best": _r(rel, 4), "vs_best": diff}
+        by_family[fam] = {**_block(rows, params), "candidates": complete, "common_cases": common_scores,
+                          "best_method": best,
+                          "default_method": chosen, "default": verdict}
+        by_dataset[fam] = {ds: _block(g, params)
+                           for (ds,), g in sorted(rows.group_by("dataset"), key=lambda kv: kv[0][0])}
     return {
-        "interval": 0.8,
-        "comparison": "MAE on the model scale (logit, or latent rank score) over the cases every method could predict",
-        "tie_margin": tie_margin,
+        "comparison": ("CRPS on the model scale (logit, latent rank score, or the value) over the cases every "
+                       "candidate (a method that predicts every case naive does) could predict; differences vs naive with unit-clustered bootstrap 95% CIs"),
+        "horizons": list(params.backtest_horizons),
+        "tie_margin": params.tie_margin,
+        "bootstrap": {"draws": params.bootstrap_draws, "seed": params.bootstrap_seed, "cluster": "unit"},
         "cases": cases.height,
         "by_family": by_family,
-        "by_indicator": by_indicator,
+        "by_dataset": by_dataset,
     }

@@ -1,8 +1,12 @@
 """Is each unit on course for each of its targets? One status row per target and observed series.
 
 For every target in the registry and every series of its measured indicator that has figures for the unit,
-a row gives the pace status (dxtrack.model.pace), P(target met in the target year) from the default method's
-predictive distribution, and the forecast at the target year. Rank goals ("top 20 in DTI") are answered by
+a row gives P(target met in the target year) from the default method's predictive distribution, the forecast
+at the target year, and one status read from the pace and that P together (dxtrack.model.pace). P is never 0
+or 1 before the outcome is observed (clipped to `model.status.p_floor`), and is left out where it would rest
+on a borrowed trend alone (fewer than `min_points_for_p` points with a trend method). A target is settled on
+the series params name as official (`model.official_series`): that row is the preferred one whenever the unit
+has figures on it; the other series are assessed beside it (`official` false), never silently preferred. Rank goals ("top 20 in DTI") are answered by
 simulating every unit of the ranking jointly (dxtrack.model.ranks). A target without any figure for its unit gets
 one row with status `no data`, so no target disappears. Contract: docs/architecture.md (status.parquet).
 """
@@ -35,6 +39,7 @@ STATUS_SCHEMA = {
     "required_change": pl.Float64, "pace_ratio": pl.Float64, "forecast_method": pl.String, "p_meet": pl.Float64,
     "expected_rank": pl.Float64, "projected_mean": pl.Float64, "projected_lo80": pl.Float64,
     "projected_hi80": pl.Float64, "note_key": pl.String, "note_fields": pl.String,
+    "official": pl.Boolean, "official_series": pl.String,
 }
 
 
@@ -43,10 +48,12 @@ def measured_by(indicator: str, indicators: dict) -> str:
     return indicators[indicator].get("measured_by", indicator)
 
 
-def series_order(indicator: str, available: list[str], preference: dict[str, list[str]]) -> list[str]:
-    """Series with figures, the preferred first (params model.series_preference), the rest alphabetically."""
+def series_order(indicator: str, available: list[str], preference: dict[str, list[str]],
+                 official: str | None = None) -> list[str]:
+    """Series with figures: the official one first (params model.official_series), then the order of
+    model.series_preference, the rest alphabetically."""
     ranked = preference.get(indicator, [])
-    return sorted(available, key=lambda s: (ranked.index(s) if s in ranked else len(ranked), s))
+    return sorted(available, key=lambda s: (s != official, ranked.index(s) if s in ranked else len(ranked), s))
 
 
 class Progress:
@@ -73,8 +80,10 @@ class Progress:
         figures = self.observations.filter((pl.col("map") == target["map"])
                                            & (pl.col("province_code") == target["province_code"])
                                            & (pl.col("indicator") == indicator))
-        base.update(measured_by=indicator, pace_method=PACE_METHOD, **self.notes(target))
-        available = series_order(indicator, figures["series"].unique().to_list(), self.params.series_preference)
+        official = self.params.official_series.get(indicator)
+        base.update(measured_by=indicator, pace_method=PACE_METHOD, official_series=official, **self.notes(target))
+        available = series_order(indicator, figures["series"].unique().to_list(), self.params.series_preference,
+                                 official)
         if not available:
             pace = assess([], [], target=target["target_value"], comparator=target["comparator_norm"],
                           target_year=target["target_year"])
@@ -82,26 +91,33 @@ class Progress:
             if pace.status == "no data" and target["map"] == "34" and self.indicators[indicator].get("unit") == "rank" \
                     and self.observations.filter((pl.col("map") == "34") & (pl.col("indicator") == indicator)).is_empty():
                 key = "no_34_ranking"
-            return [{**base, "series": None, "preferred": True, "status": pace.status, **_reasons(key, {})}]
+            return [{**base, "series": None, "preferred": True, "official": None, "status": pace.status,
+                     **_reasons(key, {})}]
         return [{**base, **self.assess_series(target, indicator, series, figures.filter(pl.col("series") == series)),
-                 "series": series, "preferred": i == 0} for i, series in enumerate(available)]
+                 "series": series, "preferred": i == 0, "official": series == official}
+                for i, series in enumerate(available)]
 
     def assess_series(self, target: dict, indicator: str, series: str, figures: pl.DataFrame) -> dict:
         full = figures.filter(pl.col("full_year"))
         years, values = full["year"].to_list(), full["value"].to_list()
         unit = self.indicators[indicator].get("unit")
-        pace = assess(years, values, target=target["target_value"], comparator=target["comparator_norm"],
-                      target_year=target["target_year"], on_track_ratio=self.params.on_track_ratio,
-                      acceleration_ratio=self.params.acceleration_ratio, unit=unit)
-        out = self.pace_columns(pace, years, values)
         if not years:
             latest = figures.row(figures.height - 1, named=True)
-            out.update(status="insufficient data",
-                       **_reasons("partial_only", {"value": latest["value"], "period": latest["period_label"], "unit": unit}))
-            return out
-        if target["target_value"] is None or target["target_year"] is None:
-            return out
-        return {**out, **self.forecast_columns(target, indicator, series, dict(zip(years, values)))}
+            return {"status": "insufficient data", "n_points": 0,
+                    **_reasons("partial_only", {"value": latest["value"], "period": latest["period_label"], "unit": unit})}
+        forecast = {}
+        if target["target_value"] is not None and target["target_year"] is not None:
+            forecast = self.forecast_columns(target, indicator, series, dict(zip(years, values)))
+            if forecast.get("forecast_method") not in (None, "observed", "naive") \
+                    and len(years) < self.params.min_points_for_p:
+                forecast["p_meet"] = None  # it would rest on the borrowed (pooled) trend alone
+        pace = assess(years, values, target=target["target_value"], comparator=target["comparator_norm"],
+                      target_year=target["target_year"], on_track_ratio=self.params.on_track_ratio,
+                      acceleration_ratio=self.params.acceleration_ratio, unit=unit,
+                      p_meet=forecast.get("p_meet") if forecast.get("forecast_method") != "observed" else None,
+                      p_on_track=self.params.p_on_track, edition_year=self.params.edition_year)
+        out = self.pace_columns(pace, years, values)
+        return {**out, **forecast}
 
     @staticmethod
     def pace_columns(pace: Pace, years: list[int], values: list[float]) -> dict:
@@ -112,6 +128,11 @@ class Progress:
                 "latest_value": dict(zip(years, values))[latest_year] if years else None,
                 "observed_change": pace.observed_change, "required_change": pace.required_change,
                 "pace_ratio": pace.ratio}
+
+    def _clip(self, p: float) -> float:
+        """Before the outcome is observed, P is never exactly 0 or 1."""
+        floor = self.params.p_floor
+        return round(min(max(p, floor), 1 - floor), 4)
 
     def forecast_columns(self, target: dict, indicator: str, series: str, observed: dict[int, float]) -> dict:
         key = (indicator, series, target["map"])
@@ -130,12 +151,12 @@ class Progress:
             ranks = self.simulated_ranks(key, year)[unit]
             p, expected = rank_goal(ranks, value)
             lo, hi = (float(q) for q in np.quantile(ranks, [0.1, 0.9]))
-            return {**out, "p_meet": round(p, 4), "expected_rank": round(expected, 2), "projected_mean": round(expected, 2),
-                    "projected_lo80": lo, "projected_hi80": hi}
+            return {**out, "p_meet": self._clip(p), "expected_rank": round(expected, 2),
+                    "projected_mean": round(expected, 2), "projected_lo80": lo, "projected_hi80": hi}
         threshold = float(self.forecasts.transform(indicator).forward(value))
         p = prediction.prob_at_least(threshold)
         band = self.forecasts.band(key, prediction)
-        return {**out, "p_meet": round(1 - p if comparator == "<=" else p, 4), "projected_mean": band["mean"],
+        return {**out, "p_meet": self._clip(1 - p if comparator == "<=" else p), "projected_mean": band["mean"],
                 "projected_lo80": band["lo80"], "projected_hi80": band["hi80"]}
 
     def simulated_ranks(self, key: PoolKey, year: int) -> dict:

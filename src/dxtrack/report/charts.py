@@ -40,9 +40,12 @@ FONT = "DejaVu Sans, Noto Sans, sans-serif"
 # for the classes that say something about the data rather than the pace. Same mapping in every chart.
 STATUS_COLORS: dict[str, str] = {
     "achieved": "#0072B2",
+    "met so far": "#009E73",
     "on track": "#56B4E9",
-    "acceleration needed": "#E69F00",
-    "off track / regressing": "#D55E00",
+    "acceleration needed": "#F0E442",
+    "too slow": "#E69F00",
+    "regressing": "#D55E00",
+    "year passed, pending": "#CC79A7",
     "insufficient data": "#BDBDBD",
     "no data": "#E6E6E6",
     "not assessable": "#8C8C8C",

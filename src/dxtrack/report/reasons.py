@@ -43,8 +43,11 @@ def reason_text(key: str, fields: str | dict | None, lang: str) -> str:
             shown[name] = labels.fmt_change(value, unit, lang)
         elif name == "comparator":
             shown[name] = labels.comparator_symbol(value)
+        elif name == "p":
+            shown[name] = labels.fmt_probability(value, lang)
         else:
             shown[name] = value
+    shown.setdefault("p", labels.fmt_probability(None, lang))  # P(meet) is left out where it would mean nothing
     text = labels.t(f"reason.{key}", lang, **{k: v for k, v in shown.items() if k != "unit"})
     return (labels.t("reason.moving_away", lang) + text) if fields.get("moving_away") else text
 

@@ -12,7 +12,8 @@ from dxtrack.core.tables import Tables
 from dxtrack.report.reasons import worded
 
 # Worst first: a unit's summary status is the worst status among its in-force targets that could be assessed.
-SEVERITY = ["off track / regressing", "acceleration needed", "on track", "achieved"]
+SEVERITY = ["regressing", "too slow", "acceleration needed", "year passed, pending", "on track", "met so far",
+            "achieved"]
 UNASSESSED = ["insufficient data", "no data", "not assessable"]
 
 
