@@ -1,32 +1,32 @@
-"""environment.yml (conda) and pyproject.toml must list the same dependencies."""
+"""environment.yml is generated from pyproject.toml (`make env`), and constraints.txt pins every package."""
 
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from environment import environment  # noqa: E402
 
 
-def _normalise(requirement: str) -> str:
-    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement).groups()
-    return re.sub(r"[-_.]+", "-", name).lower() + spec.replace(" ", "")
+def test_environment_yml_is_generated_from_pyproject():
+    assert (ROOT / "environment.yml").read_text(encoding="utf-8") == environment(), "run `make env` and commit"
 
 
-def test_conda_environment_mirrors_pyproject():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip_block = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    conda_pip = [r for r in pip_block if not r.startswith("-e")]
-    assert sorted(map(_normalise, conda_pip)) == sorted(map(_normalise, pyproject))
+def test_dev_tools_are_not_runtime_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime = {re.split(r"[<>=~! ]", r)[0].lower() for r in project["project"]["dependencies"]}
+    assert not runtime & {"pytest", "nbval", "ruff", "mypy", "pre-commit"}
 
 
 def test_constraints_pin_every_dependency():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [*project["project"]["dependencies"], *project["dependency-groups"]["dev"]]
     pinned = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
-              for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
-    names = {_normalise(r).split(">")[0].split("=")[0].split("<")[0] for r in pyproject}
-    assert names <= pinned, f"not pinned in constraints.txt: {sorted(names - pinned)}"
+              for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines() if "==" in line}
+    names = {re.sub(r"[-_.]+", "-", re.split(r"[<>=~! ]", r)[0]).lower() for r in wanted}
+    assert names <= pinned, f"not pinned in constraints.txt (run `make lock`): {sorted(names - pinned)}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -61,3 +63,19 @@ def test_stale_jobs_are_the_missing_and_the_changed(setup, tmp_path):
     assert publish.stale_jobs([a, b], keys, state, root) == [b]
     a.output_html.unlink()
     assert publish.stale_jobs([a, b], keys, state, root) == [a, b]
+
+
+def test_only_code_the_render_stage_runs_re_renders_reports(built_project, tmp_path):
+    """One rule (dvc.yaml's render deps) decides which code changes re-render every report."""
+    package = tmp_path / "dxtrack"
+    shutil.copytree(Path(publish.__file__).resolve().parents[1], package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = publish.code_fingerprint(built_project, package)
+    with open(package / "model" / "pace.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# a model change reaches reports only through the data it changes\n")
+    with open(package / "ingest" / "cells.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# so does an ingest change\n")
+    assert publish.code_fingerprint(built_project, package) == before
+    with open(package / "report" / "text.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# a change to the words re-renders\n")
+    assert publish.code_fingerprint(built_project, package) != before

@@ -24,6 +24,8 @@ CASES = [
     ("79", "Hồ Chí Minh", "A & B"),
 ]
 
+pytestmark = pytest.mark.render
+
 
 def _job(out: Path, code: str, name: str, quote: str, **extra) -> Job:
     params = {"province_code": code, "province_name": name, "lang": "vi", "quote": quote, **extra}

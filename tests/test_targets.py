@@ -6,7 +6,10 @@ import polars as pl
 import pytest
 
 from dxtrack.core.errors import DataError
-from dxtrack.ingest.targets import read_targets
+from dxtrack.ingest.targets import read_targets, stricter
+from dxtrack.ingest.units import Registry
+
+from conftest import rehash
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +100,24 @@ def test_bad_registry_row_is_located(tmp_project, registry, column, value, messa
     e = err.value
     assert (e.file, e.row, e.column, e.value) == ("data/raw/sources/targets/targets.csv", 7, column, value)
     assert message in str(e)
+
+
+@pytest.mark.parametrize("readings, expected", [([">=", ">"], ">"), ([">", ">="], ">"), ([">="], ">="),
+                                                (["<=", "<"], "<"), (["<="], "<=")])
+def test_the_stricter_reading_is_kept(readings, expected):
+    assert stricter(readings) == expected
+
+
+def test_a_target_read_twice_keeps_the_stricter_comparator(tmp_project):
+    path = tmp_project.source_path("targets")
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    columns = header.split(",")
+    base = dict(zip(columns, [""] * len(columns)))
+    base.update(jurisdiction_as_source="Hà Nội", indicator="digital_economy_share_grdp", target_value="30",
+                target_year="2030", document="FIXTURE plan 1/KH", document_date="2024-01-01",
+                source_url="https://example.invalid/x", quote="fixture")
+    twice = [{**base, "comparator": "="}, {**base, "comparator": ">"}]  # "= 30%" and "> 30%": one target
+    path.write_text("\n".join([header, *[",".join(r[c] for c in columns) for r in twice]]) + "\n", encoding="utf-8")
+    project = rehash(tmp_project)
+    targets = read_targets(project, Registry.load(project))
+    assert targets.height == 1 and targets["comparator"][0] == "= | >" and targets["comparator_norm"][0] == ">"

@@ -45,6 +45,17 @@ def _is_rank_goal(indicator: dict) -> bool:
     return indicator.get("unit") == "rank"
 
 
+# How demanding a reading is: "> 20" asks more than ">= 20" (and "< 5" more than "<= 5"). Where one target was
+# read twice with different comparators, the stricter reading is assessed (a target is never made easier).
+STRICTNESS = {">=": 1, ">": 2, "<=": 1, "<": 2}
+
+
+def stricter(readings: list[str]) -> str:
+    """The strictest of a target's comparator readings; readings pointing different ways are an error upstream
+    (a target is either a floor or a ceiling), so only same-direction readings reach here."""
+    return max(readings, key=lambda c: (STRICTNESS[c], c))
+
+
 def _normalise_comparator(comparator: str, rank_goal: bool) -> str:
     if rank_goal:
         return "<="
@@ -127,8 +138,9 @@ def _merge_duplicates(parsed: pl.DataFrame) -> pl.DataFrame:
                   pl.col("unit_level", "jurisdiction_as_source", "comparator_norm", "rank_of", "document",
                          "document_date", "map_basis").first(),
                   pl.col("comparator").unique(maintain_order=True).str.join(" | "),
-                  # ">" is stricter than ">=": where readings differ, the stricter one is kept.
-                  pl.col("comparator_norm").unique().sort(descending=True).first().alias("_strictest"),
+                  # the strictest reading: as stricter() decides (strictness, then the symbol)
+                  pl.col("comparator_norm").sort_by(pl.col("comparator_norm").replace_strict(STRICTNESS),
+                                                    pl.col("comparator_norm")).last().alias("_strictest"),
                   pl.col("source_row").cast(pl.String).str.join("; ").alias("source_rows"),
                   pl.col("source_url").drop_nulls().unique(maintain_order=True).str.join(" | ").alias("source_urls"),
                   pl.col("quote").drop_nulls().unique(maintain_order=True).str.join(" | ").alias("quotes"),

@@ -82,13 +82,13 @@ def _frame_bytes(frame: pl.DataFrame) -> bytes:
     return (",".join(frame.columns) + ";").encode() + hashes.to_numpy().tobytes()
 
 
-def render_code(project: Project) -> list[Path]:
+def render_code(project: Project, package: Path | None = None) -> list[Path]:
     """The code the render stage runs, as dvc.yaml lists it (its src/ packages and notebooks): one list decides
     both when DVC re-runs the stage and which changes re-render every report. A change to another package
     (the model's, say) reaches a report only through the data it changes."""
     with open(project.root / "dvc.yaml", encoding="utf-8") as fh:
         deps = yaml.safe_load(fh)["stages"]["render"]["deps"]
-    package = Path(__file__).resolve().parents[1]  # src/dxtrack, wherever the package is installed
+    package = package or Path(__file__).resolve().parents[1]  # src/dxtrack, wherever the package is installed
     files: list[Path] = []
     for dep in deps:
         if dep.startswith(("src/dxtrack/", "notebooks/")):
@@ -98,10 +98,10 @@ def render_code(project: Project) -> list[Path]:
     return files
 
 
-def code_fingerprint(project: Project) -> str:
+def code_fingerprint(project: Project, package: Path | None = None) -> str:
     """Everything a report's rendering depends on besides data: render code, labels, indicator and series
     names, boundaries, params."""
-    files = [*render_code(project), project.raw / "indicators.yaml", *boundary_files(project).values()]
+    files = [*render_code(project, package), project.raw / "indicators.yaml", *boundary_files(project).values()]
     names = yaml.safe_dump(project.series.get("series", {}), sort_keys=True).encode()
     params = json.dumps({k: project.params[k] for k in ("render", "model", "merger_date")}, sort_keys=True).encode()
     return _digest(*(f.read_bytes() for f in files if f.is_file()), names, params)
