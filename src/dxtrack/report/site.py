@@ -116,6 +116,7 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
   tr { border:1px solid var(--rule); border-radius:6px; margin:0 0 10px; padding:4px 8px; }
   td { border:0; padding:2px 0; text-align:left !important; }
   td[data-label]::before { content:attr(data-label) ": "; font-weight:600; color:var(--muted); }
+  tr[hidden] { display:none !important; }
 }
 @page { size:A4; margin:16mm 14mm; }
 @media print { .dx-tools { display:none; } tr { break-inside:avoid; } h1, h2 { break-after:avoid; } a { color:inherit; } }

@@ -241,6 +241,7 @@ def write_annex(tables: Tables, path: Path) -> Path:
     ever written as a formula; fixed workbook properties and zip timestamps, so the same inputs give the same
     bytes."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -252,7 +253,7 @@ def write_annex(tables: Tables, path: Path) -> Path:
         for row in frame.itertuples(index=False):
             ws.append([_cell(v) for v in row])
         for cell in ws[1]:
-            cell.font = cell.font.copy(bold=True)
+            cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
         if frame.shape[1]:
             ws.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{max(frame.shape[0] + 1, 1)}"

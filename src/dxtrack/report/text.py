@@ -297,9 +297,13 @@ def _pace_text(row: dict, lang: str) -> str:
     return " / ".join(parts) if any(x is not None for x in (obs, req)) else labels.MISSING
 
 
-def kpi_table(tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool = True) -> str:
-    """Assessable targets, every series side by side with the official one marked (selections.kpi_rows)."""
+def kpi_table(tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool = True,
+              official_only: bool = False) -> str:
+    """Assessable targets, every series side by side with the official one marked (selections.kpi_rows);
+    `official_only` keeps the official series (the briefing's list of every unit's targets)."""
     kpi = selections.kpi_rows(tables, rows)
+    if official_only:
+        kpi = kpi.filter(pl.col("preferred"))
     if kpi.height == 0:
         return f"<p>{esc(t('text.kpi_none', lang))}</p>"
     headers = ([t("col.unit", lang)] if show_unit else []) + [
