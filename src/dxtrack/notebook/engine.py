@@ -381,10 +381,10 @@ def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str
     )
 
 
-def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path) -> Path:
-    """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again)."""
-    import vl_convert as vlc
-
+def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path,
+                   defer: Any = None) -> Path:
+    """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again). With
+    `defer` (an executor's submit), the conversion runs in the background and only the name is returned now."""
     spec = copy.deepcopy(dict(spec))
     meta = spec.get("usermeta")
     if isinstance(meta, dict):
@@ -392,17 +392,27 @@ def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: 
     digest = hashlib.sha1(_script_json([spec, options.get("formatLocale")]).encode("utf-8")).hexdigest()[:16]
     target = folder / f"{digest}.svg"
     if not target.exists():
-        _register_fonts()
-        config = spec.setdefault("config", {})
-        if "font" not in config and _fonts_registered[0]:
-            config["font"] = STATIC_FONT
-        svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version([spec]), format_locale=options.get("formatLocale"),
-                                  time_format_locale=options.get("timeFormatLocale"))
-        write_text(svg, target)
+        if defer is not None:
+            defer(_convert_svg, spec, dict(options), target)
+        else:
+            _convert_svg(spec, options, target)
     return target
 
 
-def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None) -> list[dict]:
+def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
+    import vl_convert as vlc
+
+    _register_fonts()
+    config = spec.setdefault("config", {})
+    if "font" not in config and _fonts_registered[0]:
+        config["font"] = STATIC_FONT
+    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version([spec]), format_locale=options.get("formatLocale"),
+                              time_format_locale=options.get("timeFormatLocale"))
+    write_text(svg, target)
+
+
+def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None,
+                    defer: Any = None) -> list[dict]:
     """Replace every Vega/Vega-Lite output in `nb` (in place) by chart HTML; return their specs.
 
     Div ids are deterministic: a hash of the spec plus the chart's position, so re-rendering unchanged inputs
@@ -429,7 +439,7 @@ def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = 
             digest = hashlib.sha1(_script_json(spec).encode("utf-8")).hexdigest()[:10]
             static = ""
             if static_dir is not None:
-                svg = _static_figure(spec, options, Path(static_dir))
+                svg = _static_figure(spec, options, Path(static_dir), defer)
                 static = os.path.relpath(svg, page_dir or Path(static_dir)).replace(os.sep, "/")
             output["data"] = {"text/html": _chart_html(spec, options, f"dx-chart-{len(specs)}-{digest}", static)}
             output["metadata"] = {}
@@ -453,7 +463,8 @@ _exporter_cache: dict[str, Any] = {}
 
 
 def export_html(nb, *, lang: str | None = None, title: str | None = None, exporter=None,
-                static_dir: str | os.PathLike | None = None, page_dir: str | os.PathLike | None = None) -> str:
+                static_dir: str | os.PathLike | None = None, page_dir: str | os.PathLike | None = None,
+                defer: Any = None) -> str:
     """An executed notebook as one offline HTML page (code hidden, one Vega bundle if it has charts).
 
     `static_dir`: write each chart there as SVG too and show it when scripts do not run (`page_dir`: the folder
@@ -466,7 +477,7 @@ def export_html(nb, *, lang: str | None = None, title: str | None = None, export
         exporter = _exporter_cache.setdefault("html", _make_exporter())
     nb = copy.deepcopy(nb)
     specs = _charts_to_html(nb, Path(static_dir) if static_dir else None,
-                            Path(page_dir) if page_dir else None)
+                            Path(page_dir) if page_dir else None, defer)
     if title:
         nb.metadata["title"] = title
     resources = {
@@ -615,6 +626,22 @@ class _Worker:
         self.km = None
         self.kc = None
         self.exporter = None
+        self.pool = None
+        self.pending: list = []
+
+    def _defer(self, fn, *args) -> None:
+        """Static figures are converted in a background thread while the kernel runs the next notebook;
+        `finish()` waits for them (and raises the first failure)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxtrack-static")
+        self.pending.append(self.pool.submit(fn, *args))
+
+    def finish(self) -> None:
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()
 
     def _client(self, nb, **kw):
         from nbclient import NotebookClient
@@ -702,7 +729,7 @@ class _Worker:
 
         title = job.title or job.parameters.get("title") or job.output_html.stem
         page = export_html(nb, lang=job.lang, title=str(title), exporter=self.exporter, static_dir=job.static_dir,
-                           page_dir=job.output_html.parent)
+                           page_dir=job.output_html.parent, defer=self._defer)
         ipynb = nbformat.writes(nb) + "\n"
         write_text(ipynb, job.output_ipynb)
         write_text(page, job.output_html)
@@ -739,6 +766,11 @@ def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: 
                 results.put(("fail", wid, idx, traceback.format_exc(limit=8)))
             else:
                 results.put(("ok", wid, idx, time.perf_counter() - t0))
+        try:
+            worker.finish()  # static figures still being converted in the background
+        except Exception:
+            print("dxtrack render: a static figure could not be written:\n" + traceback.format_exc(limit=4),
+                  file=sys.stderr)
     finally:
         worker.stop()
 
@@ -836,7 +868,7 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
     finally:
         bar.close()
         for p in procs:
-            p.join(timeout=30)
+            p.join(timeout=600)  # a worker finishes its background static figures before it exits
             if p.is_alive():
                 p.kill()
                 p.join(timeout=5)
