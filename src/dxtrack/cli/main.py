@@ -17,8 +17,8 @@ import sys
 
 import polars as pl
 
-from dxtrack.report import releases
 from dxtrack.cli import check
+from dxtrack.report import labels, releases
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry, Unit
@@ -50,24 +50,51 @@ def coverage_table(coverage: dict, maps: list[str], indicators: list[str] | None
     return "\n".join(lines)
 
 
+def _dump(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str))
+
+
 def cmd_coverage(args, project: Project) -> int:
     metric = _metrics(project, "harmonize.json")
     maps = [args.map] if args.map else ["63", "34"]
-    print("Units with a full-year value (published, or derived for merged units) / units on the map")
-    print(coverage_table(metric["coverage"], maps, None if args.all else HEADLINE))
+    picked = {i: {m: c for m, c in per.items() if m in maps} for i, per in metric["coverage"].items()
+              if args.all or i in HEADLINE}
+    if args.json:
+        _dump([{"indicator": i, "indicator_name": labels.indicator_name(i, args.lang), "map": m, "year": int(y),
+                "units": c["units"], "of": c["of"]} for i, per in sorted(picked.items())
+               for m, years in sorted(per.items()) for y, c in sorted(years.items())])
+        return 0
+    print(labels.t("cli.coverage_head", args.lang))
+    table = coverage_table(metric["coverage"], maps, None if args.all else HEADLINE)
+    if args.lang == "vi":
+        table = "\n".join(_vi_indicator(line) for line in table.splitlines())
+    print(table)
     return 0
+
+
+def _vi_indicator(line: str) -> str:
+    """A coverage line with the indicator id replaced by its Vietnamese name (the id kept in brackets)."""
+    ident = line[:34].strip()
+    try:
+        name = labels.indicator_name(ident, "vi")
+    except KeyError:
+        return line
+    return f"{name} [{ident}]".ljust(34)[:60] + line[34:]
 
 
 def cmd_conflicts(args, project: Project) -> int:
     metric = _metrics(project, "data_quality.json")
+    if args.json:
+        _dump(metric["conflicts"])
+        return 0
     for c in metric["conflicts"]:
         mark = "kept" if c["chosen"] else "    "
         print(f"{mark}  {c['map']}:{c['province_code']} {c['indicator']} [{c['series']}] {c['year']}: "
               f"{c['value']:g}  ({c['source_id']} row {c['source_row']}, authority {c['authority']})")
     if metric["conflicts"]:
-        print(f"rule: {metric['conflicts'][0]['rule']}")
+        print(f"{labels.t('cli.rule', args.lang)}: {metric['conflicts'][0]['rule']}")
     else:
-        print("no conflicts")
+        print(labels.t("cli.no_conflicts", args.lang))
     return 0
 
 
@@ -116,6 +143,8 @@ def cmd_status(args, project: Project) -> int:
     status = worded(pl.read_parquet(path))
     registry = Registry.load(project)
     unit = _find_unit(registry, args.province, args.map)
+    if args.json or args.lang == "vi":
+        return _status_worded(args, status, registry, unit)
     if unit.map == "34":
         print(f"34:{unit.code} {unit.name_vi} (since 1 July 2025)"
               + (f", formed from {', '.join(registry.unit('63', c).name_vi for c in unit.members)}" if unit.members else ""))
@@ -143,6 +172,41 @@ def cmd_status(args, project: Project) -> int:
     return 0
 
 
+def _status_worded(args, status: pl.DataFrame, registry: Registry, unit: Unit) -> int:
+    """`status` in the reader's language (--lang) or as JSON (--json): one record per target and series."""
+    from dxtrack.report.text import target_text
+
+    lang = args.lang
+    keys = [("34", unit.code)] + [("63", c) for c in unit.members] if unit.map == "34" else [(unit.map, unit.code)]
+    records = []
+    for m, c in keys:
+        rows = status.filter((pl.col("map") == m) & (pl.col("province_code") == c))
+        name = labels.t("unit.country", lang) if m == "VN" else registry.unit(m, c).name_vi
+        for r in rows.sort("target_year", "indicator", "target_id", "preferred", nulls_last=True,
+                           descending=[False, False, False, True]).iter_rows(named=True):
+            records.append({
+                "set_by": name, "map": m, "province_code": c, "target_id": r["target_id"], "indicator": r["indicator"],
+                "indicator_name": labels.indicator_name(r["indicator"], lang), "target": target_text(r, lang),
+                "document": r["document"], "in_force": r["in_force"], "series": r["series"],
+                "series_name": labels.series_name(r["series"], lang) if r["series"] else None,
+                "official": r["preferred"], "status": r["status"], "status_label": labels.status_label(r["status"], lang),
+                "p_meet": r["p_meet"], "latest_value": r["latest_value"], "latest_year": r["latest_year"],
+                "reason": r["reason_vi"] if lang == "vi" else r["reason"],
+                "note": r["note_vi"] if lang == "vi" else r["note"]})
+    if args.json:
+        _dump({"unit": {"map": unit.map, "code": unit.code, "name": unit.name_vi}, "targets": records})
+        return 0
+    print(f"{unit.map}:{unit.code} {unit.name_vi}")
+    for r in records:
+        mark = "*" if r["official"] else " "
+        p = f" · {labels.t('col.p_meet', lang)} {labels.fmt_probability(r['p_meet'], lang)}" if r["p_meet"] is not None else ""
+        print(f"  {r['set_by']}: {r['indicator_name']}, {r['target']} [{r['document']}]")
+        print(f"    {mark} {r['status_label']}{p}" + (f" [{r['series_name']}]" if r["series_name"] else ""))
+        print(f"      {r['reason']}")
+    print(labels.t("cli.official_mark", lang))
+    return 0
+
+
 def cmd_release(args, project: Project) -> int:
     edition = args.edition or int(project.params["render"]["year"])
     target = releases.snapshot(project, edition)
@@ -151,14 +215,21 @@ def cmd_release(args, project: Project) -> int:
     return 0
 
 
+def _reader_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=list(labels.LANGS), default="en", help="words in Vietnamese (vi) or English (en)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (JSON)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dxtrack", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("coverage", help="units with full-year values by indicator and year")
     p.add_argument("--map", choices=["63", "34"])
     p.add_argument("--all", action="store_true", help="every indicator, not only the headline ones")
+    _reader_options(p)
     p.set_defaults(func=cmd_coverage)
     p = sub.add_parser("conflicts", help="figures reported differently by two sources")
+    _reader_options(p)
     p.set_defaults(func=cmd_conflicts)
     p = sub.add_parser("resolve", help="which unit a name means")
     p.add_argument("name")
@@ -167,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="a unit's targets with status, probability and pace")
     p.add_argument("--province", required=True, help='a name as written anywhere, e.g. "Trà Vinh" or "TP. HCM"')
     p.add_argument("--map", choices=["63", "34"], help="default: the 34-unit map, else the old 63")
+    _reader_options(p)
     p.set_defaults(func=cmd_status)
     check.add_parser(sub)
     p = sub.add_parser("release", help="snapshot this edition's tables so the next briefing can show what changed")

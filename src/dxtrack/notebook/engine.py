@@ -91,6 +91,7 @@ class Job:
     Parameters are injected with papermill's Python translator, so a string stays a string ("01" arrives as
     "01", never 1). `lang` sets `<html lang=...>`; when None it is taken from `parameters["lang"]`.
     `title` sets the page title; when None the notebook's metadata title or the HTML file's stem is used.
+    `static_dir`: a folder for each chart's SVG, shown by the page when scripts do not run.
     """
 
     notebook: Path
@@ -99,6 +100,7 @@ class Job:
     parameters: dict[str, Any] = field(default_factory=dict)
     lang: str | None = None
     title: str | None = None
+    static_dir: Path | None = None  # when set, each chart also as SVG there, the page's no-script fallback
 
     def __post_init__(self) -> None:
         self.notebook = Path(self.notebook)
@@ -322,26 +324,100 @@ def _script_json(value: object) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str) -> str:
+DOWNLOAD_KEY = "dxtrack_download"  # spec.usermeta[DOWNLOAD_KEY]: {"label", "filename", "columns", "rows"}
+
+
+def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """RFC 4180 CSV; a cell starting with = + - @ tab or CR is prefixed with ' so no spreadsheet runs it."""
+    import csv
+    import io
+
+    def cell(v: Any) -> Any:
+        if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + v
+        return "" if v is None else v
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([cell(c) for c in columns])
+    writer.writerows([[cell(v) for v in r] for r in rows])
+    return buf.getvalue()
+
+
+def _download_link(spec: dict) -> str:
+    """A link that downloads the chart's data as CSV (a data: URI: works offline and without scripts). The rows
+    travel in the spec's usermeta and are taken out of it, so the page carries them once."""
+    meta = spec.get("usermeta")
+    if not isinstance(meta, dict) or not isinstance(meta.get(DOWNLOAD_KEY), Mapping):
+        return ""
+    dl = meta.pop(DOWNLOAD_KEY)
+    if not meta:
+        spec.pop("usermeta")
+    from urllib.parse import quote
+
+    href = "data:text/csv;charset=utf-8," + quote("\ufeff" + _csv(dl.get("columns", []), dl.get("rows", [])))
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(dl.get("filename") or "data.csv"))
+    return (f'<p class="dxtrack-chart-tools"><a class="dxtrack-download" download="{html.escape(name)}" '
+            f'href="{href}">{html.escape(str(dl.get("label") or "CSV"))}</a></p>\n')
+
+
+def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str, static: str = "") -> str:
+    spec = copy.deepcopy(dict(spec))
+    download = _download_link(spec)
     label = _chart_text(spec)[8:-1] if spec.get("title") else ""
     aria = f' role="figure" aria-label="{html.escape(label)}"' if label else ""
+    fallback = (f'<noscript><img class="dxtrack-static" src="{html.escape(static)}" alt="{html.escape(label)}">'
+                "</noscript>\n") if static else ""
     return (
-        f'<div id="{div_id}" class="dxtrack-chart"{aria}></div>\n'
+        '<figure class="dxtrack-figure">\n'
+        f'<div id="{div_id}" class="dxtrack-chart"{aria}></div>\n{fallback}'
         "<script>(window.dxtrackCharts = window.dxtrackCharts || []).push(function (vegaEmbed) {\n"
         f'  var el = document.getElementById("{div_id}");\n'
         f"  vegaEmbed(el, {_script_json(spec)}, {_script_json(options)}).catch(function (err) {{\n"
         '    var p = document.createElement("p"); p.className = "dxtrack-chart-error";\n'
         '    p.textContent = "Chart error: " + err.message; el.appendChild(p); console.error(err);\n'
         "  });\n"
-        "});</script>\n"
+        f"}});</script>\n{download}</figure>\n"
     )
 
 
-def _charts_to_html(nb) -> list[dict]:
+def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path,
+                   defer: Any = None) -> Path:
+    """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again). With
+    `defer` (an executor's submit), the conversion runs in the background and only the name is returned now."""
+    spec = copy.deepcopy(dict(spec))
+    meta = spec.get("usermeta")
+    if isinstance(meta, dict):
+        meta.pop(DOWNLOAD_KEY, None)
+    digest = hashlib.sha1(_script_json([spec, options.get("formatLocale")]).encode("utf-8")).hexdigest()[:16]
+    target = folder / f"{digest}.svg"
+    if not target.exists():
+        if defer is not None:
+            defer(_convert_svg, spec, dict(options), target)
+        else:
+            _convert_svg(spec, options, target)
+    return target
+
+
+def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
+    import vl_convert as vlc
+
+    _register_fonts()
+    config = spec.setdefault("config", {})
+    if "font" not in config and _fonts_registered[0]:
+        config["font"] = STATIC_FONT
+    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version([spec]), format_locale=options.get("formatLocale"),
+                              time_format_locale=options.get("timeFormatLocale"))
+    write_text(svg, target)
+
+
+def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None,
+                    defer: Any = None) -> list[dict]:
     """Replace every Vega/Vega-Lite output in `nb` (in place) by chart HTML; return their specs.
 
     Div ids are deterministic: a hash of the spec plus the chart's position, so re-rendering unchanged inputs
-    gives identical HTML.
+    gives identical HTML. With `static_dir`, each chart also gets an SVG there, shown when scripts do not run
+    (linked relative to `page_dir`, the folder of the page).
     """
     specs: list[dict] = []
     for cell in nb.cells:
@@ -361,7 +437,11 @@ def _charts_to_html(nb) -> list[dict]:
                 options = embed_options_for(spec)
             specs.append(spec)
             digest = hashlib.sha1(_script_json(spec).encode("utf-8")).hexdigest()[:10]
-            output["data"] = {"text/html": _chart_html(spec, options, f"dx-chart-{len(specs)}-{digest}")}
+            static = ""
+            if static_dir is not None:
+                svg = _static_figure(spec, options, Path(static_dir), defer)
+                static = os.path.relpath(svg, page_dir or Path(static_dir)).replace(os.sep, "/")
+            output["data"] = {"text/html": _chart_html(spec, options, f"dx-chart-{len(specs)}-{digest}", static)}
             output["metadata"] = {}
     return specs
 
@@ -382,8 +462,13 @@ def _make_exporter():
 _exporter_cache: dict[str, Any] = {}
 
 
-def export_html(nb, *, lang: str | None = None, title: str | None = None, exporter=None) -> str:
+def export_html(nb, *, lang: str | None = None, title: str | None = None, exporter=None,
+                static_dir: str | os.PathLike | None = None, page_dir: str | os.PathLike | None = None,
+                defer: Any = None) -> str:
     """An executed notebook as one offline HTML page (code hidden, one Vega bundle if it has charts).
+
+    `static_dir`: write each chart there as SVG too and show it when scripts do not run (`page_dir`: the folder
+    the page will be saved in, for the relative link).
 
     Does not modify `nb`. Raises ValueError if the page would load a script from the network (a chart shown
     with Altair's default renderer, for instance: call `use_offline_renderer()` in the setup cell).
@@ -391,7 +476,8 @@ def export_html(nb, *, lang: str | None = None, title: str | None = None, export
     if exporter is None:
         exporter = _exporter_cache.setdefault("html", _make_exporter())
     nb = copy.deepcopy(nb)
-    specs = _charts_to_html(nb)
+    specs = _charts_to_html(nb, Path(static_dir) if static_dir else None,
+                            Path(page_dir) if page_dir else None, defer)
     if title:
         nb.metadata["title"] = title
     resources = {
@@ -540,6 +626,22 @@ class _Worker:
         self.km = None
         self.kc = None
         self.exporter = None
+        self.pool = None
+        self.pending: list = []
+
+    def _defer(self, fn, *args) -> None:
+        """Static figures are converted in a background thread while the kernel runs the next notebook;
+        `finish()` waits for them (and raises the first failure)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxtrack-static")
+        self.pending.append(self.pool.submit(fn, *args))
+
+    def finish(self) -> None:
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()
 
     def _client(self, nb, **kw):
         from nbclient import NotebookClient
@@ -626,7 +728,8 @@ class _Worker:
         import nbformat
 
         title = job.title or job.parameters.get("title") or job.output_html.stem
-        page = export_html(nb, lang=job.lang, title=str(title), exporter=self.exporter)
+        page = export_html(nb, lang=job.lang, title=str(title), exporter=self.exporter, static_dir=job.static_dir,
+                           page_dir=job.output_html.parent, defer=self._defer)
         ipynb = nbformat.writes(nb) + "\n"
         write_text(ipynb, job.output_ipynb)
         write_text(page, job.output_html)
@@ -663,6 +766,11 @@ def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: 
                 results.put(("fail", wid, idx, traceback.format_exc(limit=8)))
             else:
                 results.put(("ok", wid, idx, time.perf_counter() - t0))
+        try:
+            worker.finish()  # static figures still being converted in the background
+        except Exception:
+            print("dxtrack render: a static figure could not be written:\n" + traceback.format_exc(limit=4),
+                  file=sys.stderr)
     finally:
         worker.stop()
 
@@ -760,7 +868,7 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
     finally:
         bar.close()
         for p in procs:
-            p.join(timeout=30)
+            p.join(timeout=600)  # a worker finishes its background static figures before it exits
             if p.is_alive():
                 p.kill()
                 p.join(timeout=5)

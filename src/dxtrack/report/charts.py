@@ -110,14 +110,73 @@ def _locale(lang: str) -> alt.Locale:
     return alt.Locale(number=alt.NumberLocale(**loc["number"]), time=alt.TimeLocale(**loc["time"]))
 
 
-def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
-    """The one place where locale, font and common styling are set (top-level `config`)."""
-    return (chart.configure(locale=_locale(lang), font=FONT)
-            .configure_title(anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#4D4D4D",
-                             subtitlePadding=6, offset=10)
-            .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
-            .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=320)
-            .configure_view(stroke=None))
+def _finish(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any] | None = None) -> alt.TopLevelMixin:
+    """The one place where locale, font and common styling are set (top-level `config`), and where the data
+    behind the chart is attached for download (see `_download`)."""
+    chart = (chart.configure(locale=_locale(lang), font=FONT)
+             .configure_title(anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#4D4D4D",
+                              subtitlePadding=6, offset=10)
+             .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
+             .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=320)
+             .configure_view(stroke=None))
+    return chart.properties(usermeta=_download(chart, lang, about or {}))
+
+
+# Columns of plotting rows that only steer marks (colours, dashes, joins): left out of the CSV.
+_PLOT_ONLY = {"legend", "kind", "band", "gid", "unit_order", "href", "share", "text", "cls", "x", "y"}
+
+
+def _download(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any]) -> dict:
+    """The rows every layer draws (TopoJSON shapes aside), as one table with the chart's context columns
+    first (unit, indicator, caption lines); the page offers it as CSV (dxtrack.notebook.engine)."""
+    spec = chart.to_dict(validate=False)
+    tables: list[list[dict]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            values = node.get("values")
+            if isinstance(values, list) and values and all(isinstance(v, dict) for v in values):
+                tables.append(values)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk({k: v for k, v in spec.items() if k not in ("config", "usermeta")})
+    for name, rows in (spec.get("datasets") or {}).items():
+        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
+            tables.append(rows)
+    columns: list[str] = list(about)
+    seen: set[str] = set()
+    out: list[list[Any]] = []
+    for rows in tables:
+        for r in rows:
+            for k in r:
+                if k not in columns and k not in _PLOT_ONLY:
+                    columns.append(k)
+    for rows in tables:
+        for r in rows:
+            line = [about.get(c) if c in about else _csv_cell(r.get(c)) for c in columns]
+            key = json.dumps(line, ensure_ascii=False, default=str)
+            if key not in seen:
+                seen.add(key)
+                out.append(line)
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    text = " ".join(text) if isinstance(text, list) else (text or "chart")
+    slug = labels.nfc(str(text)).lower()
+    import unicodedata
+    slug = "".join(c for c in unicodedata.normalize("NFD", slug.replace("đ", "d")) if not unicodedata.combining(c))
+    slug = "-".join("".join(c if c.isalnum() else " " for c in slug).split())[:60] or "chart"
+    return {"dxtrack_download": {"label": t("download.csv", lang), "filename": f"{slug}.csv", "columns": columns,
+                                 "rows": out}}
+
+
+def _csv_cell(v: Any) -> Any:
+    if isinstance(v, list):
+        return "; ".join(str(x) for x in v)
+    return v
 
 
 def _wrap(lines: Iterable[str], width: int = CAPTION_WIDTH) -> list[str]:
@@ -255,6 +314,7 @@ def _observed_rows(obs: pl.DataFrame, lang: str, unit_kind: str) -> tuple[list[d
             "series_name": labels.series_name(r.get("series"), lang),
             "period": r.get("period_label") or str(r["year"]),
             "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+            "source_url": r.get("source_url"),
         })
     return rows, omitted
 
@@ -483,7 +543,9 @@ def _trajectory(observations: Any, projections: Any, targets: Any, status: Any, 
     caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
     subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None) + caption
     chart = alt.layer(*layers).properties(title=_title(head, subtitle), width=width, height=height)
-    return _finish(chart.resolve_scale(color="shared"), lang)
+    about = {"unit": unit_name, "indicator": labels.indicator_name(definition, lang),
+             "measure": labels.unit_label(unit_kind, lang)}
+    return _finish(chart.resolve_scale(color="shared"), lang, about)
 
 
 def trajectory_chart(observations: Any, projections: Any, targets: Any, status: Any, units: Any, unit: UnitRef,
@@ -887,3 +949,232 @@ def headline_chart(observations: Any, projections: Any, targets: Any, status: An
     title = t("title.headline", lang, targets=named) if pairs else None
     return _trajectory(observations, projections, targets, status, None, unit, indicator, lang, series=series,
                        method=None, title=title, target_years=target_years, width=width, height=height)
+
+
+# =============================================================================================================
+# every series of one indicator side by side (the national headline: the series disagree, and that is the finding)
+# =============================================================================================================
+SERIES_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+
+def series_chart(observations: Any, targets: Any, units: Any, unit: UnitRef, indicator: str, lang: str, *,
+                 official: str | None = None, sources: Mapping[str, str] | None = None, width: int = WIDTH,
+                 height: int = HEIGHT) -> alt.LayerChart:
+    """Every full-year series of `indicator` for `unit` as its own line (the official series marked in the
+    legend), with the unit's in-force targets as diamonds. `sources` maps source_id -> publisher for tooltips."""
+    obs = _unit_rows(_frame(observations), unit)
+    obs = obs.filter((pl.col("indicator") == indicator) & pl.col("full_year")) if not obs.is_empty() else obs
+    if obs.is_empty():
+        raise ValueError(f"no full-year {indicator} figures for {unit}")
+    unit_kind = _unit_of(indicator)
+    names = sorted(obs["series"].unique().to_list(), key=lambda x: (x != official, x))
+    label = {s: labels.series_name(s, lang) + (f" ({t('word.official', lang)})" if s == official else "")
+             for s in names}
+    rows = [{"year": int(r["year"]), "value": r["value"], "legend": label[r["series"]],
+             "series_name": labels.series_name(r["series"], lang),
+             "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+             "source": (sources or {}).get(r["source_id"], r["source_id"]), "source_url": r.get("source_url")}
+            for r in obs.sort("series", "year").iter_rows(named=True)]
+    target_rows = _target_rows(_frame(targets), pl.DataFrame(), unit, indicator, lang, unit_kind)
+    domain = [label[s] for s in names] + ([t("legend.target", lang)] if target_rows else [])
+    colors = SERIES_COLORS[:len(names)] + ([COLORS["target"]] if target_rows else [])
+    color = alt.Color("legend:N", scale=alt.Scale(domain=domain, range=colors),
+                      legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=420))
+    years = [r["year"] for r in rows + target_rows]
+    x = _year_x(lang, years)
+    y = alt.Y("value:Q", title=labels.unit_label(unit_kind, lang), scale=alt.Scale(zero=True, nice=True),
+              axis=alt.Axis(format=AXIS_FORMAT[unit_kind]))
+    tips = [_tip("series_name", "tooltip.series", lang), _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+            _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]), _tip("source", "tooltip.source", lang)]
+    lines = alt.Chart(_data(rows)).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=60)).encode(
+        x=x, y=y, color=color, detail="series_name:N", tooltip=tips)
+    layers: list[Any] = [lines]
+    if target_rows:
+        base = alt.Chart(_data(target_rows)).encode(x=x, y=y, tooltip=[_tip("label", "tooltip.target", lang),
+                                                                           _tip("document_text", "tooltip.document", lang)])
+        layers += [base.mark_point(shape="diamond", filled=True, size=150, opacity=1).encode(color=color),
+                   base.mark_text(align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11, fontWeight="bold",
+                                  color=COLORS["target"]).encode(text="label:N")]
+    unit_name = _unit_name(_frame(units), unit, lang)
+    head = t("title.trajectory", lang, indicator=labels.indicator_name(indicator, lang), unit=unit_name)
+    srcs = list(dict.fromkeys(r["source"] for r in rows if r["source"]))
+    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang),
+                       years=t("caption.years_observed", lang, years=_years_text(r["year"] for r in rows)), sources=srcs)
+    chart = alt.layer(*layers).properties(title=_title(head, caption), width=width, height=height)
+    return _finish(chart, lang, {"unit": unit_name, "indicator": labels.indicator_name(indicator, lang),
+                                 "measure": labels.unit_label(unit_kind, lang)})
+
+
+# =============================================================================================================
+# maps: the status map (share of assessable targets on course) and value maps; the archipelagos drawn and named
+# =============================================================================================================
+MAP_CLASS_COLORS = {"all": "#0072B2", "most": "#56B4E9", "some": "#E69F00", "none": "#D55E00",
+                    "none_assessed": "#BDBDBD", "no_targets": "#FFFFFF"}
+
+# Where the archipelagos' labels sit (longitude, latitude) and the unit each belongs to on the 34-unit map.
+ARCHIPELAGOS = [("place.hoang_sa", 112.0, 16.5), ("place.truong_sa", 114.0, 9.8)]
+
+
+def _archipelago_layers(lang: str) -> list[alt.Chart]:
+    rows = [{"name": t(k, lang), "lon": lon, "lat": lat} for k, lon, lat in ARCHIPELAGOS]
+    base = alt.Chart(_data(rows)).encode(longitude="lon:Q", latitude="lat:Q", tooltip=[_tip("name", "tooltip.province", lang)])
+    return [base.mark_point(shape="circle", size=260, filled=False, stroke="#333333", strokeWidth=1.2, strokeDash=[3, 2]),
+            base.mark_point(shape="circle", size=14, filled=True, color="#333333"),
+            base.mark_text(align="left", dx=12, dy=0, fontSize=10.5, color="#222222").encode(text="name:N")]
+
+
+def _geo(topojson_path: str | Path, crosswalk: Any, map_: str) -> tuple[dict, str, pl.DataFrame]:
+    path = Path(topojson_path)
+    topo = json.loads(path.read_text(encoding="utf-8"))
+    (feature,) = topo["objects"].keys()
+    cw = _read_crosswalk(crosswalk).filter(pl.col("file") == path.name)
+    return topo, feature, cw
+
+
+def status_map_chart(index: Any, topojson_path: str | Path, crosswalk: Any, lang: str, *, map_: str = "34",
+                     hrefs: Mapping[str, str] | None = None, width: int = 420, height: int = 640) -> alt.LayerChart:
+    """Units coloured by the share of their assessable targets on course (selections.map_class), with a class of
+    its own for units where no target was collected; each unit links to its report (`hrefs`: code -> URL)."""
+    from dxtrack.report.selections import MAP_CLASSES, map_class
+
+    topo, feature, cw = _geo(topojson_path, crosswalk, map_)
+    code_col = "gso_code_old" if map_ == "63" else "new_province_code"
+    by_code = {r["province_code"]: r for r in _frame(index).iter_rows(named=True)}
+    records = []
+    for r in cw.sort(pl.col("feature_gid").cast(pl.Int64)).iter_rows(named=True):
+        u = by_code.get(r[code_col], {})
+        cls = map_class(u.get("targets", 0), u.get("assessed", 0), u.get("on_course", 0))
+        records.append({"gid": int(r["feature_gid"]), "province_code": r[code_col], "name": u.get("name_vi", r[code_col]),
+                        "cls": cls, "class_label": t(f"mapclass.{cls}", lang), "targets": u.get("targets", 0),
+                        "assessed": u.get("assessed", 0), "on_course": u.get("on_course", 0),
+                        "href": (hrefs or {}).get(r[code_col], "")})
+    scale = alt.Scale(domain=[t(f"mapclass.{c}", lang) for c in MAP_CLASSES], range=[MAP_CLASS_COLORS[c] for c in MAP_CLASSES])
+    fields = ["province_code", "name", "class_label", "targets", "assessed", "on_course", "href"]
+    tips = [_tip("name", "tooltip.province", lang), _tip("class_label", "legend.map_class", lang),
+            _tip("targets", "tooltip.targets", lang, "Q", "d"), _tip("assessed", "tooltip.assessed", lang, "Q", "d"),
+            _tip("on_course", "tooltip.on_course", lang, "Q", "d")]
+    shapes = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature))) \
+        .mark_geoshape(stroke="#555555", strokeWidth=0.5, cursor="pointer") \
+        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields)) \
+        .encode(color=alt.Color("class_label:N", scale=scale, title=t("legend.map_class", lang),
+                                legend=alt.Legend(orient="bottom", columns=2, symbolType="square",
+                                                  symbolStrokeColor="#555555", symbolStrokeWidth=0.8, labelLimit=300)),
+                href="href:N", tooltip=tips)
+    caption = _caption(lang, extra=[t("caption.map_rule", lang), t("caption.map", lang, map=labels.map_label(map_, lang)),
+                                    t("caption.boundaries", lang)])
+    caption.append(t("caption.status_source", lang))
+    chart = alt.layer(shapes, *_archipelago_layers(lang)).project(type="mercator").properties(
+        title=_title(t("title.status_map", lang), caption), width=width, height=height)
+    return _finish(chart, lang, {})
+
+
+def value_map_chart(observations: Any, topojson_path: str | Path, crosswalk: Any, indicator: str, map_: str,
+                    lang: str, *, units: Any = None, series: str | None = None, year: int | None = None,
+                    hrefs: Mapping[str, str] | None = None, width: int = 420, height: int = 640) -> alt.LayerChart:
+    """The latest full-year value (up to `year`) of one series of `indicator` per unit of `map_`; units without a
+    figure are left white. Units link to their reports (`hrefs`: code -> URL)."""
+    topo, feature, cw = _geo(topojson_path, crosswalk, map_)
+    code_col = "gso_code_old" if map_ == "63" else "new_province_code"
+    obs = _frame(observations).filter((pl.col("map") == map_) & (pl.col("indicator") == indicator) & pl.col("full_year"))
+    if year is not None:
+        obs = obs.filter(pl.col("year") <= year)
+    if series is None and obs.height:
+        series = obs.group_by("series").len().sort(["len", "series"], descending=[True, False])["series"][0]
+    obs = obs.filter(pl.col("series") == series)
+    if obs.is_empty():
+        raise ValueError(f"no full-year {indicator} figures on the {map_} map")
+    latest = {r["province_code"]: r for r in obs.sort("year").group_by("province_code", maintain_order=True).last()
+              .iter_rows(named=True)}
+    unit_kind = _unit_of(indicator)
+    names = _unit_names(_frame(units))
+    records = []
+    for r in cw.sort(pl.col("feature_gid").cast(pl.Int64)).iter_rows(named=True):
+        code = r[code_col]
+        o = latest.get(code)
+        records.append({"gid": int(r["feature_gid"]), "province_code": code,
+                        "name": names.get((map_, code), code), "value": o["value"] if o else None,
+                        "year": int(o["year"]) if o else None, "value_text": labels.fmt_value(o["value"], unit_kind, lang)
+                        if o else labels.MISSING, "href": (hrefs or {}).get(code, "")})
+    fields = ["province_code", "name", "value", "year", "value_text", "href"]
+    tips = [_tip("name", "tooltip.province", lang), _tip("value_text", "tooltip.value", lang),
+            _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT)]
+    shapes = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature))) \
+        .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer") \
+        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields)) \
+        .encode(color=alt.condition("isValid(datum.value)", alt.Color(
+            "value:Q", title=labels.unit_label(unit_kind, lang), scale=alt.Scale(scheme="blues"),
+            legend=alt.Legend(orient="bottom", format=AXIS_FORMAT[unit_kind], gradientLength=260)),
+            alt.value("#FFFFFF")), href="href:N", tooltip=tips)
+    years = [r["year"] for r in records if r["year"]]
+    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang),
+                       years=t("caption.years", lang, years=_years_text(years)),
+                       sources=[labels.series_name(series, lang)],
+                       extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), t("caption.boundaries", lang)])
+    head = t("title.value_map", lang, indicator=labels.indicator_name(indicator, lang), year=max(years) if years else "")
+    chart = alt.layer(shapes, *_archipelago_layers(lang)).project(type="mercator").properties(
+        title=_title(head, caption), width=width, height=height)
+    return _finish(chart, lang, {"indicator": labels.indicator_name(indicator, lang), "series": labels.series_name(series, lang),
+                                 "measure": labels.unit_label(unit_kind, lang)})
+
+
+def status_matrix_34_chart(rows: Any, collapsed: Any, lang: str, *, hrefs: Mapping[str, str] | None = None) -> alt.FacetChart:
+    """The current units (rows; the country first) × targets grouped by indicator with the target year beneath
+    (selections.status_matrix_34). Several targets in one cell (former provinces' documents) show the worst
+    assessed status; the tooltip lists how many. Only columns with an assessable target are drawn; the caption
+    counts the others."""
+    from dxtrack.report.selections import SEVERITY, UNASSESSED
+
+    st = _frame(rows)
+    if st.is_empty():
+        raise ValueError("no assessable column in the status matrix")
+    order = {s: i for i, s in enumerate([*SEVERITY, *STATUSES, *UNASSESSED])}
+    records: dict[tuple, dict] = {}
+    for r in st.iter_rows(named=True):
+        name = t("unit.country", lang) if r["unit_map"] == "VN" else (r["unit_name"] or r["unit_code"])
+        key = (r["unit_map"], r["unit_code"], r["indicator"], int(r["target_year"]))
+        rec = records.get(key)
+        unit_kind = _unit_of(r["indicator"])
+        goal = (t("word.top", lang, n=int(r["target_value"])) if unit_kind == "rank" and r["target_value"] is not None
+                else f"{_cmp(r['comparator_norm'])} {labels.fmt_target(r['target_value'], unit_kind, lang)}"
+                if r["target_value"] is not None else labels.MISSING)
+        cand = {"unit": name, "unit_order": ("0" if r["unit_map"] == "VN" else "1") + r["unit_code"],
+                "indicator": labels.indicator_name(r["indicator"], lang), "year": int(r["target_year"]),
+                "goal": goal, "status": r["status"], "status_label": labels.status_label(r["status"], lang),
+                "p_meet_text": labels.fmt_probability(r["p_meet"], lang), "document": r["document"] or labels.MISSING,
+                "reason": (r["reason_vi"] if lang == "vi" else r["reason"]) or labels.MISSING, "n_targets": 1,
+                "href": "" if r["unit_map"] == "VN" else (hrefs or {}).get(r["unit_code"], "")}
+        if rec is None:
+            records[key] = cand
+        else:
+            n = rec["n_targets"] + 1
+            if order.get(cand["status"], 99) < order.get(rec["status"], 99):
+                records[key] = cand
+            records[key]["n_targets"] = n
+    recs = sorted(records.values(), key=lambda r: (r["unit_order"], r["indicator"], r["year"]))
+    tips = [_tip("unit", "tooltip.province", lang), _tip("indicator", "tooltip.indicator", lang),
+            _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT), _tip("goal", "tooltip.target", lang),
+            _tip("status_label", "tooltip.status", lang), _tip("p_meet_text", "tooltip.p_meet", lang),
+            _tip("document", "tooltip.document", lang), _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
+            _tip("reason", "tooltip.reason", lang)]
+    units_order = list(dict.fromkeys(r["unit"] for r in recs))
+    base = alt.Chart(_data(recs)).encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, orient="bottom", grid=False)),
+        y=alt.Y("unit:N", title=None, sort=units_order, axis=alt.Axis(grid=False, labelLimit=160)))
+    rect = base.mark_rect(stroke="white", strokeWidth=1, cursor="pointer").encode(
+        color=_status_color(lang), tooltip=tips, href="href:N")
+    nodata = base.transform_filter(alt.datum.status == "no data").mark_text(text="×", fontSize=10, color="#888888") \
+        .encode(tooltip=tips)
+    coll = _frame(collapsed)
+    extra = []
+    if coll.height:
+        extra.append(t("caption.collapsed", lang, n=coll.height, targets=int(coll["n"].sum())))
+    caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in recs)),
+                       extra=[*extra, t("caption.map", lang, map=labels.map_label("34", lang))])
+    caption.append(t("caption.status_source", lang))
+    chart = alt.layer(rect, nodata).properties(width=alt.Step(22), height=alt.Step(16)).facet(
+        column=alt.Column("indicator:N", title=None, header=alt.Header(labelAngle=-90, labelAlign="right",
+                                                                       labelOrient="top", labelAnchor="end",
+                                                                       labelLimit=220, labelFontSize=11,
+                                                                       labelFont=FONT)),
+        spacing=4)
+    return _finish(chart.properties(title=_title(t("title.status_matrix", lang), caption)), lang, {})

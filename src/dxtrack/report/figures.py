@@ -52,20 +52,39 @@ def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, lis
     return out
 
 
+def unit_hrefs(t: Tables, map_: str, lang: str) -> dict[str, str]:
+    """code -> the report page of the unit (a former province: its successor's), relative to the briefing."""
+    from dxtrack.report.text import unit_href
+
+    units = t.units.filter(pl.col("map") == map_)["province_code"].to_list()
+    return {c: h for c in units if (h := unit_href(t, map_, c, lang))}
+
+
 def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
-    """The briefing's charts by name (the names become figure file names)."""
+    """The briefing's charts by name (the names become figure file names), in the order the briefing shows them."""
     geo = boundary_files(t.project)
-    out = {"headline_digital_economy": charts.headline_chart(t.observations, t.projections, t.targets, t.status, lang)}
-    out["status_matrix"] = charts.status_matrix_chart(selections.status_matrix(t, "63"), t.units, lang, map_="63")
-    for map_ in ("34", "63"):
-        out[f"map_{map_}"] = charts.choropleth_chart(selections.summary_status(t, map_), geo[map_], geo["names"], map_,
-                                                     lang, units=t.units)
-    movers = selections.movers_years(t)
-    if movers:
-        out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)
+    cw = geo["names"]
+    publishers = {k: str((v or {}).get("publisher") or k) for k, v in t.sources.items()}
+    official = t.status.filter((pl.col("map") == "VN") & (pl.col("indicator") == "digital_economy_share_grdp")
+                               & pl.col("preferred") & pl.col("series").is_not_null())["series"]
+    out: dict[str, object] = {}
     out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang,
                                             indicators=["dti", "dti_rank", "digital_economy_share_grdp",
                                                         "online_filing_rate"])
+    out["headline_series"] = charts.series_chart(t.observations, t.targets, t.units, ("VN", "VN"),
+                                                 "digital_economy_share_grdp", lang,
+                                                 official=official[0] if official.len() else None, sources=publishers)
+    out["headline_digital_economy"] = charts.headline_chart(t.observations, t.projections, t.targets, t.status, lang)
+    rows, collapsed = selections.status_matrix_34(t)
+    hrefs34 = unit_hrefs(t, "34", lang)
+    out["status_matrix"] = charts.status_matrix_34_chart(rows, collapsed, lang, hrefs=hrefs34)
+    out["map_34"] = charts.status_map_chart(selections.unit_index(t, "34"), geo["34"], cw, lang,
+                                            hrefs=hrefs34)
+    out["map_dti_63"] = charts.value_map_chart(t.observations, geo["63"], cw, "dti", "63", lang,
+                                               units=t.units, hrefs=unit_hrefs(t, "63", lang))
+    movers = selections.movers_years(t)
+    if movers:
+        out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)
     return out
 
 

@@ -226,3 +226,22 @@ def vega_format_locale(lang: str) -> dict[str, dict]:
     _check_lang(lang)
     return {"number": dict(_NUMBER_LOCALE[lang]), "time": {k: (list(v) if isinstance(v, list) else v)
                                                         for k, v in _TIME_LOCALE[lang].items()}}
+
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def fmt_date(d: Any, lang: str) -> str:
+    """A date as readers write it: 3/6/2020 (vi, d/m/yyyy), 3 June 2020 (en); None -> "–"; text passes through."""
+    _check_lang(lang)
+    if _is_missing(d):
+        return MISSING
+    if isinstance(d, str):
+        from datetime import date
+
+        try:
+            d = date.fromisoformat(d[:10])
+        except ValueError:
+            return d
+    return f"{d.day}/{d.month}/{d.year}" if lang == "vi" else f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"

@@ -191,3 +191,152 @@ def sources_of(scope: dict[str, pl.DataFrame]) -> list[str]:
     """The raw files a report's figures come from (a derived 34-unit value's come with its members')."""
     ids = set(scope["observations"]["source_id"].to_list()) | set(scope["peer_ranks"]["source_id"].to_list())
     return sorted(ids - {"derived"})
+
+
+# ---- answer first: KPI rows, summaries, grouped gaps (issue 13) ------------------------------------------------
+# Statuses come from core.vocabulary.STATUSES; a report groups them in two ways only: whether the target could be
+# assessed (not one of UNASSESSED) and whether an assessed target is on course (ON_COURSE). A status the model
+# adds later is therefore shown under its own label and counted as assessed and not on course until listed here.
+ON_COURSE = ("achieved", "on track")
+
+
+def is_assessed(status: str | None) -> bool:
+    return status is not None and status not in UNASSESSED
+
+
+def _latest_sources(t: Tables) -> pl.DataFrame:
+    """(map, code, indicator, series, year) -> source_id and URL of the full-year figure a status row uses."""
+    return (t.observations.filter(pl.col("full_year"))
+            .sort("map", "province_code", "indicator", "series", "year", "authority", "source_id", "source_row")
+            .group_by("map", "province_code", "indicator", "series", "year", maintain_order=True)
+            .agg(pl.col("source_id").first(), pl.col("source_url").first(), pl.col("derived").first()))
+
+
+def kpi_rows(t: Tables, status_rows: pl.DataFrame) -> pl.DataFrame:
+    """Assessable in-force targets with every series of their indicator side by side (the preferred, official
+    one first): value, year, series, source, target, observed vs required pace, share of the target reached,
+    status, P(meet). `status_rows` are status.parquet rows (or unit_targets rows, whose map/code columns are
+    named set_by_*)."""
+    rows = status_rows
+    if "set_by_map" in rows.columns:
+        rows = rows.rename({"set_by_map": "map", "set_by_code": "province_code"})
+    rows = rows.filter(pl.col("in_force") & pl.col("series").is_not_null() & pl.col("latest_value").is_not_null())
+    assessed = [s for s in rows["status"].unique().to_list() if is_assessed(s)]
+    keep = rows.group_by("target_id").agg(pl.col("status").is_in(assessed).any().alias("any_assessed"))
+    rows = rows.join(keep.filter(pl.col("any_assessed")).select("target_id"), on="target_id", how="semi")
+    src = _latest_sources(t).rename({"indicator": "measured_by", "year": "latest_year"})
+    rows = rows.join(src, on=["map", "province_code", "measured_by", "series", "latest_year"], how="left")
+    names = t.units.select("map", "province_code", "name_vi")
+    rows = rows.join(names, on=["map", "province_code"], how="left").with_columns(
+        pl.col("name_vi").fill_null(pl.lit(None)),
+        pl.when(pl.col("comparator_norm").str.contains(">") & (pl.col("target_value") > 0))
+        .then(pl.col("latest_value") / pl.col("target_value")).otherwise(None).alias("share_of_target"))
+    return rows.sort("map", "province_code", "indicator", "target_year", "target_id", "preferred", "series",
+                     descending=[False, False, False, False, False, True, False])
+
+
+def status_counts(rows: pl.DataFrame) -> dict[str, int]:
+    """In-force targets (preferred series) per status, every status of STATUSES present (0 when none)."""
+    from dxtrack.core.vocabulary import STATUSES
+
+    pick = rows.filter(pl.col("preferred") & pl.col("in_force"))
+    counts = dict(pick.group_by("status").len().iter_rows())
+    return {s: int(counts.get(s, 0)) for s in [*STATUSES, *sorted(set(counts) - set(STATUSES))]}
+
+
+def answer(rows: pl.DataFrame) -> dict:
+    """The sentence-level answer for a set of status rows: how many targets are in force, how many can be
+    assessed, how many are on course, and the assessed ones by name (target ids, for the KPI table)."""
+    counts = status_counts(rows)
+    total = sum(counts.values())
+    assessed = {s: n for s, n in counts.items() if is_assessed(s) and n}
+    on_course = sum(n for s, n in assessed.items() if s in ON_COURSE)
+    return {"total": total, "counts": counts, "assessed": sum(assessed.values()), "on_course": on_course,
+            "behind": sum(assessed.values()) - on_course, "unknown": total - sum(assessed.values())}
+
+
+def missing_groups(rows: pl.DataFrame) -> pl.DataFrame:
+    """In-force targets with no figure at all, one row per indicator: what is missing and which documents set it."""
+    gaps = rows.filter(pl.col("preferred") & pl.col("in_force") & pl.col("series").is_null())
+    return (gaps.group_by("measured_by", maintain_order=True)
+            .agg(pl.len().alias("n"), pl.col("target_year").min().alias("first_year"),
+                 pl.col("target_year").max().alias("last_year"),
+                 pl.col("document").unique(maintain_order=True).alias("documents"),
+                 pl.col("set_by_name").unique(maintain_order=True).alias("set_by"))
+            .sort("n", "measured_by", descending=[True, False]))
+
+
+def superseded(rows: pl.DataFrame) -> pl.DataFrame:
+    """Targets no longer in force (a later document for the same unit, indicator and year replaced them)."""
+    return rows.filter(pl.col("preferred") & ~pl.col("in_force"))
+
+
+def inherited_disagreements(rows: pl.DataFrame) -> set[str]:
+    """Target ids of in-force targets that former provinces of one new unit set differently for the same
+    indicator and year (the new unit will have to settle on one)."""
+    pick = rows.filter(pl.col("preferred") & pl.col("in_force") & pl.col("target_value").is_not_null())
+    if "set_by_map" not in pick.columns or pick.filter(pl.col("set_by_map") == "63").height == 0:
+        return set()
+    groups = (pick.group_by("indicator", "target_year")
+              .agg(pl.col("set_by_code").n_unique().alias("units"), pl.col("target_value").n_unique().alias("values"),
+                   pl.col("target_id")))
+    return {tid for ids in groups.filter((pl.col("units") > 1) & (pl.col("values") > 1))["target_id"].to_list()
+            for tid in ids}
+
+
+def unit_index(t: Tables, map_: str) -> pl.DataFrame:
+    """One row per unit of `map_` for the site index and the status map: name, ASCII name, slug, region, former
+    provinces, targets in force, assessed, on course (a 34-unit counts its members' targets)."""
+    units = t.units.filter(pl.col("map") == map_).sort("province_code")
+    out = []
+    for u in units.iter_rows(named=True):
+        rows = unit_targets(t, map_, u["province_code"]) if map_ != "VN" else t.status
+        a = answer(rows)
+        members = [t.unit("63", c)["name_vi"] for c in (u["member_codes"] or [])] if map_ == "34" else []
+        out.append({"map": map_, "province_code": u["province_code"], "name_vi": u["name_vi"],
+                    "name_ascii": u["name_ascii"], "slug": u["slug"], "region_vi": u["region_vi"],
+                    "region_en": u["region_en"], "members": [m for m in members if m != u["name_vi"]],
+                    "targets": a["total"], "assessed": a["assessed"], "on_course": a["on_course"]})
+    return pl.DataFrame(out, schema_overrides={"members": pl.List(pl.String)})
+
+
+def map_class(targets: int, assessed: int, on_course: int) -> str:
+    """The status map's class of a unit: no targets collected, none assessable, or the share on course."""
+    if targets == 0:
+        return "no_targets"
+    if assessed == 0:
+        return "none_assessed"
+    share = on_course / assessed
+    return "all" if share >= 1 else "most" if share >= 0.5 else "some" if share > 0 else "none"
+
+
+MAP_CLASSES = ("all", "most", "some", "none", "none_assessed", "no_targets")
+
+
+def latest_figures(t: Tables, keys: pl.DataFrame) -> pl.DataFrame:
+    """The latest full-year figure of every (unit, indicator, series) in `keys` (map, province_code): a place for
+    "every figure in a unit's scope" tables."""
+    obs = t.observations.join(keys, on=["map", "province_code"], how="semi").filter(pl.col("full_year"))
+    return (obs.sort("year").group_by("map", "province_code", "indicator", "series", maintain_order=True).last()
+            .sort("map", "province_code", "indicator", "series"))
+
+
+def status_matrix_34(t: Tables) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The matrix of the current units: every in-force target (preferred series) placed on its 34-unit successor
+    (a former province's target sits on the unit it merged into) plus the national ones, and only the
+    (indicator, year) columns where at least one target can be assessed. Returns (rows, collapsed): the
+    columns left out, with how many targets each holds."""
+    rows = worded(t.status.filter(pl.col("preferred") & pl.col("in_force") & pl.col("target_year").is_not_null()))
+    rows = rows.with_columns(
+        pl.when(pl.col("map") == "63").then(pl.col("unit_34_code")).otherwise(pl.col("province_code")).alias("unit_code"),
+        pl.when(pl.col("map") == "VN").then(pl.lit("VN")).otherwise(pl.lit("34")).alias("unit_map"))
+    assessed = rows.with_columns(pl.col("status").is_in([s for s in rows["status"].unique().to_list()
+                                                          if is_assessed(s)]).alias("assessed"))
+    cols = assessed.group_by("indicator", "target_year").agg(pl.col("assessed").any().alias("any"), pl.len().alias("n"))
+    shown = cols.filter(pl.col("any")).select("indicator", "target_year")
+    collapsed = cols.filter(~pl.col("any")).select("indicator", "target_year", "n").sort("indicator", "target_year")
+    out = assessed.join(shown, on=["indicator", "target_year"], how="semi")
+    names = t.units.filter(pl.col("map") == "34").select(pl.col("province_code").alias("unit_code"),
+                                                         pl.col("name_vi").alias("unit_name"))
+    out = out.join(names, on="unit_code", how="left")
+    return out.sort("unit_map", "unit_code", "indicator", "target_year"), collapsed

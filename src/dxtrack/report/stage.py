@@ -27,6 +27,7 @@ import polars as pl
 
 from dxtrack.report import labels
 from dxtrack.report import selections
+from dxtrack.report import site
 from dxtrack.core.atomic import atomic_path, write_json
 from dxtrack.core.paths import Project
 from dxtrack.notebook.engine import Job, RenderError, render_all
@@ -57,17 +58,33 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     out = report_dir(project, settings.year)
     notebooks = project.root / "notebooks"
     jobs = []
+    static = out / "figures" / "static"  # each chart as SVG: what a page shows when scripts do not run
     for lang in settings.languages:
         jobs.append(Job(notebooks / "briefing.ipynb", out / "notebooks" / f"briefing.{lang}.ipynb",
                         out / f"briefing.{lang}.html",
-                        {"year": settings.year, "lang": lang, "figures_dir": str(out / "figures")}))
+                        {"year": settings.year, "lang": lang, "figures_dir": str(out / "figures")},
+                        title=site.page_title(tables, "briefing", settings.year, lang), static_dir=static))
         units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
         for code, slug in units.select("province_code", "slug").iter_rows():
             jobs.append(Job(notebooks / "province_report.ipynb",
                             out / "notebooks" / "provinces" / f"{code}-{slug}.{lang}.ipynb",
                             out / "provinces" / f"{code}-{slug}.{lang}.html",
-                            {"province": code, "map": settings.province_map, "year": settings.year, "lang": lang}))
+                            {"province": code, "map": settings.province_map, "year": settings.year, "lang": lang},
+                            title=site.page_title(tables, "unit", settings.year, lang, settings.province_map, code),
+                            static_dir=static))
     return jobs
+
+
+def write_index(tables: Tables, settings: RenderParams, out: Path) -> list[Path]:
+    """reports/<year>/index.<lang>.html: written from Python (no notebook), every time (it is quick)."""
+    from dxtrack.core.atomic import write_text
+
+    paths = []
+    for lang in settings.languages:
+        path = out / f"index.{lang}.html"
+        write_text(site.index_html(tables, settings.year, lang), path)
+        paths.append(path)
+    return paths
 
 
 def _digest(*parts: bytes) -> str:
@@ -139,11 +156,60 @@ ANNEX_COLUMNS = {
                "note_vi", "note", "target_id"],
     "targets": ["target_id", "map", "province_code", "unit_34_code", "indicator", "comparator", "target_value",
                 "target_year", "document", "document_date", "in_force", "in_force_note", "quotes", "source_urls"],
+    "observations": ["map", "province_code", "name_vi", "indicator", "series", "year", "period_label", "full_year",
+                     "value", "numerator", "denominator", "rank_of", "derived", "derived_from", "source_id",
+                     "source_url", "quote", "conflict", "also_in"],
+    "projections": ["indicator", "series", "map", "province_code", "name_vi", "method", "is_default", "year", "kind",
+                    "mean", "lo80", "hi80", "lo95", "hi95", "rank_of"],
 }
+
+# Readable column headers in the annex: (Vietnamese / English); a column not listed keeps its id.
+ANNEX_HEADERS = {
+    "map": "Bản đồ / Map", "province_code": "Mã tỉnh / Code", "name_vi": "Tên / Name", "indicator": "Chỉ tiêu / Indicator",
+    "comparator_norm": "So sánh / Comparator", "comparator": "So sánh (văn bản) / Comparator as written",
+    "target_value": "Giá trị mục tiêu / Target value", "target_year": "Năm mục tiêu / Target year",
+    "document": "Văn bản / Document", "document_date": "Ngày văn bản / Document date",
+    "in_force": "Còn hiệu lực / In force", "in_force_note": "Vì sao / Why in force", "series": "Chuỗi số liệu / Series",
+    "status": "Tình trạng (mã) / Status key", "status_vi": "Tình trạng / Status", "reason_vi": "Lý do / Lý do (vi)",
+    "reason": "Why (en)", "p_meet": "Xác suất đạt / P(met)", "expected_rank": "Hạng kỳ vọng / Expected rank",
+    "latest_year": "Năm gần nhất / Latest year", "latest_value": "Giá trị gần nhất / Latest value",
+    "observed_change": "Thay đổi thực tế mỗi năm / Observed change per year",
+    "required_change": "Thay đổi cần đạt mỗi năm / Required change per year", "pace_ratio": "Tỷ số tốc độ / Pace ratio",
+    "note_vi": "Ghi chú / Note (vi)", "note": "Note (en)", "target_id": "Mã mục tiêu / Target id",
+    "unit_34_code": "Mã tỉnh mới / New-unit code", "quotes": "Trích dẫn / Quotes", "source_urls": "Nguồn / Source URLs",
+    "year": "Năm / Year", "period_label": "Kỳ / Period", "full_year": "Cả năm / Full year", "value": "Giá trị / Value",
+    "numerator": "Tử số / Numerator", "denominator": "Mẫu số / Denominator", "rank_of": "Trên tổng số / Out of",
+    "derived": "Tính toán / Derived", "derived_from": "Tính từ / Derived from", "source_id": "Mã nguồn / Source id",
+    "source_url": "Nguồn / Source URL", "quote": "Trích dẫn / Quote", "conflict": "Xung đột / Conflict",
+    "also_in": "Cũng có ở / Also in", "method": "Phương pháp / Method", "is_default": "Mặc định / Default",
+    "kind": "Loại / Kind", "mean": "Dự báo / Projected", "lo80": "Cận dưới 80% / Lower 80%",
+    "hi80": "Cận trên 80% / Upper 80%", "lo95": "Cận dưới 95% / Lower 95%", "hi95": "Cận trên 95% / Upper 95%",
+    "units": "Số tỉnh có số liệu / Units with data", "of": "Tổng số tỉnh / Units",
+}
+
+# The README sheet: what each sheet holds (both languages).
+ANNEX_README = [
+    ("status", "Tình trạng từng mục tiêu (chuỗi chính thức) và lý do", "Each target's status (official series) and why"),
+    ("targets", "Sổ mục tiêu: văn bản, ngày, trích dẫn, nguồn", "The target registry: documents, dates, quotes, sources"),
+    ("observations", "Mọi số liệu đã công bố hoặc tính toán, kèm nguồn", "Every published or derived figure, with its source"),
+    ("projections", "Dự báo của từng chuỗi đến năm cuối, với khoảng 80% và 95%", "Projections of every series, with 80% and 95% bands"),
+    ("coverage", "Độ phủ số liệu theo chỉ tiêu, bản đồ và năm", "Data coverage by indicator, map and year"),
+    ("backtest", "Kiểm định dự báo trên số liệu quá khứ", "Forecast skill in the backtest"),
+]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would read as a formula (= + - @ tab CR first) gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
-    """The tables people paste into Word: preferred statuses, the target registry, coverage, forecast skill."""
+    """The tables people paste into Word: preferred statuses, the target registry, observations, projections,
+    coverage, forecast skill; and a README sheet first."""
     names = tables.units.select("map", "province_code", "name_vi")
     status = (worded(tables.status.filter(pl.col("preferred"))).join(names, on=["map", "province_code"], how="left")
               .with_columns(pl.col("name_vi").fill_null(labels.t("unit.country", "vi")),
@@ -151,21 +217,94 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
                                                           return_dtype=pl.String).alias("status_vi")))
     columns = ANNEX_COLUMNS["status"][:11] + ["status_vi"] + ANNEX_COLUMNS["status"][11:]
     coverage = selections.coverage_rows(tables, sorted(tables.harmonize["coverage"]))
+    named = lambda f: f.join(names, on=["map", "province_code"], how="left").with_columns(  # noqa: E731
+        pl.col("name_vi").fill_null(labels.t("unit.country", "vi")))
+    obs = named(tables.observations).with_columns(pl.col("derived_from").cast(pl.List(pl.String)).list.join(", ")
+                                                 if tables.observations.schema.get("derived_from") == pl.List(pl.String)
+                                                 else pl.col("derived_from").cast(pl.String))
+    obs = obs.select([c for c in ANNEX_COLUMNS["observations"] if c in obs.columns]).sort(
+        "map", "province_code", "indicator", "series", "year")
+    proj = named(tables.projections).select(ANNEX_COLUMNS["projections"]).sort(
+        "indicator", "series", "map", "province_code", "method", "year")
+    readme = pd.DataFrame([{"Trang / Sheet": s, "Nội dung": vi, "Contents": en} for s, vi, en in ANNEX_README])
     return {
+        "README": readme,
         "status": status.select(columns).to_pandas(),
         "targets": tables.targets.select(ANNEX_COLUMNS["targets"]).to_pandas(),
+        "observations": obs.to_pandas(),
+        "projections": proj.to_pandas(),
         "coverage": coverage.to_pandas(),
         "backtest": selections.backtest_table(tables).to_pandas(),
     }
 
 
 def write_annex(tables: Tables, path: Path) -> Path:
+    """The Excel annex: one sheet per table, readable headers, frozen header row, auto-filter; no text cell is
+    ever written as a formula; fixed workbook properties and zip timestamps, so the same inputs give the same
+    bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, frame in annex_frames(tables).items():
+        ws = wb.create_sheet(sheet)
+        headers = [ANNEX_HEADERS.get(c, c) for c in frame.columns]
+        ws.append(headers)
+        for row in frame.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        if frame.shape[1]:
+            ws.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{max(frame.shape[0] + 1, 1)}"
+            for i, h in enumerate(headers, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = min(max(len(str(h)) + 2, 10), 48)
+    from datetime import datetime
+
+    fixed = datetime(2000, 1, 1)
+    wb.properties.creator = "dxtrack"
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.lastModifiedBy = "dxtrack"
     with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for sheet, frame in annex_frames(tables).items():
-                frame.to_excel(writer, sheet_name=sheet, index=False)
-                writer.sheets[sheet].freeze_panes = "A2"
+        wb.save(tmp)
+        _fix_zip_times(tmp)
     return path
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(map(str, value))
+    return neutralise(value)
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the xlsx zip with one fixed timestamp per entry (openpyxl stamps the current time); openpyxl also
+    writes the save time into docProps/core.xml, which is replaced by the fixed date."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        entries = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            zout.writestr(fixed, data)
 
 
 def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed: set[str]) -> None:
@@ -192,4 +331,5 @@ def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
     if todo:
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
     write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
+    write_index(tables, settings, report_dir(project, settings.year))
     return [job.output_html for job in todo]

@@ -35,7 +35,7 @@ def target_text(row: dict, lang: str) -> str:
     if value is None:
         shown = labels.MISSING
     elif unit == "rank":
-        shown = t("word.top", lang, n=int(value))
+        shown = t("word.top", lang, n=int(value)) + (f" / {int(row['rank_of'])}" if row.get("rank_of") else "")
     else:
         shown = f"{labels.comparator_symbol(row['comparator_norm'])} {labels.fmt_target(value, unit, lang)}"
     return t("word.by_year", lang, value=shown, year=row["target_year"] or "?")
@@ -227,3 +227,267 @@ def changes_html(tables: Tables, edition: int, lang: str) -> str:
              "old_status": "col.old_status", "status": "col.status"}, lang,
             {"old_status": label, "status": label}))
     return "".join(parts)
+
+
+# ---- answer first, every number checkable (issue 13) ----------------------------------------------------------
+# Everything below builds escaped HTML: text that comes from data or metadata (names, documents, publishers,
+# quotes, URLs) is never read as Markdown or HTML, and only http(s) URLs become links.
+
+def link(url: object, text: str) -> str:
+    """`text` (already escaped) linked to `url` when it is an http(s) URL, else `text` alone."""
+    u = str(url or "").strip()
+    if u.lower().startswith(("http://", "https://")) and not any(c in u for c in "\n\r\t <>\"'"):
+        return f'<a href="{esc(u)}" rel="noopener noreferrer">{text}</a>'
+    return text
+
+
+def host(url: object) -> str:
+    """The site a URL points to ("baomoi.net.vn"): a language-neutral name for a source link."""
+    from urllib.parse import urlparse
+
+    u = str(url or "")
+    if not u.lower().startswith(("http://", "https://")):
+        return ""
+    name = urlparse(u).hostname or ""
+    return name[4:] if name.startswith("www.") else name
+
+
+def _td(value: str, label: str, cls: str = "") -> str:
+    return f'<td data-label="{esc(label)}"{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{value}</td>'
+
+
+def cards_table(headers: list[str], rows: list[list[str]], *, classes: list[str] | None = None,
+                row_classes: list[str] | None = None) -> str:
+    """A table that turns into cards on a phone (each cell labelled by its column); cells are HTML already."""
+    classes = classes or [""] * len(headers)
+    head = "".join(f'<th{f" class={chr(34)}{c}{chr(34)}" if c else ""}>{esc(h)}</th>' for h, c in zip(headers, classes))
+    body = []
+    for i, r in enumerate(rows):
+        rc = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
+        body.append(f"<tr{rc}>" + "".join(_td(v, h, c) for v, h, c in zip(r, headers, classes)) + "</tr>")
+    return f'<table class="dx-table dx-cards"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def _publisher(tables: Tables, source_id: str | None) -> str:
+    if not source_id or source_id == "derived":
+        return ""
+    return str((tables.sources.get(source_id) or {}).get("publisher") or source_id)
+
+
+def _rank_text(value: float, rank_of: int | None, lang: str) -> str:
+    return t("word.rank_value", lang, rank=int(round(value)), of=rank_of or "?")
+
+
+def _shown_value(row: dict, lang: str) -> str:
+    indicator = row["measured_by"]
+    unit = labels.indicator_definition(indicator).get("unit", "percent")
+    if row.get("latest_value") is None:
+        return labels.MISSING
+    if unit == "rank":
+        return _rank_text(row["latest_value"], row.get("rank_of"), lang)
+    if unit == "index":
+        return labels.fmt_value(row["latest_value"], unit, lang) + " " + labels.unit_label("index", lang, short=True)
+    return labels.fmt_value(row["latest_value"], unit, lang)
+
+
+def _pace_text(row: dict, lang: str) -> str:
+    unit = labels.indicator_definition(row["measured_by"]).get("unit")
+    obs, req = row.get("observed_change"), row.get("required_change")
+    parts = [labels.fmt_change(x, unit, lang) if x is not None else labels.MISSING for x in (obs, req)]
+    return " / ".join(parts) if any(x is not None for x in (obs, req)) else labels.MISSING
+
+
+def kpi_table(tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool = True,
+              official_only: bool = False) -> str:
+    """Assessable targets, every series side by side with the official one marked (selections.kpi_rows);
+    `official_only` keeps the official series (the briefing's list of every unit's targets)."""
+    kpi = selections.kpi_rows(tables, rows)
+    if official_only:
+        kpi = kpi.filter(pl.col("preferred"))
+    if kpi.height == 0:
+        return f"<p>{esc(t('text.kpi_none', lang))}</p>"
+    headers = ([t("col.unit", lang)] if show_unit else []) + [
+        t("col.indicator", lang), t("col.target", lang), t("col.series", lang), t("col.value", lang),
+        t("col.source", lang), t("col.pace", lang), t("col.share_target", lang), t("col.status", lang),
+        t("col.p_meet", lang)]
+    classes = ([""] if show_unit else []) + ["", "", "", "num", "", "num", "num", "", "num"]
+    body, row_classes = [], []
+    for r in kpi.iter_rows(named=True):
+        unit = unit_name(tables, r["map"], r["province_code"], lang)
+        href = unit_href(tables, r["map"], r["province_code"], lang)
+        series = esc(labels.series_name(r["series"], lang))
+        if r["preferred"]:
+            series = f"<strong>{series}</strong> ({esc(t('word.official', lang))})"
+        year = r.get("latest_year")
+        value = esc(_shown_value(r, lang)) + (f" ({year})" if year else "")
+        publisher = esc(host(r.get("source_url")) or _publisher(tables, r.get("source_id")) or labels.MISSING)
+        cells = ([link(href, esc(unit)) if href else esc(unit)] if show_unit else []) + [
+            esc(labels.indicator_name(r["indicator"], lang)), esc(target_text(r, lang)), series, value,
+            link(r.get("source_url"), publisher), esc(_pace_text(r, lang)),
+            esc(labels.fmt_percent(100 * r["share_of_target"], lang, 0)) if r.get("share_of_target") is not None
+            else labels.MISSING,
+            f'<span class="dx-status dx-status-{_status_class(r["status"])}">{esc(labels.status_label(r["status"], lang))}</span>',
+            esc(labels.fmt_probability(r["p_meet"], lang))]
+        body.append(cells)
+        row_classes.append("dx-official" if r["preferred"] else "dx-alt")
+    return cards_table(headers, body, classes=classes, row_classes=row_classes)
+
+
+def _status_class(status: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in status).strip("-")
+
+
+def unit_href(tables: Tables, map_: str, code: str, lang: str, base: str = "provinces/") -> str | None:
+    """The report page of a unit of the report map, relative to the edition folder (None for others)."""
+    province_map = str(tables.project.params["render"]["province_map"])
+    if map_ == province_map:
+        unit = tables.unit(map_, code)
+        return f"{base}{code}-{unit['slug']}.{lang}.html"
+    if map_ == "63" and province_map == "34":
+        successor = tables.unit("63", code).get("successor_code")
+        return unit_href(tables, "34", successor, lang, base) if successor else None
+    return None
+
+
+def answer_html(tables: Tables, lang: str) -> str:
+    """The briefing's opening: the sentence-level answer, the series disagreement at national level, which
+    targets can be assessed, and the coverage line."""
+    rows = tables.status
+    a = selections.answer(rows)
+    share = labels.fmt_percent(100 * a["unknown"] / a["total"], lang, 0) if a["total"] else labels.MISSING
+    parts = [f'<p class="dx-answer">{esc(t("text.answer", lang, total=a["total"], assessed=a["assessed"], on_course=a["on_course"], behind=a["behind"], unknown=a["unknown"], unknown_share=share))}</p>']
+    national = selections.kpi_rows(tables, rows.filter(pl.col("map") == "VN"))
+    de = national.filter(pl.col("indicator") == "digital_economy_share_grdp").sort("target_year")
+    if de.height:
+        year = de["target_year"][0]
+        series = de.filter(pl.col("target_year") == year)
+        values = "; ".join(t("text.answer_series", lang, value=_shown_value(r, lang), year=r["latest_year"],
+                             series=labels.series_name(r["series"], lang),
+                             status=labels.status_label(r["status"], lang)) for r in series.iter_rows(named=True))
+        parts.append(f"<p>{esc(t('text.answer_national', lang, values=values))}</p>")
+    assessed = selections.kpi_rows(tables, rows).filter(pl.col("preferred"))
+    assessed = assessed.filter(pl.col("status").is_not_null() & ~pl.col("status").is_in(selections.UNASSESSED))
+    if assessed.height:
+        items = []
+        for r in assessed.iter_rows(named=True):
+            name = unit_name(tables, r["map"], r["province_code"], lang)
+            href = unit_href(tables, r["map"], r["province_code"], lang)
+            item = esc(t("text.answer_item", lang, unit=name, indicator=labels.indicator_name(r["indicator"], lang),
+                         target=target_text(r, lang), status=labels.status_label(r["status"], lang)))
+            items.append(f"<li>{link(href, item) if href else item}</li>")
+        parts.append(f"<details><summary>{esc(t('text.answer_which', lang))} {len(items)}</summary>"
+                     f"<ul class=\"dx-columns\">{''.join(items)}</ul></details>")
+    inforce = rows.filter(pl.col("preferred") & pl.col("in_force"))
+    with_data = inforce.filter(pl.col("series").is_not_null()).height
+    no_figure = inforce.group_by("measured_by").agg(pl.col("series").is_not_null().any().alias("any"))
+    parts.append(f"<p>{esc(t('text.coverage_line', lang, with_data=with_data, total=inforce.height, indicators=no_figure.filter(~pl.col('any')).height))}</p>")
+    return "".join(parts)
+
+
+def unit_summary_html(tables: Tables, map_: str, code: str, rows: pl.DataFrame, lang: str) -> str:
+    """A unit report's first lines: how many targets, how many assessable, on course, and what is unknown."""
+    name = unit_name(tables, map_, code, lang)
+    a = selections.answer(rows)
+    if a["total"] == 0:
+        return f'<p class="dx-answer">{esc(t("text.summary_no_targets", lang, name=name))}</p>'
+    lines = [t("text.summary_targets", lang, name=name, total=a["total"], assessed=a["assessed"]),
+             t("text.summary_status", lang, on_course=a["on_course"], behind=a["behind"]) if a["assessed"]
+             else t("text.summary_status_none", lang),
+             t("text.summary_gap", lang, unknown=a["unknown"]) if a["unknown"] else t("text.summary_gap_none", lang)]
+    return '<ul class="dx-answer">' + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>"
+
+
+def missing_groups_html(tables: Tables, rows: pl.DataFrame, lang: str) -> str:
+    """In-force targets without any figure, one line per indicator: what to collect and who set it."""
+    groups = selections.missing_groups(rows)
+    total = rows.filter(pl.col("preferred") & pl.col("in_force")).height
+    if groups.height == 0:
+        return f"<p>{esc(t('text.nothing_missing', lang) if total else t('text.no_targets', lang))}</p>"
+    intro = t("text.missing_groups_intro", lang, n=int(groups["n"].sum()), total=total)
+    headers = [t("col.indicator", lang), t("col.targets_missing", lang), t("col.years", lang),
+               t("col.set_by", lang), t("col.documents", lang)]
+    body = []
+    for g in groups.iter_rows(named=True):
+        years = str(g["first_year"]) if g["first_year"] == g["last_year"] else f"{g['first_year']}–{g['last_year']}"
+        docs = "<br>".join(esc(d) for d in g["documents"] if d)
+        body.append([esc(labels.indicator_name(g["measured_by"], lang)), str(g["n"]), esc(years),
+                     esc(", ".join(x for x in g["set_by"] if x)), docs])
+    return f"<p>{esc(intro)}</p>" + cards_table(headers, body, classes=["", "num", "num", "", ""])
+
+
+def _quotes_html(row: dict, lang: str) -> str:
+    """The document's words, or English press wording labelled as such with its article linked."""
+    quotes = [q for q in (row.get("quotes") or "").split(" | ") if q]
+    urls = [u for u in (row.get("source_urls") or "").split(" | ") if u]
+    out = []
+    for i, q in enumerate(quotes):
+        url = urls[i] if i < len(urls) else (urls[0] if urls else None)
+        if is_press_wording(q):
+            label = t("text.press_wording", lang)
+            out.append(f'<blockquote lang="en" class="dx-press"><small>{esc(label)}' +
+                       (f" — {link(url, esc(t('word.article', lang)))}" if url else "") +
+                       f"</small><br>{esc(q)}</blockquote>")
+        else:
+            out.append(f'<blockquote lang="vi"><small>{esc(t("text.quote_document", lang))}</small><br>{esc(q)}</blockquote>')
+    return "".join(out)
+
+
+def is_press_wording(quote: str) -> bool:
+    """A quote with no Vietnamese letter at all is an English paraphrase from the press, not the document."""
+    import unicodedata
+
+    letters = [c for c in quote if c.isalpha()]
+    if not letters:
+        return False
+    decomposed = unicodedata.normalize("NFD", quote)
+    return not any(unicodedata.combining(c) for c in decomposed) and not any(c in "đĐ" for c in quote)
+
+
+def document_html(row: dict, lang: str) -> str:
+    """Document name, its date (d/m/yyyy in Vietnamese), the source link(s) and the quote(s)."""
+    doc = esc(row.get("document") or labels.MISSING)
+    if row.get("document_date"):
+        doc += f" ({esc(labels.fmt_date(row['document_date'], lang))})"
+    urls = [u for u in (row.get("source_urls") or "").split(" | ") if u]
+    links = ", ".join(link(u, esc(t("word.source_link", lang)) + (f" {i + 1}" if len(urls) > 1 else ""))
+                      for i, u in enumerate(urls))
+    links = ", ".join(x for x in links.split(", ") if x.startswith("<a")) if links else ""
+    return doc + (f" · {links}" if links else "") + _quotes_html(row, lang)
+
+
+def targets_detail_html(tables: Tables, rows: pl.DataFrame, lang: str, *, in_force: bool = True) -> str:
+    """Every target (in force, with at least one figure; or superseded) with set-by, document, source link,
+    quote, status and reason; targets that former provinces set differently are flagged."""
+    pick = rows.filter(pl.col("preferred") & (pl.col("in_force") if in_force else ~pl.col("in_force")))
+    if in_force:
+        pick = pick.filter(pl.col("series").is_not_null())
+    if pick.height == 0:
+        return ""
+    disagree = selections.inherited_disagreements(rows)
+    headers = [t("col.set_by", lang), t("col.indicator", lang), t("col.target", lang), t("col.document", lang),
+               t("col.status", lang), t("col.reason", lang)]
+    body = []
+    for r in pick.iter_rows(named=True):
+        target = esc(target_text(r, lang))
+        if r["target_id"] in disagree:
+            target += f'<br><small class="dx-flag">⚠ {esc(t("text.disagree", lang))}</small>'
+        reason = r["reason_vi"] if lang == "vi" else r["reason"]
+        note = r.get("note_vi") if lang == "vi" else r.get("note")
+        body.append([esc(r["set_by_name"]), esc(labels.indicator_name(r["indicator"], lang)), target,
+                     document_html(r, lang), esc(labels.status_label(r["status"], lang)),
+                     esc(reason or labels.MISSING) + (f"<br><em>{esc(note)}</em>" if note else "")])
+    return cards_table(headers, body)
+
+
+def sources_html(tables: Tables, lang: str, source_ids: list[str] | None = None) -> str:
+    """The publishers behind the figures, each linked to its table (http(s) only), as escaped HTML."""
+    items = []
+    for source_id in sorted(tables.sources if source_ids is None else source_ids):
+        entry = tables.sources.get(source_id) or {}
+        if not str(entry.get("path", "")).startswith("observations/"):
+            continue
+        publisher = esc(entry.get("publisher", source_id))
+        measures = esc(entry.get("measures", ""))
+        items.append(f"<li>{link(entry.get('url'), publisher)}{(' — ' + measures) if measures else ''}</li>")
+    return (f"<p>{esc(t('text.sources_list', lang))}</p><ul>{''.join(items)}</ul>"
+            f"<p><small>{esc(t('text.boundaries_credit', lang))}</small></p>")
