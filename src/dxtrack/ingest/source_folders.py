@@ -29,6 +29,8 @@ def source_folders(raw: Path, layouts: set[str], today: date | None = None) -> l
         if entry.get("layout") not in layouts:
             continue
         for key in REQUIRED:
+            if key == "url" and entry.get("url") is None and entry.get("document_copy"):
+                continue  # a text captured without its address: the project's copy is named instead
             if entry.get(key) in (None, ""):
                 raise DataError("missing", file=display, row=yamlines.line(entry, key), column=key)
         path = meta.parent / str(entry["file"])
@@ -40,7 +42,7 @@ def source_folders(raw: Path, layouts: set[str], today: date | None = None) -> l
             raise DataError(f"the file's SHA-256 is {digest}: it changed since it was recorded", file=display,
                             row=yamlines.line(entry, "sha256"), column="sha256", value=entry["sha256"],
                             hint="raw files are never edited; a corrected table is a new source folder")
-        if not re.match(r"^https?://\S+$", str(entry["url"])):
+        if entry.get("url") is not None and not re.match(r"^https?://\S+$", str(entry["url"])):
             raise DataError("not an http(s) URL", file=display, row=yamlines.line(entry, "url"), column="url",
                             value=entry["url"])
         retrieved = entry["retrieved"]
