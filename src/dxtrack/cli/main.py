@@ -6,6 +6,8 @@
     dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
     dxtrack check PATH [--source-id ID]      validate a new table: what it would add, supersede or conflict with
     dxtrack release [--edition YEAR]         snapshot the tables the briefing was built from (releases/<year>/)
+    dxtrack scorecard --province NAME        schemes scoring a province's own units; ranks, movers, spread
+    dxtrack tasks --province NAME [--as-of]  a province's assigned tasks: overdue and due first (--json)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 
 from dxtrack.report import releases
 from dxtrack.ingest import check
+from dxtrack.cli import subunits as subunit_commands
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry, Unit
@@ -169,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", choices=["63", "34"], help="default: the 34-unit map, else the old 63")
     p.set_defaults(func=cmd_status)
     check.add_parser(sub)
+    subunit_commands.add_parsers(sub)
     p = sub.add_parser("release", help="snapshot this edition's tables so the next briefing can show what changed")
     p.add_argument("--edition", type=int, help="default: render.year in params.yaml")
     p.set_defaults(func=cmd_release)

@@ -29,7 +29,8 @@ def ranks(scores: pl.DataFrame) -> pl.DataFrame:
                 pl.when(complete).then(size).otherwise(None).alias("rank_of"),
                 pl.when(complete).then(pl.lit("computed")).otherwise(pl.lit("published")).alias("rank_basis"),
                 (complete & (pl.col("score").count().over([*GROUP, "score"]) > 1)).alias("tied"))
-            .sort([*GROUP, "rank", "unit_id"], nulls_last=True))
+            .sort([*GROUP, "rank", "score", "unit_id"], descending=[False] * len(GROUP) + [False, True, False],
+                  nulls_last=True))
 
 
 def movers(ranked: pl.DataFrame) -> pl.DataFrame:
