@@ -1,70 +1,13 @@
-"""The words of the scorecard and task sections, in Vietnamese and English (keys used by dxtrack.report and the
-CLI; merged into dxtrack.report.labels when the report stage uses them)."""
+"""The words of the scorecard and task sections: keys `sub.*` of report/labels.yaml, in Vietnamese and English.
+
+A thin door so the CLI and the report say `w("state.overdue", lang)` rather than repeating the prefix.
+"""
 
 from __future__ import annotations
 
-WORDS: dict[str, dict[str, str]] = {
-    "section.scorecard": {"vi": "Chấm điểm chuyển đổi số các đơn vị trực thuộc", "en": "Scores of units below the province"},
-    "section.tasks": {"vi": "Nhiệm vụ được giao và thời hạn", "en": "Assigned tasks and deadlines"},
-    "section.scheme_page": {"vi": "Bảng xếp hạng theo bộ chỉ số: {scheme}", "en": "Ranking under the scheme: {scheme}"},
-    "scheme.applies_to": {"vi": "Áp dụng cho: {unit_type}", "en": "Applies to: {unit_type}"},
-    "scheme.total": {"vi": "Thang điểm {total}", "en": "Scale of {total} points"},
-    "scheme.total_unknown": {"vi": "Thang điểm: chưa rõ (văn bản có được không nêu)",
-                             "en": "Scale: unknown (not stated in the texts available)"},
-    "scheme.structure": {"vi": "{main} chỉ số chính, {components} chỉ số thành phần",
-                         "en": "{main} main indices, {components} components"},
-    "scheme.structure_unknown": {"vi": "Cấu trúc chỉ số: chưa rõ", "en": "Index structure: unknown"},
-    "scheme.components_unknown": {"vi": "Danh mục chỉ số thành phần chưa có trong văn bản thu thập được; không tự bổ sung.",
-                                  "en": "The component list is not in the texts collected; none is filled in."},
-    "scheme.valid": {"vi": "Hiệu lực: {start} – {end}", "en": "Valid: {start} – {end}"},
-    "scheme.open": {"vi": "nay", "en": "open"},
-    "scheme.document": {"vi": "Văn bản: {document}", "en": "Document: {document}"},
-    "scheme.no_scores": {"vi": "Chưa thu thập được điểm công bố theo bộ chỉ số này.",
-                         "en": "No published scores collected under this scheme yet."},
-    "unit_type.country": {"vi": "quốc gia", "en": "the country"},
-    "unit_type.province": {"vi": "tỉnh, thành phố", "en": "provinces"},
-    "unit_type.department": {"vi": "sở, ban, ngành", "en": "departments"},
-    "unit_type.department_with_procedures": {"vi": "sở, ban, ngành có thủ tục hành chính",
-                                             "en": "departments with administrative procedures"},
-    "unit_type.department_without_procedures": {"vi": "sở, ban, ngành không có thủ tục hành chính",
-                                                "en": "departments without administrative procedures"},
-    "unit_type.district": {"vi": "huyện, thị xã, thành phố", "en": "districts and cities"},
-    "unit_type.commune": {"vi": "xã, phường, thị trấn", "en": "communes, wards and towns"},
-    "rank.computed": {"vi": "hạng {rank}/{of}", "en": "rank {rank} of {of}"},
-    "rank.published": {"vi": "hạng {rank} (theo công bố)", "en": "rank {rank} (as published)"},
-    "rank.last": {"vi": "xếp cuối (theo công bố)", "en": "last (as published)"},
-    "rank.none": {"vi": "không công bố hạng", "en": "no rank published"},
-    "rank.tied": {"vi": "đồng hạng", "en": "tied"},
-    "rank.partial_note": {"vi": "Danh sách công bố chỉ gồm một số đơn vị (đầu/cuối bảng): giữ nguyên hạng đã công bố, không tính lại.",
-                          "en": "The published list covers only some units (top/bottom): ranks are as published, not recomputed."},
-    "rank.ties_note": {"vi": "Đơn vị bằng điểm cùng hạng cao nhất; hạng kế tiếp bỏ qua (1, 2, 2, 4).",
-                       "en": "Units with equal points share the best rank; the next rank is skipped (1, 2, 2, 4)."},
-    "movers.line": {"vi": "{unit}: {change:+d} bậc ({before} → {after})", "en": "{unit}: {change:+d} places ({before} → {after})"},
-    "distribution.line": {"vi": "{units} đơn vị; trung vị {median}; khoảng {low}–{high}",
-                          "en": "{units} units; median {median}; range {low}–{high}"},
-    "unit.ceased": {"vi": "tồn tại đến {date}", "en": "existed until {date}"},
-    "unit.successor": {"vi": "nay là {successor}", "en": "now {successor}"},
-    "synthetic.banner": {"vi": "DỮ LIỆU GIẢ LẬP — chỉ dùng minh họa, không phải số liệu công bố.",
-                         "en": "SYNTHETIC DATA — for illustration only, not published figures."},
-    "state.overdue": {"vi": "Quá hạn", "en": "Overdue"},
-    "state.due_soon": {"vi": "Sắp đến hạn", "en": "Due soon"},
-    "state.open": {"vi": "Chưa đến hạn", "en": "Not yet due"},
-    "state.done_late": {"vi": "Hoàn thành trễ hạn", "en": "Done late"},
-    "state.done_on_time": {"vi": "Hoàn thành đúng hạn", "en": "Done on time"},
-    "task.no_update": {"vi": "chưa có cập nhật tình hình", "en": "no status update recorded"},
-    "task.due": {"vi": "hạn {due}", "en": "due {due}"},
-    "task.days_overdue": {"vi": "quá hạn {days} ngày", "en": "{days} days overdue"},
-    "task.lead": {"vi": "Chủ trì: {lead}", "en": "Lead: {lead}"},
-    "task.co": {"vi": "Phối hợp: {co}", "en": "With: {co}"},
-    "task.owner_successor": {"vi": "{lead} nay là {successor}", "en": "{lead} is now {successor}"},
-    "task.as_of": {"vi": "Tính đến ngày {date}", "en": "As of {date}"},
-    "task.source_copy": {"vi": "Nguồn: bản lưu của dự án ({path}); chưa có địa chỉ công khai",
-                         "en": "Source: the project's copy ({path}); no public address known"},
-    "task.none": {"vi": "Không có nhiệm vụ nào trong sổ theo dõi.", "en": "No tasks in the register."},
-}
+from dxtrack.report.labels import t
 
 
 def w(key: str, lang: str, **fields) -> str:
-    """The words for `key` in `lang`, placeholders filled."""
-    text = WORDS[key][lang]
-    return text.format(**fields) if fields else text
+    """The words for `sub.<key>` in `lang`, placeholders filled."""
+    return t(f"sub.{key}", lang, **fields)
