@@ -72,3 +72,12 @@ def build(raw: Path, registry: Registry, *, root: Path | None = None, today: dat
                                             nulls_last=False),
             "tasks": tasks, "task_occurrences": occurrences,
             "task_updates": update_frame.sort("task_id", "occurrence", "date", "source_row")}
+
+
+def interim_tables(project) -> dict[str, pl.DataFrame]:
+    """The clean stage's share: every table above, as data/interim/<name>.parquet (list columns kept).
+
+    Hook for ingest/stage.py (not wired yet; see the branch note): `tables |= interim_tables(project)`.
+    """
+    registry = Registry.load(project.raw)
+    return {f"data/interim/{name}.parquet": frame for name, frame in build(project.raw, registry, root=project.root).items()}
