@@ -34,7 +34,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("tasks", help="a province's assigned tasks: overdue and due first")
     p.add_argument("--province", required=True)
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="default: today")
-    p.add_argument("--soon", type=int, default=30, help="days ahead counted as due soon (default 30)")
+    p.add_argument("--soon", type=int, default=None,
+                   help="days ahead counted as due soon (default: model.tasks.due_soon_days in params.yaml)")
     p.add_argument("--all", action="store_true", help="also tasks done and not yet due")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--lang", choices=["vi", "en"], default="en")
@@ -54,9 +55,10 @@ def _codes(registry: Registry, name: str) -> tuple[str, list[str]]:
 
 
 def _tables(project: Project, data: Path | None) -> tuple[Registry, dict]:
-    registry = Registry.load(project.raw)
-    raw = (data or project.raw).resolve()
-    return registry, build(raw, registry, root=project.root)
+    registry = Registry.load(project)
+    if data is None:
+        return registry, build(project.raw, registry, root=project.root, catalogue=project.catalogue)
+    return registry, build(data.resolve(), registry, root=project.root)
 
 
 def _rank_text(r: dict, lang: str) -> str:
@@ -139,7 +141,8 @@ def cmd_tasks(args, project: Project) -> int:
     registry, t = _tables(project, args.data)
     name, codes = _codes(registry, args.province)
     as_of = args.as_of or date.today()
-    rows = task_rows(t, codes, as_of, args.soon, args.all)
+    soon = project.due_soon_days if args.soon is None else args.soon
+    rows = task_rows(t, codes, as_of, soon, args.all)
     if args.json:
         keep = ["state", "task_id", "occurrence", "due_date", "days_overdue", "days_late", "no_update",
                 "last_status", "last_update", "province_code", "document", "document_date", "issuer", "task_vi",
@@ -165,6 +168,6 @@ def cmd_tasks(args, project: Project) -> int:
         if successor:
             lead += f" ({w('task.owner_successor', lang, lead=r['lead_agency'], successor=successor)})"
         print(f"    {lead}" + (f"; {w('task.co', lang, co='; '.join(r['co_agencies']))}" if r["co_agencies"] else ""))
-        source = r["source_url"] or w("task.source_copy", lang, path=r["source_text"])
+        source = r["source_url"] or w("task.no_address", lang)
         print(f"    {r['document']} ({r['document_date'].strftime('%d/%m/%Y')}) — {source}")
     return 0

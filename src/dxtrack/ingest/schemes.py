@@ -17,7 +17,7 @@ import polars as pl
 
 from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.core.subunits import PERIOD_KINDS, UNIT_TYPES
-from dxtrack.ingest import yamlines
+from dxtrack.core.sources import line_of, read_located
 from dxtrack.ingest.units import Registry
 
 SCALE_UNITS = ("points", "index")
@@ -45,7 +45,7 @@ class _Check:
     errors: list
 
     def fail(self, message: str, mapping: dict, key: str, value: object = None, hint: str | None = None) -> None:
-        self.errors.append(DataError(message, file=self.display, row=yamlines.line(mapping, key), column=key,
+        self.errors.append(DataError(message, file=self.display, row=line_of(mapping, key), column=key,
                                      value=value, hint=hint))
 
     def get(self, mapping: dict, key: str, kind, *, required: bool = True, where: str = ""):
@@ -53,7 +53,7 @@ class _Check:
         name = f"{where}{key}"
         if value is None:
             if required:
-                self.errors.append(DataError("missing", file=self.display, row=yamlines.line(mapping, key),
+                self.errors.append(DataError("missing", file=self.display, row=line_of(mapping, key),
                                              column=name))
             return None
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -65,7 +65,7 @@ class _Check:
                 pass
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             self.errors.append(DataError(f"expected {getattr(kind, '__name__', kind)}", file=self.display,
-                                         row=yamlines.line(mapping, key), column=name, value=value))
+                                         row=line_of(mapping, key), column=name, value=value))
             return None
         return value
 
@@ -88,12 +88,7 @@ def _points(check: _Check, item: dict, where: str) -> float | None:
 def read_scheme(path: Path, registry: Registry, display: str | None = None) -> tuple[dict, list[dict]]:
     """One scheme file -> (scheme row, item rows); DataErrors listing every problem found."""
     display = display or str(path)
-    try:
-        doc = yamlines.load(path)
-    except Exception as exc:  # a YAML syntax error carries its own line
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=display,
-                        row=mark.line + 1 if mark else None) from None
+    doc = read_located(path, display)  # bad YAML and repeated keys: located DataErrors
     check = _Check(display, [])
     if not isinstance(doc, dict):
         raise DataError("a scheme file is a YAML mapping", file=display, row=1)

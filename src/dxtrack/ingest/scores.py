@@ -23,7 +23,7 @@ from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.core.subunits import COVERAGE, POSITIONS
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.periods import parse_period
-from dxtrack.ingest.reader import read_table, require_columns
+from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.subunits import Subunits
 
 COLUMNS = ["scheme_id", "period", "unit", "component", "score", "published_rank", "published_position",
@@ -88,8 +88,8 @@ def check_scores(raw: pl.DataFrame, *, source_id: str, entry: dict, display: str
     """Raw score rows placed on their units and checked against their schemes (see the module docstring)."""
     coverage = entry.get("coverage")
     if coverage not in COVERAGE:
-        raise DataError(f"expected one of {list(COVERAGE)}", file=f"{Path(display).parent}/source.yaml",
-                        column="coverage", value=coverage)
+        raise DataError(f"a `unit_scores` source states its `coverage`: one of {list(COVERAGE)}",
+                        file=f"{Path(display).parent}/source.yaml", column="coverage", value=coverage)
     by_id = {r["scheme_id"]: {**r, "_mains": set()} for r in schemes.iter_rows(named=True)}
     for r in items.filter(pl.col("kind") == "main").iter_rows(named=True):
         by_id[r["scheme_id"]]["_mains"].add(r["item_id"])

@@ -1,8 +1,9 @@
 """Everything below the province, read and checked in one call: schemes, units, scores, task registers.
 
 `build(raw, registry)` reads data/raw/schemes/, data/raw/subunits/ and the source folders of layouts
-unit_scores, task_register and task_updates, and returns the tables the clean stage writes to data/interim/.
-Tests call it on tests/fixtures/subunits/, which has the same shape.
+unit_scores, task_register and task_updates (validated by dxtrack.core.sources like every source folder), and
+returns the tables the clean stage writes to data/interim/. Tests call it on tests/fixtures/subunits/, which has
+the same shape.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import polars as pl
 from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.ingest.schemes import read_schemes
 from dxtrack.ingest.scores import RAW_SCHEMA, check_scores, read_unit_scores
-from dxtrack.ingest.source_folders import source_folders
+from dxtrack.core.sources import Source, load_catalogue
 from dxtrack.ingest.subunits import Subunits, read_agencies
 from dxtrack.ingest.tasks import UPDATE_SCHEMA, check_updates, place_tasks, read_task_register, read_task_updates
 from dxtrack.ingest.units import Registry
 
-LAYOUTS = {"unit_scores", "task_register", "task_updates"}
+LAYOUTS = ("unit_scores", "task_register", "task_updates")  # registered in dxtrack.ingest.layouts.LAYOUTS
 TABLES = ("schemes", "scheme_items", "subunits", "agencies", "unit_scores", "tasks", "task_occurrences",
           "task_updates")
 
@@ -30,8 +31,11 @@ def _show(path: Path, root: Path) -> str:
 
 
 def build(raw: Path, registry: Registry, *, root: Path | None = None, today: date | None = None,
-          schemes_dir: Path | None = None) -> dict[str, pl.DataFrame]:
+          schemes_dir: Path | None = None, catalogue: dict[str, Source] | None = None) -> dict[str, pl.DataFrame]:
+    """`catalogue`: the project's validated source folders (default: those under `raw`/sources, validated)."""
     root = root or raw.parent.parent
+    if catalogue is None:
+        catalogue = load_catalogue(raw / "sources", root, today=today)
     schemes, items = read_schemes(schemes_dir or raw / "schemes", registry, root)
     agencies_path = raw / "subunits" / "agencies.yaml"
     agencies = read_agencies(agencies_path, _show(agencies_path, root))
@@ -39,7 +43,10 @@ def build(raw: Path, registry: Registry, *, root: Path | None = None, today: dat
     units = Subunits.read(units_path, _show(units_path, root), registry, agencies)
     scores, registers, updates, shown = [], [], [], {}
     errors: list[DataError] = []
-    for source_id, path, entry in source_folders(raw, LAYOUTS, today):
+    for source_id, source in catalogue.items():
+        if source.layout not in LAYOUTS:
+            continue
+        path, entry = source.path, source.entry
         display = _show(path, root)
         shown[source_id] = display
         try:
@@ -74,10 +81,7 @@ def build(raw: Path, registry: Registry, *, root: Path | None = None, today: dat
             "task_updates": update_frame.sort("task_id", "occurrence", "date", "source_row")}
 
 
-def interim_tables(project) -> dict[str, pl.DataFrame]:
-    """The clean stage's share: every table above, as data/interim/<name>.parquet (list columns kept).
-
-    Hook for ingest/stage.py (not wired yet; see the branch note): `tables |= interim_tables(project)`.
-    """
-    registry = Registry.load(project.raw)
-    return {f"data/interim/{name}.parquet": frame for name, frame in build(project.raw, registry, root=project.root).items()}
+def interim_tables(project, registry: Registry) -> dict[str, pl.DataFrame]:
+    """The clean stage's share: every table above, as data/interim/<name>.parquet (list columns kept)."""
+    built = build(project.raw, registry, root=project.root, catalogue=project.catalogue)
+    return {f"data/interim/{name}.parquet": frame for name, frame in built.items()}

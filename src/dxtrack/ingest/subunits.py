@@ -23,8 +23,8 @@ from rapidfuzz import fuzz, process
 from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.core.names import clean_text, match_key, slug, strip_accents
 from dxtrack.core.subunits import LEVEL_OF_TYPE, LEVELS, UNIT_TYPES
-from dxtrack.ingest import yamlines
-from dxtrack.ingest.reader import read_table, require_columns
+from dxtrack.core.sources import line_of, read_located
+from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.units import Registry
 
 COLUMNS = ["province", "level", "unit_type", "name_vi", "name_en", "parent", "aliases", "valid_from", "valid_to",
@@ -62,21 +62,21 @@ class Agency:
 
 
 def read_agencies(path: Path, display: str) -> list[Agency]:
-    doc = yamlines.load(path) if path.exists() else []
+    doc = read_located(path, display) if path.exists() else []
     if not isinstance(doc, list):
         raise DataError("agencies.yaml is a list of agencies", file=display, row=1)
     agencies, errors = [], []
     for entry in doc:
         missing = [k for k in ("name_vi", "name_en", "ceased", "url", "quote") if not entry.get(k)]
         if missing:
-            errors.append(DataError("missing", file=display, row=yamlines.line(entry, missing[0]), column=missing[0]))
+            errors.append(DataError("missing", file=display, row=line_of(entry, missing[0]), column=missing[0]))
             continue
         if not isinstance(entry["ceased"], date):
-            errors.append(DataError("not a date (YYYY-MM-DD)", file=display, row=yamlines.line(entry, "ceased"),
+            errors.append(DataError("not a date (YYYY-MM-DD)", file=display, row=line_of(entry, "ceased"),
                                     column="ceased", value=entry["ceased"]))
             continue
         if not re.match(r"^https?://", str(entry["url"])):
-            errors.append(DataError("not an http(s) URL", file=display, row=yamlines.line(entry, "url"),
+            errors.append(DataError("not an http(s) URL", file=display, row=line_of(entry, "url"),
                                     column="url", value=entry["url"]))
             continue
         names = [entry["name_vi"], *(entry.get("aliases") or [])]

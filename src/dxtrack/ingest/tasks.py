@@ -17,7 +17,7 @@ import polars as pl
 from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.core.subunits import UPDATE_STATUSES
 from dxtrack.ingest.deadlines import parse_deadline
-from dxtrack.ingest.reader import read_table, require_columns
+from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.units import Registry
 
 TASK_COLUMNS = ["task_id", "province", "document", "document_date", "issuer", "task_vi", "summary_en",
@@ -55,13 +55,15 @@ def _url(text: str | None, where: dict) -> str:
     return text
 
 
-def _provenance(url: str | None, copy: str | None, where: dict) -> dict:
-    """A row's URL (its own, else the source's); a text captured without its address names the project's copy."""
+def _provenance(url: str | None, entry: dict, where: dict) -> dict:
+    """A row's URL (its own, else the source's). A document with no public address has no `url` in its
+    source.yaml, whose `notes` must say so (and where the project's copy is): the report then says "no public
+    address known" instead of a link."""
     if url:
         return {"source_url": _url(url, where), "source_text": None}
-    if copy:
-        return {"source_url": None, "source_text": copy}
-    raise DataError("no URL for this task, and source.yaml names no document_copy", **where)
+    if entry.get("notes"):
+        return {"source_url": None, "source_text": entry["notes"]}
+    raise DataError("no URL for this task, and its source.yaml has neither `url` nor `notes` saying why", **where)
 
 
 def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
@@ -92,7 +94,7 @@ def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
                 "lead_agency": r["lead_agency"],
                 "co_agencies": [a.strip() for a in (r["co_agencies"] or "").split(";") if a.strip()],
                 "deadline_text": deadline.text, "deadline_kind": deadline.kind, "due_dates": dues,
-                **_provenance(r["source_url"] or entry.get("url"), entry.get("document_copy"), where("source_url")),
+                **_provenance(r["source_url"] or entry.get("url"), entry, where("source_url")),
                 "source_row": r["__row"],
                 "synthetic": bool(entry.get("synthetic", False))})
         except DataError as exc:

@@ -1,8 +1,6 @@
 """The model stage's share for units below the province: ranks, movers, distributions and task status as of the
-edition date, from the clean stage's interim tables, so the report only reads tables.
-
-Hook for model/stage.py (not wired yet; see the branch note): `tables |= subunit_outputs(project, as_of)`, with
-`as_of` the edition date.
+edition date (params `edition_date`, `model.tasks.due_soon_days`), from the clean stage's interim tables, so the
+report only reads tables.
 """
 
 from __future__ import annotations
@@ -14,10 +12,7 @@ import polars as pl
 from dxtrack.model import scorecard
 from dxtrack.model.taskstatus import task_status
 
-DUE_SOON_DAYS = 30  # to params.yaml (a `subunits` section) when wired
-
-
-def subunit_outputs(project, as_of: date, due_soon_days: int = DUE_SOON_DAYS) -> dict[str, pl.DataFrame]:
+def subunit_outputs(project, as_of: date, due_soon_days: int) -> dict[str, pl.DataFrame]:
     interim = project.interim
     scores = pl.read_parquet(interim / "unit_scores.parquet")
     ranked = scorecard.ranks(scores)
