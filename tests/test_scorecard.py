@@ -139,27 +139,3 @@ def test_an_edited_raw_file_is_caught_by_its_checksum(tmp_path, registry):
     path.write_text(path.read_text(encoding="utf-8").replace("73.36", "73.37", 1), encoding="utf-8")
     errors = _located(root, registry)
     assert errors[0].column == "sha256"
-
-
-def test_stage_hooks_write_interim_and_processed_tables(tmp_path, registry):
-    """The clean and model shares run end to end on the synthetic fixture laid out as a project."""
-    from datetime import date
-
-    from dxtrack.core.paths import Project
-    from dxtrack.core.stage import StageOutput, write
-    from dxtrack.ingest.subunit_tables import interim_tables
-    from dxtrack.model.subunit_outputs import subunit_outputs
-
-    root = tmp_path / "proj"
-    shutil.copytree(ROOT / "data" / "raw" / "reference", root / "data" / "raw" / "reference")
-    for part in ("schemes", "subunits", "sources"):
-        shutil.copytree(FIXTURE / part, root / "data" / "raw" / part)
-    (root / "params.yaml").write_text("merger_date: '2025-07-01'\n", encoding="utf-8")
-    project = Project(root)
-    write(project, StageOutput(tables=interim_tables(project)))
-    out = subunit_outputs(project, date(2024, 9, 1))
-    write(project, StageOutput(tables=out))
-    ranks = pl.read_parquet(root / "data/processed/scorecard_ranks.parquet")
-    assert ranks.filter(pl.col("tied")).height == 2
-    status = pl.read_parquet(root / "data/processed/task_status.parquet")
-    assert set(status["state"]) == {"overdue", "due_soon", "done_late", "done_on_time"}

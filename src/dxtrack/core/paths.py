@@ -95,7 +95,7 @@ class Project:
     def edition_date(self) -> date:
         """`edition_date` in params.yaml: the day the edition states task flags as of (overdue, due soon). Fixed
         in params, never "today", so the same inputs give the same tables. Checked: a real YYYY-MM-DD date in the
-        edition's year or the next (an edition may be closed in January), not before the merger date."""
+        edition's year or the next (an edition may be closed in January)."""
         value = self.params.get("edition_date")
         year = int(self.params.get("render", {}).get("year", 0) or 0)
         text = value.isoformat() if isinstance(value, date) else value
@@ -108,8 +108,6 @@ class Project:
         if year and not year <= day.year <= year + 1:
             raise self.params_error("edition_date", f"must fall in the edition's year (render.year {year}) or the next",
                                     value)
-        if day < self.merger_date:
-            raise self.params_error("edition_date", "must not be before merger_date", value)
         return day
 
     @property
