@@ -192,7 +192,7 @@ def _subunit_scope(t: Tables, map_: str, code: str) -> dict[str, pl.DataFrame]:
     """A report's sub-province sections: its (former) provinces' schemes, scores, movers, spread and tasks."""
     codes = (t.unit("34", code)["member_codes"] or []) if map_ == "34" else [code] if map_ == "63" else []
     schemes = t.schemes.filter((pl.col("issuer_map") == "63") & pl.col("issuer_code").is_in(codes))
-    ids = schemes["scheme_id"]
+    ids = schemes["scheme_id"].to_list()
     return {"schemes": schemes, "scorecard_ranks": t.scorecard_ranks.filter(pl.col("scheme_id").is_in(ids)),
             "scorecard_movers": t.scorecard_movers.filter(pl.col("scheme_id").is_in(ids)),
             "scorecard_distribution": t.scorecard_distribution.filter(pl.col("scheme_id").is_in(ids)),
