@@ -6,6 +6,8 @@
     dxtrack status --province NAME [--map]   a unit's targets: status, P(meet), pace and why
     dxtrack check PATH                       validate a new table (its source folder): what it would change
     dxtrack release [--edition YEAR]         snapshot the tables the briefing was built from (releases/<year>/)
+    dxtrack scorecard --province NAME        schemes scoring a province's own units; ranks, movers, spread
+    dxtrack tasks --province NAME [--as-of]  a province's assigned tasks: overdue and due first (--json)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import polars as pl
 
 from dxtrack.cli import check
 from dxtrack.report import labels, releases
+from dxtrack.cli import subunits as subunit_commands
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.units import Registry, Unit
@@ -241,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reader_options(p)
     p.set_defaults(func=cmd_status)
     check.add_parser(sub)
+    subunit_commands.add_parsers(sub)
     p = sub.add_parser("release", help="snapshot this edition's tables so the next briefing can show what changed")
     p.add_argument("--edition", type=int, help="default: render.year in params.yaml")
     p.set_defaults(func=cmd_release)

@@ -166,3 +166,146 @@ def weights_schema() -> pa.DataFrameSchema:
         checks=[pa.Check(lambda d: d.lazyframe.select(pl.struct("province_code", "year").is_unique()),
                          name="one row per (unit, year)")],
         strict=False, name="weights")
+
+
+# ---- units below the province: schemes, scores, task registers (issue 15) --------------------------------------
+# The clean stage writes the first eight tables (data/interim), the model stage the last four (data/processed).
+# Errors name the raw file through `file`/`source_id` + `source_row` where the table carries them.
+
+def _unique(*columns: str, name: str) -> pa.Check:
+    return pa.Check(lambda d: d.lazyframe.select(pl.struct(*columns).is_unique()), name=name)
+
+
+def _subunit_vocabulary():
+    from dxtrack.core.subunits import COVERAGE, LEVELS, PERIOD_KINDS, TASK_STATES, UNIT_TYPES, UPDATE_STATUSES
+    return COVERAGE, LEVELS, PERIOD_KINDS, TASK_STATES, UNIT_TYPES, UPDATE_STATUSES
+
+
+def schemes_schema() -> pa.DataFrameSchema:
+    _, _, _, _, unit_types, _ = _subunit_vocabulary()
+    return pa.DataFrameSchema(
+        {"scheme_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True),
+         "issuer_map": pa.Column(str, pa.Check.isin(MAP_VALUES)),
+         "issuer_code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN)),
+         "applies_to": pa.Column(str, pa.Check.isin(list(unit_types))),
+         "total": pa.Column(float, pa.Check.gt(0), nullable=True),
+         "valid_from": pa.Column(pl.Date), "valid_to": pa.Column(pl.Date, nullable=True),
+         "document_quote": pa.Column(str), "synthetic": pa.Column(bool)},
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("valid_to").is_null()
+                                                      | (pl.col("valid_from") <= pl.col("valid_to"))),
+                         name="validity starts before it ends")],
+        strict=False, name="schemes")
+
+
+def scheme_items_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"scheme_id": pa.Column(str), "item_id": pa.Column(str), "kind": pa.Column(str, pa.Check.isin(["main", "component"])),
+         "max_points": pa.Column(float, pa.Check.gt(0), nullable=True)},
+        checks=[_unique("scheme_id", "item_id", name="one row per (scheme, item)")], strict=False, name="scheme_items")
+
+
+def subunits_schema() -> pa.DataFrameSchema:
+    _, levels, _, _, unit_types, _ = _subunit_vocabulary()
+    return pa.DataFrameSchema(
+        {"unit_id": pa.Column(str, unique=True), "province_map": pa.Column(str, pa.Check.isin(MAP_VALUES)),
+         "province_code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN)),
+         "level": pa.Column(str, pa.Check.isin(list(levels))), "unit_type": pa.Column(str, pa.Check.isin(list(unit_types))),
+         "name_vi": pa.Column(str), "valid_to": pa.Column(pl.Date, nullable=True)},
+        strict=False, name="subunits")
+
+
+def agencies_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({"name_vi": pa.Column(str, unique=True), "ceased": pa.Column(pl.Date),
+                               "url": pa.Column(str, pa.Check.str_matches(r"^https?://"))},
+                              strict=False, name="agencies")
+
+
+def unit_scores_schema() -> pa.DataFrameSchema:
+    coverage, _, kinds, _, _, _ = _subunit_vocabulary()
+    return pa.DataFrameSchema(
+        {"scheme_id": pa.Column(str), "period_label": pa.Column(str), "period_kind": pa.Column(str, pa.Check.isin(list(kinds))),
+         "period_start": pa.Column(pl.Date), "period_end": pa.Column(pl.Date), "unit_id": pa.Column(str),
+         "score": pa.Column(float, pa.Check.ge(0)), "published_rank": pa.Column(int, pa.Check.ge(1), nullable=True),
+         "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://")), "quote": pa.Column(str),
+         "coverage": pa.Column(str, pa.Check.isin(list(coverage))), "synthetic": pa.Column(bool),
+         "source_id": pa.Column(str), "source_row": pa.Column(int)},
+        checks=[_unique("scheme_id", "period_label", "unit_id", "component_id", name="one score per unit, period and item")],
+        strict=False, name="unit_scores")
+
+
+def tasks_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"task_id": pa.Column(str, unique=True), "province_map": pa.Column(str, pa.Check.isin(MAP_VALUES)),
+         "province_code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN)), "document": pa.Column(str),
+         "task_vi": pa.Column(str), "lead_agency": pa.Column(str),
+         "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://"), nullable=True),
+         "source_id": pa.Column(str), "source_row": pa.Column(int), "synthetic": pa.Column(bool)},
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("source_url").is_not_null() | pl.col("source_text").is_not_null()),
+                         name="a URL, or the source's note saying why there is none")],
+        strict=False, name="tasks")
+
+
+def task_occurrences_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({"task_id": pa.Column(str), "occurrence": pa.Column(int, pa.Check.ge(1)),
+                               "due_date": pa.Column(pl.Date)},
+                              checks=[_unique("task_id", "occurrence", name="one row per occurrence")],
+                              strict=False, name="task_occurrences")
+
+
+def task_updates_schema() -> pa.DataFrameSchema:
+    _, _, _, _, _, statuses = _subunit_vocabulary()
+    return pa.DataFrameSchema(
+        {"task_id": pa.Column(str), "occurrence": pa.Column(int, pa.Check.ge(1)), "date": pa.Column(pl.Date),
+         "status": pa.Column(str, pa.Check.isin(list(statuses))),
+         "evidence_url": pa.Column(str, pa.Check.str_matches(r"^https?://")), "quote": pa.Column(str),
+         "source_id": pa.Column(str), "source_row": pa.Column(int)},
+        strict=False, name="task_updates")
+
+
+def scorecard_ranks_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"scheme_id": pa.Column(str), "unit_id": pa.Column(str), "score": pa.Column(float, pa.Check.ge(0)),
+         "rank": pa.Column(int, pa.Check.ge(1), nullable=True), "rank_of": pa.Column(int, pa.Check.ge(1), nullable=True),
+         "rank_basis": pa.Column(str, pa.Check.isin(["computed", "published", "none"])), "tied": pa.Column(bool),
+         "source_id": pa.Column(str), "source_row": pa.Column(int)},
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("rank").is_null() | pl.col("rank_of").is_null()
+                                                      | (pl.col("rank") <= pl.col("rank_of"))),
+                         name="a rank is within its ranking")],
+        strict=False, name="scorecard_ranks")
+
+
+def scorecard_movers_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"scheme_id": pa.Column(str), "unit_id": pa.Column(str), "previous_rank": pa.Column(int, pa.Check.ge(1)),
+         "rank": pa.Column(int, pa.Check.ge(1)), "places_gained": pa.Column(int)},
+        checks=[pa.Check(lambda d: d.lazyframe.select(pl.col("places_gained") == pl.col("previous_rank") - pl.col("rank")),
+                         name="places gained = previous rank - rank")],
+        strict=False, name="scorecard_movers")
+
+
+def scorecard_distribution_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {"scheme_id": pa.Column(str), "period_label": pa.Column(str), "median": pa.Column(float)},
+        checks=[pa.Check(lambda d: d.lazyframe.select((pl.col("min") <= pl.col("median")) & (pl.col("median") <= pl.col("max"))),
+                         name="min <= median <= max")],
+        strict=False, name="scorecard_distribution")
+
+
+def task_status_schema() -> pa.DataFrameSchema:
+    _, _, _, states, _, _ = _subunit_vocabulary()
+    return pa.DataFrameSchema(
+        {"task_id": pa.Column(str), "occurrence": pa.Column(int, pa.Check.ge(1)), "due_date": pa.Column(pl.Date),
+         "state": pa.Column(str, pa.Check.isin(list(states))), "as_of": pa.Column(pl.Date),
+         "province_code": pa.Column(str, pa.Check.str_matches(CODE_PATTERN)), "no_update": pa.Column(bool),
+         "source_id": pa.Column(str), "source_row": pa.Column(int)},
+        checks=[_unique("task_id", "occurrence", name="one row per occurrence"),
+                pa.Check(lambda d: d.lazyframe.select((pl.col("state") != "overdue") | (pl.col("due_date") < pl.col("as_of"))),
+                         name="overdue only after the due date")],
+        strict=False, name="task_status")
+
+
+SUBUNIT_INTERIM = {"schemes": schemes_schema, "scheme_items": scheme_items_schema, "subunits": subunits_schema,
+                   "agencies": agencies_schema, "unit_scores": unit_scores_schema, "tasks": tasks_schema,
+                   "task_occurrences": task_occurrences_schema, "task_updates": task_updates_schema}
+SUBUNIT_PROCESSED = {"scorecard_ranks": scorecard_ranks_schema, "scorecard_movers": scorecard_movers_schema,
+                     "scorecard_distribution": scorecard_distribution_schema, "task_status": task_status_schema}

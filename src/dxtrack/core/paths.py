@@ -91,6 +91,46 @@ class Project:
     def merger_date(self) -> date:
         return date.fromisoformat(str(self.params.get("merger_date", "2025-07-01")))
 
+    @property
+    def edition_date(self) -> date:
+        """`edition_date` in params.yaml: the day the edition states task flags as of (overdue, due soon). Fixed
+        in params, never "today", so the same inputs give the same tables. Checked: a real YYYY-MM-DD date in the
+        edition's year or the next (an edition may be closed in January)."""
+        value = self.params.get("edition_date")
+        year = int(self.params.get("render", {}).get("year", 0) or 0)
+        text = value.isoformat() if isinstance(value, date) else value
+        try:
+            day = date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise self.params_error("edition_date", "must be a real date written YYYY-MM-DD", value)
+        if year and not year <= day.year <= year + 1:
+            raise self.params_error("edition_date", f"must fall in the edition's year (render.year {year}) or the next",
+                                    value)
+        return day
+
+    @property
+    def due_soon_days(self) -> int:
+        """`model.tasks.due_soon_days`: a task occurrence due within this many days after the edition date is
+        "due soon" (a whole number, 0-366)."""
+        value = (self.params.get("model", {}).get("tasks") or {}).get("due_soon_days")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 366:
+            raise self.params_error("model.tasks.due_soon_days", "must be a whole number of days, 0-366", value)
+        return value
+
+    def params_error(self, dotted: str, message: str, value: object) -> DataError:
+        """A DataError naming params.yaml, the line of the (last part of the) key, the key and the value."""
+        path = self.root / "params.yaml"
+        row = None
+        if path.exists():
+            last = dotted.split(".")[-1]
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if line.lstrip().startswith(f"{last}:"):
+                    row = number
+                    break
+        return DataError(message, file="params.yaml", row=row, column=dotted, value=value)
+
     def only_source(self, layout: str) -> str:
         """The one source of a layout there must be exactly one of (each map's province list, the weights)."""
         found = self.sources_with_layout(layout)

@@ -26,6 +26,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError, DataErrors
+from dxtrack.core.subunits import COVERAGE
 
 SOURCE_FILE = "source.yaml"
 # Files a folder may hold besides the data file and source.yaml: notes for people, never read as data.
@@ -49,7 +50,10 @@ KEYS: dict[str, tuple[bool, tuple[type, ...], str]] = {
     "series": (False, (dict,), "which series the figures belong to: `fixed:` or `column:` + `texts:`"),
     "periods": (False, (dict,), "period texts the generic rules would misread: text -> {start, end, why}"),
     "synthetic": (False, (bool,), "true for invented data (tests, examples): labelled wherever it is shown"),
-    "notes": (False, (str,), "anything a reader of the data should know"),
+    "notes": (False, (str,), "anything a reader of the data should know; a document with no public address "
+                             "omits `url` and says so here"),
+    "coverage": (False, (str,), "ranking layouts (`unit_scores`): `complete` when every unit ranked is listed, "
+                                "`partial` for a top/bottom list; only complete rankings are ranked again"),
 }
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -90,6 +94,20 @@ def _display(path: Path, root: Path | None) -> str:
 class _LineLoader(yaml.SafeLoader):
     """Safe YAML that refuses duplicated keys (PyYAML keeps the last one silently) and remembers key lines."""
 
+    located = False  # True: every mapping comes back as a `Located` dict carrying its own key lines
+
+
+class Located(dict):
+    """A YAML mapping that knows the line of each of its keys (nested files: schemes, agencies)."""
+
+    lines: dict[str, int]
+
+
+def line_of(mapping: object, key: str) -> int | None:
+    """The line `key` is on in a mapping read by `read_located` (the mapping's first line when it is missing)."""
+    lines = getattr(mapping, "lines", None) or {}
+    return lines.get(key) or (min(lines.values()) if lines else None)
+
 
 def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     loader.flatten_mapping(node)
@@ -104,17 +122,36 @@ def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     data = loader.construct_mapping(node, deep=True)
     if node is getattr(loader, "root_node", None):
         loader.lines = {str(k): v for k, v in seen.items()}
+    if loader.located:
+        located = Located(data)
+        located.lines = {str(k): v for k, v in seen.items()}
+        located.lines.setdefault("", node.start_mark.line + 1)
+        return located
     return data
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
+def read_located(path: Path, display: str) -> Any:
+    """A hand-written YAML file (a mapping or a list) whose every mapping is `Located`: errors about nested keys
+    name their line (`line_of`). Same safety as `read_metadata`: safe tags only, duplicated keys refused."""
+    return _read(path, display, located=True)[0]
+
+
 def read_metadata(path: Path, display: str) -> tuple[dict, dict[str, int]]:
     """A YAML mapping and the line of each top-level key; located errors for bad YAML and duplicate keys."""
+    data, lines = _read(path, display, located=False)
+    if not isinstance(data, dict):
+        raise DataError("must be a YAML mapping of keys to values (see docs/adding-data.md)", file=display, row=1)
+    return data, lines
+
+
+def _read(path: Path, display: str, *, located: bool) -> tuple[Any, dict[str, int]]:
     text = path.read_text(encoding="utf-8")
     loader = _LineLoader(text)
     loader.display = display
+    loader.located = located
     try:
         loader.root_node = loader.get_single_node()
         data = loader.construct_document(loader.root_node) if loader.root_node is not None else None
@@ -125,8 +162,6 @@ def read_metadata(path: Path, display: str) -> tuple[dict, dict[str, int]]:
                         row=None if mark is None else mark.line + 1) from None
     finally:
         loader.dispose()
-    if not isinstance(data, dict):
-        raise DataError("must be a YAML mapping of keys to values (see docs/adding-data.md)", file=display, row=1)
     return data, getattr(loader, "lines", {})
 
 
@@ -184,6 +219,9 @@ def _check_values(source: Source, root: Path | None, today: date) -> None:
         raise DataError("`url` must be an http:// or https:// address", **source.where("url", root), value=url)
     if "map" in entry and str(entry["map"]) not in ("63", "34"):
         raise DataError("`map` must be 63 or 34", **source.where("map", root), value=entry["map"])
+    if "coverage" in entry and entry["coverage"] not in COVERAGE:
+        raise DataError(f"`coverage` must be one of {list(COVERAGE)}", **source.where("coverage", root),
+                        value=entry["coverage"])
     if not _SHA.match(entry["sha256"]):
         raise DataError("`sha256` must be 64 lower-case hex digits", **source.where("sha256", root),
                         value=entry["sha256"])

@@ -26,6 +26,14 @@ FRAMES = {
     "backtest_cases": "data/processed/backtest_cases.parquet",
     "conflicts": "data/interim/conflicts.parquet",
     "superseded": "data/interim/superseded.parquet",
+    # units below the province (issue 15)
+    "schemes": "data/interim/schemes.parquet",
+    "scheme_items": "data/interim/scheme_items.parquet",
+    "subunits": "data/interim/subunits.parquet",
+    "scorecard_ranks": "data/processed/scorecard_ranks.parquet",
+    "scorecard_movers": "data/processed/scorecard_movers.parquet",
+    "scorecard_distribution": "data/processed/scorecard_distribution.parquet",
+    "task_status": "data/processed/task_status.parquet",
 }
 METRICS = {"quality": "metrics/data_quality.json", "harmonize": "metrics/harmonize.json",
            "backtest": "metrics/backtest.json"}
@@ -42,6 +50,13 @@ class Tables:
     backtest_cases: pl.DataFrame
     conflicts: pl.DataFrame
     superseded: pl.DataFrame
+    schemes: pl.DataFrame
+    scheme_items: pl.DataFrame
+    subunits: pl.DataFrame
+    scorecard_ranks: pl.DataFrame
+    scorecard_movers: pl.DataFrame
+    scorecard_distribution: pl.DataFrame
+    task_status: pl.DataFrame
     quality: dict = field(default_factory=dict)
     harmonize: dict = field(default_factory=dict)
     backtest: dict = field(default_factory=dict)

@@ -8,6 +8,7 @@ from dxtrack.core.stage import StageOutput
 from dxtrack.ingest.quality import clean_report
 from dxtrack.ingest.collect import observation_sources, read_all
 from dxtrack.ingest.resolve import resolve
+from dxtrack.ingest.subunit_tables import interim_tables
 from dxtrack.ingest.targets import read_targets
 from dxtrack.ingest.units import Registry
 from dxtrack.ingest.weights import population, read_weights
@@ -28,6 +29,10 @@ def clean(project: Project) -> StageOutput:
                             contracts.units_schema(), project, row_column="province_code", source_column=None)
     # Every registry row lands in exactly one target (tests/test_targets.py), so the rows are countable here.
     target_rows = int(targets["source_rows"].str.split("; ").list.len().sum())
+    # Units below the province: schemes, sub-province units, their scores, task registers (issue 15).
+    subunit = {path: contracts.validate(frame, contracts.SUBUNIT_INTERIM[path.split("/")[-1].removesuffix(".parquet")](),
+                                        project)
+               for path, frame in interim_tables(project, registry).items()}
     report = clean_report(candidates=candidates.height, observations=resolved.observations,
                           superseded=resolved.superseded, conflicts=resolved.conflicts,
                           duplicates_merged=resolved.duplicates_merged, targets=targets, target_rows=target_rows)
@@ -39,6 +44,7 @@ def clean(project: Project) -> StageOutput:
             "data/interim/targets.parquet": targets,
             "data/interim/units.parquet": units,
             "data/interim/weights.parquet": weights,
+            **subunit,
         },
         metrics={"metrics/data_quality.json": report},
     )

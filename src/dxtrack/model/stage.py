@@ -7,12 +7,14 @@ from dataclasses import replace
 
 import polars as pl
 
+from dxtrack.core import contracts
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import StageOutput
 from dxtrack.model.backtest import backtest_cases, backtest_indicators, summarise
 from dxtrack.model.forecast import Forecasts, ModelParams, projection_table
 from dxtrack.model.pools import revision_pairs, revision_variance
 from dxtrack.model.status import Progress, measured_by
+from dxtrack.model.subunit_outputs import subunit_outputs
 
 
 def _read(path) -> pl.DataFrame | None:
@@ -52,8 +54,13 @@ def model_stage(project: Project) -> StageOutput:
             warnings.warn(f"model: the backtest no longer supports the default method {result['default_method']!r} "
                           f"for {fam} indicators (best: {result['best_method']!r}; {result['default']['why']}); "
                           f"see metrics/backtest.json and change model.default_method in params.yaml", stacklevel=2)
+    # Units below the province: ranks, movers, spread, and task flags as of the edition date (issue 15).
+    subunit = {path: contracts.validate(frame, contracts.SUBUNIT_PROCESSED[path.split("/")[-1].removesuffix(".parquet")](),
+                                        project)
+               for path, frame in subunit_outputs(project, project.edition_date, project.due_soon_days).items()}
     return StageOutput(
         tables={
+            **subunit,
             "data/processed/projections.parquet": projection_table(forecasts),
             "data/processed/status.parquet": status,
             "data/processed/backtest_cases.parquet": cases,

@@ -1178,3 +1178,28 @@ def status_matrix_34_chart(rows: Any, collapsed: Any, lang: str, *, hrefs: Mappi
                                                                        labelFont=FONT)),
         spacing=4)
     return _finish(chart.properties(title=_title(t("title.status_matrix", lang), caption)), lang, {})
+
+
+# ---- units below the province (issue 15) ---------------------------------------------------------------------
+def scorecard_chart(rows: Sequence[Mapping[str, Any]], lang: str) -> alt.TopLevelMixin | None:
+    """Small multiples, one per scheme: each unit's points in the scheme's latest period as a dot, best on top.
+    Schemes have their own totals, so each panel has its own axis and schemes are never drawn on one scale."""
+    if not rows:
+        return None
+    from dxtrack.report.subunit_words import w
+
+    points, unit, scheme, rank = (w("col.points", lang), w("col.unit", lang), w("col.scheme", lang),
+                                  w("col.rank", lang))
+    data = [{scheme: r["scheme"], unit: r["unit"], points: r["points"], rank: r["rank"],
+             "period": r["period"], "source_url": r["source_url"]} for r in rows]
+    base = alt.Chart(_data(data)).mark_circle(size=90, color="#0b4f80", opacity=0.9).encode(
+        x=alt.X(f"{points}:Q", title=points, scale=alt.Scale(zero=False)),
+        y=alt.Y(f"{unit}:N", title=None, sort=alt.EncodingSortField(field=points, order="descending")),
+        tooltip=[alt.Tooltip(f"{unit}:N"), alt.Tooltip(f"{points}:Q", format=",.2f"), alt.Tooltip(f"{rank}:N"),
+                 alt.Tooltip("period:N")],
+    ).properties(width=420)
+    chart = base.facet(row=alt.Row(f"{scheme}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                             labelLimit=420))
+                       ).resolve_scale(x="independent", y="independent").properties(
+        title=_title(w("chart.title", lang), [w("chart.subtitle", lang)]))
+    return _finish(chart, lang)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dxtrack.report import charts
+from dxtrack.report import subunits, charts
 from dxtrack.report import selections
 from dxtrack.core.tables import Tables
 
@@ -32,7 +32,10 @@ def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, lis
     """Trajectory charts (levels), DTI rank histories and regional peers for one unit's report."""
     rows = selections.unit_targets(t, map_, code)
     args = (t.observations, t.projections)
-    out: dict[str, list] = {"trajectory": [], "rank": [], "peers": []}
+    out: dict[str, list] = {"trajectory": [], "rank": [], "peers": [], "scorecard": []}
+    scorecard = charts.scorecard_chart(subunits.scorecard_chart_rows(t, map_, code, lang), lang)
+    if scorecard is not None:
+        out["scorecard"].append(scorecard)
     for m, c, indicator in chart_units(rows):
         if indicator == "dti_rank":
             continue

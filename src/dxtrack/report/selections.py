@@ -184,12 +184,28 @@ def report_scope(t: Tables, map_: str, code: str) -> dict[str, pl.DataFrame]:
         "peer_ranks": t.observations.filter(pl.col("indicator") == "dti_rank").join(
             peers, on=["map", "province_code"], how="semi"),
         "ranking_years": pl.DataFrame({"year": complete_ranking_years(t)}),
+        **_subunit_scope(t, map_, code),
     }
+
+
+def _subunit_scope(t: Tables, map_: str, code: str) -> dict[str, pl.DataFrame]:
+    """A report's sub-province sections: its (former) provinces' schemes, scores, movers, spread and tasks."""
+    codes = (t.unit("34", code)["member_codes"] or []) if map_ == "34" else [code] if map_ == "63" else []
+    schemes = t.schemes.filter((pl.col("issuer_map") == "63") & pl.col("issuer_code").is_in(codes))
+    ids = schemes["scheme_id"].to_list()
+    return {"schemes": schemes, "scorecard_ranks": t.scorecard_ranks.filter(pl.col("scheme_id").is_in(ids)),
+            "scorecard_movers": t.scorecard_movers.filter(pl.col("scheme_id").is_in(ids)),
+            "scorecard_distribution": t.scorecard_distribution.filter(pl.col("scheme_id").is_in(ids)),
+            "subunits": t.subunits.filter(pl.col("province_code").is_in(codes)),
+            "task_status": t.task_status.filter(pl.col("province_code").is_in(codes))}
 
 
 def sources_of(scope: dict[str, pl.DataFrame]) -> list[str]:
     """The raw files a report's figures come from (a derived 34-unit value's come with its members')."""
     ids = set(scope["observations"]["source_id"].to_list()) | set(scope["peer_ranks"]["source_id"].to_list())
+    for key in ("scorecard_ranks", "task_status"):  # the sub-province sections' own sources
+        if key in scope:
+            ids |= set(scope[key]["source_id"].to_list())
     return sorted(ids - {"derived"})
 
 

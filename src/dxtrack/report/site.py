@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from dxtrack.core.tables import Tables
-from dxtrack.report import labels, selections
+from dxtrack.report import labels, selections, subunits
 from dxtrack.report.labels import t
 from dxtrack.report.text import esc, link
 
@@ -55,6 +55,9 @@ def page_title(tables: Tables, kind: str, year: int, lang: str, map_: str | None
         return t("text.briefing_title", lang, year=year)
     if kind == "index":
         return t("index.title", lang, year=year)
+    if kind == "scheme":  # `code` is the scheme id
+        s = tables.schemes.filter(pl.col("scheme_id") == code).row(0, named=True)
+        return t("sub.section.scheme_page", lang, scheme=s["name_vi"] if lang == "vi" else s["name_en"])
     name = tables.unit(map_, code)["name_vi"] if map_ != "VN" else t("unit.country", lang)
     return t("text.province_title", lang, name=name, year=year)
 
@@ -62,10 +65,12 @@ def page_title(tables: Tables, kind: str, year: int, lang: str, map_: str | None
 def nav_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None,
              code: str | None = None) -> str:
     """The bar on top of every page: all reports, the briefing, the other language, the annex; the edition line."""
-    up = "../" if kind == "unit" else ""
+    up = "../" if kind in ("unit", "scheme") else ""
     other = OTHER[lang]
     if kind == "unit":
         here_other = unit_file(tables, map_, code, other)
+    elif kind == "scheme":
+        here_other = subunits.scheme_file(code, other)
     elif kind == "briefing":
         here_other = briefing_file(other)
     else:
@@ -84,6 +89,7 @@ def cite_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None 
               code: str | None = None) -> str:
     title = page_title(tables, kind, year, lang, map_, code)
     file = (f"{year}/provinces/{unit_file(tables, map_, code, lang)}" if kind == "unit"
+            else f"{year}/{subunits.SCHEME_DIR}/{subunits.scheme_file(code, lang)}" if kind == "scheme"
             else f"{year}/{briefing_file(lang)}" if kind == "briefing" else f"{year}/index.{lang}.html")
     text = t("text.cite", lang, year=year, title=title, date=labels.fmt_date(collected_date(tables), lang), file=file)
     return f'<h2 id="cite">{esc(t("section.cite", lang))}</h2><p class="dx-cite">{esc(text)}</p>'
@@ -184,6 +190,7 @@ def index_html(tables: Tables, year: int, lang: str) -> str:
         + f'<label for="dx-f">{esc(t("index.filter", lang))}<select id="dx-f">{options}</select></label></div>'
         + f'<table id="dx-units"><thead><tr>{ths}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
         + f'<p id="dx-none" hidden>{esc(t("index.no_match", lang))}</p>'
+        + schemes_section(tables, lang)
         + f"<h2>{esc(t('index.download', lang))}</h2>"
         + f'<ul><li>{link_local("annex.xlsx", esc(t("nav.annex", lang)))}</li></ul>'
         + cite_html(tables, "index", year, lang)
@@ -193,6 +200,34 @@ def index_html(tables: Tables, year: int, lang: str) -> str:
             f'<link rel="alternate" hreflang="{OTHER[lang]}" href="index.{OTHER[lang]}.html">\n'
             f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n<script>{_SCRIPT}</script>\n"
             "</body>\n</html>\n")
+
+
+def schemes_section(tables: Tables, lang: str) -> str:
+    """The index's list of scoring schemes, each linked to its page ("" when there are none)."""
+    rows = subunits.scheme_index_rows(tables, lang)
+    if not rows:
+        return ""
+    from dxtrack.report.text import cards_table
+
+    head = [t(f"sub.col.{k}", lang) for k in ("scheme", "issuer", "applies_to", "units_scored", "periods")]
+    return (f'<h2 id="schemes">{esc(t("sub.index.schemes", lang))}</h2>'
+            f"<p>{esc(t('sub.index.schemes_intro', lang))}</p>"
+            + cards_table(head, rows, classes=["", "", "", "num", ""]).replace('class="dx-table dx-cards"', 'id="dx-schemes"'))
+
+
+def _page(title: str, lang: str, other_href: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
+            f'<link rel="alternate" hreflang="{OTHER[lang]}" href="{esc(other_href)}">\n'
+            f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def scheme_html(tables: Tables, scheme_id: str, year: int, lang: str) -> str:
+    """reports/<year>/schemes/<scheme_id>.<lang>.html: a scheme's facts and every unit ranked, period by period."""
+    title = page_title(tables, "scheme", year, lang, code=scheme_id)
+    body = (nav_html(tables, "scheme", year, lang, code=scheme_id) + f"<h1>{esc(title)}</h1>"
+            + subunits.scheme_body_html(tables, scheme_id, lang) + cite_html(tables, "scheme", year, lang, code=scheme_id))
+    return _page(title, lang, subunits.scheme_file(scheme_id, OTHER[lang]), body)
 
 
 def link_local(href: str, text: str) -> str:

@@ -87,6 +87,25 @@ def write_index(tables: Tables, settings: RenderParams, out: Path) -> list[Path]
     return paths
 
 
+def write_scheme_pages(tables: Tables, settings: RenderParams, out: Path) -> list[Path]:
+    """reports/<year>/schemes/<scheme_id>.<lang>.html, one per scheme and language: from Python like the index
+    (no notebook, no chart: a ranked table), rewritten every time; pages of schemes that no longer exist go."""
+    from dxtrack.core.atomic import write_text
+    from dxtrack.report.subunits import SCHEME_DIR, scheme_file
+
+    folder = out / SCHEME_DIR
+    paths = []
+    for scheme_id in tables.schemes["scheme_id"].to_list():
+        for lang in settings.languages:
+            path = folder / scheme_file(scheme_id, lang)
+            write_text(site.scheme_html(tables, scheme_id, settings.year, lang), path)
+            paths.append(path)
+    if folder.is_dir():
+        for stale in set(folder.glob("*.html")) - set(paths):
+            stale.unlink()
+    return paths
+
+
 def _digest(*parts: bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -332,4 +351,5 @@ def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
     write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
     write_index(tables, settings, report_dir(project, settings.year))
+    write_scheme_pages(tables, settings, report_dir(project, settings.year))
     return [job.output_html for job in todo]

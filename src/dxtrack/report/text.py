@@ -479,12 +479,16 @@ def targets_detail_html(tables: Tables, rows: pl.DataFrame, lang: str, *, in_for
     return cards_table(headers, body)
 
 
+# Reference inputs (registries, weights, province lists, boundaries) are not "where the figures come from".
+_REFERENCE_LAYOUTS = ("targets", "weights", "provinces_63", "provinces_34", "boundaries", "boundary_names")
+
+
 def sources_html(tables: Tables, lang: str, source_ids: list[str] | None = None) -> str:
     """The publishers behind the figures, each linked to its table (http(s) only), as escaped HTML."""
     items = []
     for source_id in sorted(tables.sources if source_ids is None else source_ids):
         entry = tables.sources.get(source_id) or {}
-        if not str(entry.get("path", "")).startswith("observations/"):
+        if source_ids is None and entry.get("layout") in _REFERENCE_LAYOUTS:
             continue
         publisher = esc(entry.get("publisher", source_id))
         measures = esc(entry.get("measures", ""))

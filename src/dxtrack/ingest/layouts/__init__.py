@@ -40,6 +40,12 @@ LAYOUTS: dict[str, Layout] = {
     "provinces_34": Layout("units", doc="the 34 post-merger units (dxtrack.ingest.units)"),
     "boundaries": Layout("reference", doc="TopoJSON boundaries, drawn by the report's maps"),
     "boundary_names": Layout("reference", doc="boundary feature names -> unit codes"),
+    # Units below the province (dxtrack.ingest.subunit_tables): never observations, so the observation readers
+    # skip them; a mistyped name is still an unknown layout.
+    "unit_scores": Layout("unit_scores", doc="points of departments, districts, communes under a scheme "
+                                             "(dxtrack.ingest.scores); source.yaml states `coverage`"),
+    "task_register": Layout("tasks", doc="tasks a document assigns, with deadlines (dxtrack.ingest.tasks)"),
+    "task_updates": Layout("task_updates", doc="status updates of those tasks, with evidence (dxtrack.ingest.tasks)"),
 }
 OBSERVATIONS = sorted(name for name, layout in LAYOUTS.items() if layout.kind == "observations")
 
