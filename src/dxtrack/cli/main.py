@@ -161,10 +161,13 @@ def cmd_diff(args, project: Project) -> int:
         print("no release yet: `dxtrack release` saves one when a briefing is sent")
         return 0
     figures, statuses, sources = diff["figures"], diff["statuses"], diff["sources"]
+    derived = figures.filter(pl.col("derived")).height
+    figures = figures.filter(~pl.col("derived"))  # published figures; derived ones follow from them
     counts = dict(figures.group_by("change").len().iter_rows())
     print(f"since the release of edition {diff['since']}" + (f" ({diff['released']})" if diff["released"] else "")
           + f": {counts.get('added', 0)} added, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} "
-          f"withdrawn; {statuses.height} target(s) changed status; {sources.height} new source(s)")
+          f"withdrawn published figures ({derived} derived figures moved with them); {statuses.height} target(s) "
+          f"changed status; {sources.height} new source(s)")
     for r in sources.iter_rows(named=True):
         print(f"  new source {r['source_id']}: {r['publisher']}" + ("  [synthetic]" if r["synthetic"] else ""))
     for r in figures.head(args.limit).iter_rows(named=True):

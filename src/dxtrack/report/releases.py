@@ -74,8 +74,9 @@ def snapshot(project: Project, edition: int, released: date | None = None) -> Pa
 
 def figure_changes(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     """Figures added, revised (same series, unit and period, another value) or withdrawn."""
-    keep = [*FIGURE_KEY, "year", "value", "source_id"]
-    o, n = old.select(keep), new.select(keep)
+    keep = [*FIGURE_KEY, "year", "value", "source_id", "derived"]
+    o, n = (frame.with_columns(pl.col("derived") if "derived" in frame.columns else pl.lit(False).alias("derived"))
+            .select(keep) for frame in (old, new))
     joined = o.join(n, on=FIGURE_KEY, how="full", suffix="_new", coalesce=True, nulls_equal=True)
     kind = (pl.when(pl.col("value").is_null()).then(pl.lit("added"))
             .when(pl.col("value_new").is_null()).then(pl.lit("withdrawn"))
@@ -85,7 +86,9 @@ def figure_changes(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
             .filter(pl.col("change").is_not_null())
             .select("change", *FIGURE_KEY, "year", pl.col("value").alias("old_value"),
                     pl.col("value_new").alias("new_value"),
-                    pl.coalesce("source_id_new", "source_id").alias("source_id"))
+                    pl.coalesce("source_id_new", "source_id").alias("source_id"),
+                    # derived: a 34-map aggregate, a continued or computed figure (a page may list published ones only)
+                    pl.coalesce("derived_new", "derived").fill_null(False).alias("derived"))
             .sort("change", *FIGURE_KEY, nulls_last=True))
 
 
@@ -148,7 +151,8 @@ def changes(project: Project, edition: int) -> dict | None:
     """The change lists since the latest release, as frames ready for a page (None before the first release):
 
     - `figures`: change (added / revised / withdrawn), unit (map, code, name_vi, name_en), indicator (+ names),
-      series (+ names), period_label, year, old_value → new_value, source_id (+ its publisher);
+      series (+ names), period_label, year, old_value → new_value, source_id (+ its publisher), `derived` (an
+      aggregate, continued or computed figure rather than a published one);
     - `statuses`: targets whose preferred status moved or that are new: unit, indicator, target, old_status →
       status, old and new reason (key, fields, words vi/en);
     - `sources`: sources added since the release, with publisher and what they measure;

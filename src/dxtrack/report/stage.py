@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,7 +202,7 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
     diff = releases.changes(tables.project, int(tables.project.params["render"]["year"]))
     change_columns = ["change", "map", "province_code", "name_vi", "name_en", "indicator", "series", "period_label",
                       "year", "old_value", "new_value", "source_id"]
-    changed = diff["figures"].select(change_columns) if diff else pl.DataFrame(schema={c: pl.String for c in change_columns})
+    changed = diff["figures"].filter(~pl.col("derived")).select(change_columns) if diff else pl.DataFrame(schema={c: pl.String for c in change_columns})
     return {
         "status": status.select(columns).to_pandas(),
         "targets": tables.targets.select(ANNEX_COLUMNS["targets"]).to_pandas(),
@@ -216,7 +218,26 @@ def write_annex(tables: Tables, path: Path) -> Path:
             for sheet, frame in annex_frames(tables).items():
                 frame.to_excel(writer, sheet_name=sheet, index=False)
                 writer.sheets[sheet].freeze_panes = "A2"
+        _fixed_zip_times(tmp)
     return path
+
+
+_XLSX_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def _fixed_zip_times(path: Path) -> None:
+    """Same tables, same bytes: openpyxl stamps the workbook's created/modified time and the zip entries' times
+    with the clock; fix both (the annex is a leaf output, and dvc.lock records its hash)."""
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _XLSX_TIME.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            zout.writestr(fixed, data)
 
 
 def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed: set[str]) -> None:

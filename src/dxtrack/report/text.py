@@ -207,7 +207,7 @@ def changes_html(tables: Tables, edition: int, lang: str, limit: int = 50) -> st
     diff = changes(tables.project, edition)
     if diff is None:
         return f"<p>{esc(t('text.first_release', lang))}</p>"
-    figures_, statuses, sources = diff["figures"], diff["statuses"], diff["sources"]
+    figures_, statuses, sources = diff["figures"].filter(~pl.col("derived")), diff["statuses"], diff["sources"]
     counts = dict(figures_.group_by("change").len().iter_rows())
     since = f"{diff['since']} ({diff['released']})" if diff["released"] else diff["since"]
     intro = t("text.changes_intro", lang, since=since, added=counts.get("added", 0),
