@@ -196,3 +196,61 @@ def test_indicator_table_refuses_an_unknown_column_and_an_unmapped_qualifier(tmp
                          series={"fixed": {"series": "edoc_exchange_proxy"}})
     with pytest.raises(DataError, match=r"no indicator for the qualifier \[district level\]"):
         read_source(project, Registry.load(project), "levels_x")
+
+
+def test_a_reports_latest_figures_include_every_new_value_with_its_map(grown):
+    from dxtrack.core.tables import load
+    from dxtrack.report import selections
+
+    project, _ = grown
+    tables = load(project.root)
+    latest = selections.latest_values(tables, "34", "01")
+    dti = latest.filter((pl.col("map") == "34") & (pl.col("indicator") == "dti")).row(0, named=True)
+    assert (dti["year"], dti["value"], dti["observed_map"]) == (2025, 0.83, "34") and dti["points"] >= 2
+    old = latest.filter((pl.col("map") == "63") & (pl.col("indicator") == "dti")).row(0, named=True)
+    assert old["year"] == 2025 and old["derived"]  # the old unit's series continues
+
+
+def test_national_series_flag_proxies_beside_the_targets_they_measure(grown):
+    from dxtrack.core.tables import load
+    from dxtrack.report import selections
+
+    project, _ = grown
+    national = selections.national_series(load(project.root))
+    assert national.filter(pl.col("proxy").fill_null(False))["series"].unique().to_list() == ["edoc_exchange_proxy"]
+    assert set(national["measured_by"]) >= {"smartphone_share", "fibre_household_coverage", "epayment_account_adults",
+                                            "level4_services_share"}
+
+
+def test_a_report_fingerprint_follows_what_it_shows_at_display_precision(built_project, tmp_path):
+    """Bands that move in the fifth decimal, or a series declared that a report does not show, leave its
+    fingerprint alone; a move a reader can see, or a name it shows, changes it."""
+    import dataclasses
+    import shutil
+
+    import yaml
+
+    from dxtrack.core.tables import load
+    from dxtrack.notebook.engine import Job
+    from dxtrack.report.stage import code_fingerprint, job_fingerprint
+
+    root = tmp_path / "p"
+    shutil.copytree(built_project.root, root)
+    tables = load(root)
+    job = Job(root / "n.ipynb", root / "o.ipynb", root / "o.html", {"province": "04", "map": "34", "year": 0, "lang": "en"})
+    code = code_fingerprint(tables.project)
+    base = job_fingerprint(tables, job, code)
+    bump = lambda d: dataclasses.replace(tables, projections=tables.projections.with_columns(  # noqa: E731
+        *[(pl.col(c) + d) for c in ("mean", "lo80", "hi80", "lo95", "hi95")]))
+    assert job_fingerprint(bump(1e-6), job, code) == base
+    assert job_fingerprint(bump(0.01), job, code) != base
+    series = root / "data" / "raw" / "series.yaml"
+    declared = yaml.safe_load(series.read_text(encoding="utf-8"))
+    declared["series"]["a_new_series_nobody_shows"] = {"name_en": "New", "name_vi": "Mới"}
+    series.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    again = load(root)
+    assert code_fingerprint(again.project) == code and job_fingerprint(again, job, code) == base
+    declared["series"]["mic_dti"]["name_en"] = "Renamed"  # a series Hà Nội's report shows
+    series.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
+    hanoi = Job(root / "n.ipynb", root / "o.ipynb", root / "o.html", {"province": "01", "map": "34", "year": 0, "lang": "en"})
+    assert job_fingerprint(load(root), hanoi, code) != job_fingerprint(tables, hanoi, code)

@@ -220,9 +220,9 @@ def test_readme_flow_shows_what_changed_and_rerenders_only_what_moved(built):
     rerendered = {name for name in before if after[name] != before[name]}
     assert {"briefing.vi.html", "briefing.en.html", "01-ha-noi.vi.html", "48-da-nang.en.html",
             "86-vinh-long.vi.html"} <= rerendered
-    # a unit without any figure the table moves (Cao Bằng) keeps its report
-    assert "04-cao-bang.vi.html" not in rerendered
-    assert len(rerendered) < len(before) / 2, sorted(rerendered)
+    # a unit whose shown figures, projections and statuses do not move (Cao Bằng) keeps its report; the others
+    # re-render because the 2025 points (continued to old Hà Nội too) move the pooled DTI trajectories visibly
+    assert "04-cao-bang.vi.html" not in rerendered and len(rerendered) < len(before), sorted(rerendered)
     briefing = (reports / "briefing.en.html").read_text(encoding="utf-8")
     assert "Since the last release" in briefing and "Vinh Long" in briefing and "dti_2025" in briefing
     assert "So với bản phát hành gần nhất" in (reports / "briefing.vi.html").read_text(encoding="utf-8")
