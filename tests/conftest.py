@@ -1,4 +1,6 @@
-"""Shared fixtures: the real project, its registry, and a throw-away copy of the project for malformed inputs."""
+"""Shared fixtures: a project on the FROZEN copy of the data (tests/fixtures/project/data/raw), its registry, and
+throw-away copies for malformed inputs. No test reads the live data/raw: adding a valid table there must leave the
+suite green (tests/test_new_table.py adds one to a copy and runs the end-to-end path)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,25 @@ from dxtrack.core.paths import Project
 from dxtrack.ingest.units import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT / "data" / "raw"
+FROZEN = ROOT / "tests" / "fixtures" / "project"
+RAW = FROZEN / "data" / "raw"  # a snapshot of data/raw: the data every test runs on
+LIVE_RAW = ROOT / "data" / "raw"
+
+
+def frozen_project(dest: Path, *, notebooks: bool = False, geo: bool = True) -> Project:
+    """A project at `dest`: the frozen data, today's params.yaml and dvc.yaml (and notebooks)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(RAW, dest / "data" / "raw", ignore=None if geo else shutil.ignore_patterns("geo_*"))
+    for name in ("params.yaml", "dvc.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    if notebooks:
+        shutil.copytree(ROOT / "notebooks", dest / "notebooks")
+    return Project(dest)
 
 
 @pytest.fixture(scope="session")
-def project() -> Project:
-    return Project.find(ROOT)
+def project(tmp_path_factory) -> Project:
+    return frozen_project(tmp_path_factory.mktemp("frozen"))
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +52,7 @@ def built_project(tmp_path_factory) -> Project:
     from dxtrack.ingest.stage import clean
     from dxtrack.model.stage import model_stage
 
-    root = tmp_path_factory.mktemp("built")
-    shutil.copytree(RAW, root / "data" / "raw")
-    for name in ("params.yaml", "dvc.yaml"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    project = Project(root)
+    project = frozen_project(tmp_path_factory.mktemp("built"), notebooks=True)
     for stage in (clean, harmonize_stage, model_stage):
         write(project, stage(project))
     return project
@@ -50,7 +60,7 @@ def built_project(tmp_path_factory) -> Project:
 
 @pytest.fixture
 def tmp_project(tmp_path: Path) -> Project:
-    """A copy of data/raw and params.yaml under tmp_path, safe to modify."""
+    """A copy of the frozen data/raw and params.yaml under tmp_path, safe to modify."""
     shutil.copytree(RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("geo_*"))
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     return Project(tmp_path)
@@ -63,17 +73,25 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def raw_spellings() -> list[str]:
-    """Every province spelling that occurs in the raw observation files and the target registry."""
+    """Every province spelling that occurs in the raw observation files and the target registry, as the readers
+    resolve it: after the source.yaml's `names:` mapping, without an indicator_table's trailing [qualifier]."""
     names: set[str] = set()
     for path in sorted((RAW / "sources").glob("*/*.csv")):
+        entry = yaml.safe_load((path.parent / "source.yaml").read_text(encoding="utf-8")) or {}
+        mapping = entry.get("names") or {}
         rows = read_rows(path)
-        names.update(r["province_name_as_source"] for r in rows if r.get("province_name_as_source"))
-        names.update(r["jurisdiction_as_source"] for r in rows if r.get("jurisdiction_as_source"))
+        for r in rows:
+            for column in ("province_name_as_source", "jurisdiction_as_source"):
+                if r.get(column):
+                    name = str(mapping.get(r[column], r[column]))
+                    if entry.get("layout") == "indicator_table":
+                        name = re.sub(r"\s*\[[^\]]+\]\s*$", "", name)
+                    names.add(name)
     return sorted(names)
 
 
 def source_file(source_id: str) -> Path:
-    """The data file of a source folder of the real project."""
+    """The data file of a source folder of the frozen data."""
     folder = RAW / "sources" / source_id
     return folder / yaml.safe_load((folder / "source.yaml").read_text(encoding="utf-8"))["file"]
 

@@ -14,6 +14,7 @@ import io
 import random
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import openpyxl
@@ -158,7 +159,7 @@ class Handled:
     check: Callable[[Result], None]
 
 
-_PROJECT = Project.find(__file__)
+_PROJECT = Project(Path(__file__).resolve().parent / "fixtures" / "project")  # frozen data; params not read
 FIXTURE_FILE = "data/raw/sources/dti_fixture/dti_fixture.csv"
 SHARE_FILE = "data/raw/sources/digital_economy_share/digital_economy_share.csv"
 FILING_FILE = "data/raw/sources/online_filing_rate/online_filing_rate.csv"

@@ -21,7 +21,7 @@ from dxtrack.report import labels
 from dxtrack.model.pace import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "data" / "raw" / "sources"
+SOURCES = ROOT / "tests" / "fixtures" / "project" / "data" / "raw" / "sources"
 TOPO = {"34": SOURCES / "geo_34" / "diaphantinhvn_merged_34.topo.json",
         "63": SOURCES / "geo_63" / "diaphantinh_63_fixednames.topo.json"}
 CROSSWALK = SOURCES / "geo_crosswalk" / "name_crosswalk.csv"

@@ -43,7 +43,7 @@ def test_every_target_has_exactly_one_preferred_status_with_a_reason(built_proje
 def test_the_model_writes_no_sentences(built_project):
     status = pl.read_parquet(built_project.processed / "status.parquet")
     assert not {"reason", "reason_vi", "note", "note_vi"} & set(status.columns)
-    assert set(status["note_key"].drop_nulls()) <= {"merged"}
+    assert set(status["note_key"].drop_nulls()) <= {"merged", "proxy", "proxy_merged"}
 
 
 @pytest.mark.parametrize("code, indicator, year, value", [

@@ -10,7 +10,7 @@ import pytest
 from conftest import raw_spellings, read_rows
 from dxtrack.core.names import clean_text, match_key, slug
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+RAW = Path(__file__).resolve().parent / "fixtures" / "project" / "data" / "raw"
 D_WITH_STROKE = "\u0110"  # Đ, the Vietnamese letter
 ETH = "\u00d0"  # Ð, the Icelandic lookalike found in real exports
 

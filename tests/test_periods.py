@@ -12,7 +12,7 @@ from dxtrack.core.errors import DataError
 from dxtrack.ingest.periods import parse_period
 
 WHERE = {"file": "data/raw/sources/online_filing_rate/online_filing_rate.csv", "row": 5, "column": "period"}
-FILING_SOURCE = Path(__file__).resolve().parents[1] / "data/raw/sources/online_filing_rate/source.yaml"
+FILING_SOURCE = Path(__file__).resolve().parent / "fixtures/project/data/raw/sources/online_filing_rate/source.yaml"
 
 
 @pytest.mark.parametrize("text, year, start, end, full_year", [

@@ -116,5 +116,6 @@ def test_a_mistyped_layout_stops_the_clean_stage(tmp_project):
 
 
 def test_a_new_folder_is_all_it_takes(tmp_project):
-    project = add_source(tmp_project, "dti_x", "dti_x.csv", TABLE, **{**ENTRY, "retrieved": date(2026, 11, 30)})
-    assert observation_sources(project)[-1] == "dti_x"  # retrieved last: listed last
+    latest = max(s.entry["retrieved"] for s in tmp_project.catalogue.values())
+    project = add_source(tmp_project, "zz_x", "zz_x.csv", TABLE, **{**ENTRY, "retrieved": latest})
+    assert observation_sources(project)[-1] == "zz_x"  # retrieved last (then by id): listed last

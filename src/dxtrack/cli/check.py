@@ -55,7 +55,19 @@ def cmd_check(args, project: Project) -> int:
     years = ", ".join(str(y) for y in sorted(new["year"].unique())) or "–"
     print(f"  valid: {new['source_row'].n_unique()} rows, {new.height} values; map {maps}; year {years}; "
           f"indicators {', '.join(sorted(new['indicator'].unique()))}")
+    account = reader.account()
+    reported = sum(len(rows) for rows in account["rows_reported"].values())
+    print(f"  rows: {account['rows_read']} read = {account['rows_kept']} kept + {reported} reported")
+    for reason, rows in account["rows_reported"].items():
+        listed = ", ".join(str(r) for r in rows[:args.limit]) + (" …" if len(rows) > args.limit else "")
+        print(f"    {len(rows)} row(s) without a value: {reason} (rows {listed})")
+    flags = [f"{new.filter(pl.col(c)).height} {label}" for c, label in
+             (("proxy", "proxy value(s): the series is a proxy, labelled wherever shown"),
+              ("derived", "value(s) computed from published counts")) if new.filter(pl.col(c)).height]
+    if flags:
+        print("  " + "; ".join(flags))
     result = compare(project, registry, source, new)
+    names_ = _names(registry)
     inside = result["inside"]
     print(f"  inside the file: {inside.duplicates_merged} duplicate value(s), "
           f"{inside.conflicts.filter(pl.col('chosen')).height} conflict(s)")
@@ -64,6 +76,10 @@ def cmd_check(args, project: Project) -> int:
                          result["older"].select("kind", *KEY, "period_label", pl.lit(None, pl.Float64).alias("old"),
                                                 "new", "old_release", "new_release")], how="vertical")
     changes = changes.sort("kind", "indicator", "map", "province_code", "series", "period_start", "period_label")
+    for r in result["rank_clashes"].iter_rows(named=True):
+        print(f"  rank clash: {r['indicator']} [{r['series']}] {r['year']} map {r['map']}: rank {r['value']:g} held by "
+              + ", ".join(f"{r['map']}:{c} {names_.get((r['map'], c), '?')}" for c in r["units"])
+              + f" (sources {', '.join(r['sources'])}; kept as published)")
     print(f"compared with {result['basis']} ({result['before']} observations; {result['after']} with this file)")
     counts = dict(changes.group_by("kind").len().iter_rows())
     for kind in KINDS:

@@ -8,6 +8,7 @@
     dxtrack release [--edition YEAR]         snapshot the tables the briefing was built from (releases/<year>/)
     dxtrack scorecard --province NAME        schemes scoring a province's own units; ranks, movers, spread
     dxtrack tasks --province NAME [--as-of]  a province's assigned tasks: overdue and due first (--json)
+    dxtrack diff [--edition YEAR]            what changed since that snapshot: figures, statuses, new sources
 """
 
 from __future__ import annotations
@@ -213,8 +214,39 @@ def _status_worded(args, status: pl.DataFrame, registry: Registry, unit: Unit) -
 def cmd_release(args, project: Project) -> int:
     edition = args.edition or int(project.params["render"]["year"])
     target = releases.snapshot(project, edition)
-    print(f"release {edition}: observations and statuses saved in {target.relative_to(project.root)}/ "
-          f"(commit it: the next briefing reports what changed since)")
+    print(f"release {edition}: observations, statuses and the list of sources saved in "
+          f"{target.relative_to(project.root)}/ (commit it: from now on the briefing reports what changed since, "
+          f"in this edition and the next)")
+    return 0
+
+
+def cmd_diff(args, project: Project) -> int:
+    """The facts people watch, against the last release (outside the test suite: live data moves)."""
+    edition = args.edition or int(project.params["render"]["year"])
+    diff = releases.changes(project, edition)
+    if diff is None:
+        print("no release yet: `dxtrack release` saves one when a briefing is sent")
+        return 0
+    figures, statuses, sources = diff["figures"], diff["statuses"], diff["sources"]
+    derived = figures.filter(pl.col("derived")).height
+    figures = figures.filter(~pl.col("derived"))  # published figures; derived ones follow from them
+    counts = dict(figures.group_by("change").len().iter_rows())
+    print(f"since the release of edition {diff['since']}" + (f" ({diff['released']})" if diff["released"] else "")
+          + f": {counts.get('added', 0)} added, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} "
+          f"withdrawn published figures ({derived} derived figures moved with them); {statuses.height} target(s) "
+          f"changed status; {sources.height} new source(s)")
+    for r in sources.iter_rows(named=True):
+        print(f"  new source {r['source_id']}: {r['publisher']}" + ("  [synthetic]" if r["synthetic"] else ""))
+    for r in figures.head(args.limit).iter_rows(named=True):
+        old = "—" if r["old_value"] is None else f"{r['old_value']:g}"
+        new = "—" if r["new_value"] is None else f"{r['new_value']:g}"
+        print(f"  {r['change']:<9} {r['map']}:{r['province_code']} {r['name_vi'] or ''} / {r['name_en'] or ''}  "
+              f"{r['indicator']} [{r['series']}] {r['period_label']}: {old} → {new}  ({r['source_id']})")
+    if figures.height > args.limit:
+        print(f"  … {figures.height - args.limit} more (--limit)")
+    for r in statuses.iter_rows(named=True):
+        print(f"  status  {r['map']}:{r['province_code']} {r['name_vi'] or ''}  {r['indicator']} {r['target_year']}: "
+              f"{r['old_status'] or '—'} → {r['status']}\n          {r['reason_en']}")
     return 0
 
 
@@ -248,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="snapshot this edition's tables so the next briefing can show what changed")
     p.add_argument("--edition", type=int, help="default: render.year in params.yaml")
     p.set_defaults(func=cmd_release)
+    p = sub.add_parser("diff", help="what changed since the last release: figures, statuses, sources")
+    p.add_argument("--edition", type=int, help="default: render.year in params.yaml")
+    p.add_argument("--limit", type=int, default=40, help="figures listed (default 40)")
+    p.set_defaults(func=cmd_diff)
     return parser
 
 

@@ -49,6 +49,10 @@ KEYS: dict[str, tuple[bool, tuple[type, ...], str]] = {
     "sheet": (False, (str,), "the worksheet to read in a workbook"),
     "series": (False, (dict,), "which series the figures belong to: `fixed:` or `column:` + `texts:`"),
     "periods": (False, (dict,), "period texts the generic rules would misread: text -> {start, end, why}"),
+    "names": (False, (dict,), "spellings in this table that stand for a unit under another name: as written -> "
+                              "the unit's name (e.g. a block label 'Việt Nam (localities)' -> 'Việt Nam')"),
+    "indicators": (False, (dict,), "layout indicator_table: value column -> indicator id, or -> {qualifier: "
+                                   "indicator id} where a unit name ends in a [qualifier]"),
     "synthetic": (False, (bool,), "true for invented data (tests, examples): labelled wherever it is shown"),
     "notes": (False, (str,), "anything a reader of the data should know; a document with no public address "
                              "omits `url` and says so here"),

@@ -11,6 +11,11 @@ of its member units has a value for that same figure, combined as data/raw/indic
 - `none`: no aggregate for merged units.
 
 A derived value is flagged `derived`, keeps its series, and records the members and weights it came from.
+
+Continuity: a 34-map unit formed from exactly one old unit is the same place. Its published 34-map figures
+continue the old unit's series too (derivation "same place: continued from the 34-unit map", provenance kept),
+so an old target is assessed on the new-map figures where the indicator is comparable; ranks never continue.
+Every row says the map its figure was published on (`observed_map`), so a chart can show the map per point.
 A published 34-map value for the same figure always wins: the derived one is not kept, and is counted.
 Each figure not derived is counted with the reason, so coverage gaps are explained, not hidden.
 """
@@ -35,8 +40,12 @@ class Harmonized:
 
 def harmonize(observations: pl.DataFrame, units: pl.DataFrame, weights: pl.DataFrame, indicators: dict,
               population_year: int) -> Harmonized:
-    published = observations.with_columns(pl.lit(False).alias("derived"), pl.lit(None, pl.String).alias("derived_from"),
-                                          pl.lit(None, pl.String).alias("derivation"))
+    # `derived` may already be set by the clean stage (a rate computed from published counts): kept as it is.
+    published = observations.with_columns(
+        *[(pl.col(c) if c in observations.columns else pl.lit(None)).cast(t).alias(c)
+          for c, t in (("derived", pl.Boolean), ("derived_from", pl.String), ("derivation", pl.String),
+                       ("proxy", pl.Boolean))]).with_columns(
+        pl.col("derived").fill_null(False), pl.col("proxy").fill_null(False), pl.col("map").alias("observed_map"))
     published = published.with_columns(
         pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"))
     new_units = units.filter(pl.col("map") == "34").select("province_code", "member_codes")
@@ -62,6 +71,7 @@ def harmonize(observations: pl.DataFrame, units: pl.DataFrame, weights: pl.DataF
             else:
                 derived_rows.append(row)
 
+    derived_rows += _continued(published, new_units, indicators)
     derived = pl.DataFrame(derived_rows, schema=published.schema) if derived_rows else published.clear()
     # A published 34-map figure is never overwritten by a derived one.
     identity = ["map", "province_code", *[c for c in IDENTITY if c not in ("map", "province_code")]]
@@ -73,10 +83,29 @@ def harmonize(observations: pl.DataFrame, units: pl.DataFrame, weights: pl.DataF
         "population_weight_year": population_year,
         "derived_values": kept.height,
         "derived_single_member_carry_over": kept.filter(pl.col("derivation") == "single member: carried over").height,
+        "continued_from_34_map": kept.filter(pl.col("derivation") == CONTINUED).height,
         "derived_not_kept_published_value_exists": clash.height,
         "not_derived": {k: dict(sorted(v.items())) for k, v in sorted(reasons.items())},
     }
     return Harmonized(combined, report)
+
+
+CONTINUED = "same place: continued from the 34-unit map"
+
+
+def _continued(published: pl.DataFrame, new_units: pl.DataFrame, indicators: dict) -> list[dict]:
+    """Continuity across the merger: a 34-map unit formed from exactly one old unit is the same place, so its
+    published figures also continue the old unit's series (for an old target assessed on them). Ranks never do:
+    a rank out of 34 is not a rank out of 63. `observed_map` keeps the map each figure was published on."""
+    single = {members[0]: code for code, members in new_units.iter_rows() if len(members) == 1}
+    comparable = [i for i, d in indicators.items() if d.get("unit") != "rank"]
+    rows = published.filter((pl.col("map") == "34") & (pl.col("unit_level") == "province") & ~pl.col("derived")
+                            & pl.col("indicator").is_in(comparable)
+                            & pl.col("province_code").is_in(list(single.values())))
+    old_code = {new: old for old, new in single.items()}
+    return [{**r, "map": "63", "province_code": old_code[r["province_code"]], "derived": True,
+             "derived_from": f"34:{r['province_code']}={r['value']:g}", "derivation": CONTINUED, "rank_of": None}
+            for r in rows.iter_rows(named=True)]
 
 
 def _derive(indicator: dict, new_code: str, members: list[str], present: dict[str, dict], pop: dict,

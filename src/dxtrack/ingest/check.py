@@ -99,10 +99,25 @@ def compare(project: Project, registry: Registry, source: Source, new: pl.DataFr
             .when((pl.col("new_source") == source.id) & pl.col("old_release").is_not_null()
                   & (pl.col("new_release") > pl.col("old_release"))).then(pl.lit("supersede"))
             .otherwise(pl.lit("replace")))
-    both = both.with_columns(kind.alias("kind")).filter(
-        (pl.col("kind") != "unchanged") | (pl.col("new_source") == source.id))
+    # "unchanged": this file's figures already in the data with the same value (kept once, listed in also_in)
+    mine = _keyed(new).select(KEY).unique().with_columns(pl.lit(True).alias("in_file"))
+    both = both.with_columns(kind.alias("kind")).join(mine, on=KEY, how="left", nulls_equal=True).filter(
+        (pl.col("kind") != "unchanged") | pl.col("in_file").fill_null(False)).drop("in_file")
     older = _keyed(after.superseded).filter(pl.col("source_id") == source.id).select(
         *KEY, "period_label", pl.col("value").alias("new"), pl.col("release").alias("new_release"),
         pl.col("superseded_by_release").alias("old_release")).with_columns(pl.lit("older release").alias("kind"))
     return {"basis": basis, "changes": both, "older": older, "before": before.height,
-            "after": after.observations.height, "inside": inside}
+            "after": after.observations.height, "inside": inside,
+            "rank_clashes": rank_clashes(after.observations).join(
+                _keyed(new).select("indicator", "series", "map", "year").unique(),
+                on=["indicator", "series", "map", "year"], how="semi")}
+
+
+def rank_clashes(observations: pl.DataFrame) -> pl.DataFrame:
+    """Two or more units holding one rank of one full-year ranking (indicator, series, map, year): a finding to
+    look at (e.g. a rank that belongs to another year), kept as published, never resolved silently."""
+    ranks = observations.filter(pl.col("rank_of").is_not_null() & pl.col("full_year"))
+    return (ranks.group_by("indicator", "series", "map", "year", "value")
+            .agg(pl.col("province_code").sort().alias("units"), pl.col("source_id").unique().sort().alias("sources"))
+            .filter(pl.col("units").list.len() > 1)
+            .sort("indicator", "series", "map", "year", "value"))

@@ -20,10 +20,23 @@ def observation_sources(project: Project) -> list[str]:
 
 
 def read_source(project: Project, registry: Registry, source_id: str) -> pl.DataFrame:
+    return read_source_accounted(project, registry, source_id)[0]
+
+
+def read_source_accounted(project: Project, registry: Registry, source_id: str) -> tuple[pl.DataFrame, dict]:
+    """A source's candidate rows and the account of its rows: read = kept + reported with a reason."""
     source = project.catalogue[source_id]
-    return LAYOUTS[source.layout].read(Reader(project, registry, source))
+    reader = Reader(project, registry, source)
+    frame = LAYOUTS[source.layout].read(reader)
+    return frame, reader.account()
 
 
-def read_all(project: Project, registry: Registry) -> pl.DataFrame:
-    frames = [read_source(project, registry, sid) for sid in observation_sources(project)]
+def read_all(project: Project, registry: Registry, accounts: dict | None = None) -> pl.DataFrame:
+    """Every observation source's candidate rows; `accounts`, if given, receives each source's row account."""
+    frames = []
+    for sid in observation_sources(project):
+        frame, account = read_source_accounted(project, registry, sid)
+        frames.append(frame)
+        if accounts is not None:
+            accounts[sid] = account
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=CANDIDATE_SCHEMA)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from dxtrack.core.coverage import coverage
+from dxtrack.ingest.check import rank_clashes
 
 def national_years(observations: pl.DataFrame) -> dict:
     """For the country unit: which full-year values exist, by indicator and series."""
@@ -22,10 +23,17 @@ def _records(df: pl.DataFrame, columns: list[str]) -> list[dict]:
 
 
 def clean_report(*, candidates: int, observations: pl.DataFrame, superseded: pl.DataFrame, conflicts: pl.DataFrame,
-                 duplicates_merged: int, targets: pl.DataFrame, target_rows: int) -> dict:
+                 duplicates_merged: int, targets: pl.DataFrame, target_rows: int,
+                 accounts: dict[str, dict] | None = None) -> dict:
     """The clean stage's data-quality metric."""
     conflict_groups = conflicts.filter(pl.col("chosen")).height
+    accounts = accounts or {}
     return {
+        "rows_definition": "per source: rows read = rows kept (at least one value) + rows reported with a reason",
+        "rows": {sid: {"read": a["rows_read"], "kept": a["rows_kept"],
+                       "reported": {reason: {"count": len(rows), "rows": rows}
+                                    for reason, rows in a["rows_reported"].items()}}
+                 for sid, a in sorted(accounts.items())},
         "coverage_definition": "units of the map with a full-year published value (any series) / units on the map",
         "coverage": coverage(observations),
         "national_full_year_values": national_years(observations),
@@ -33,6 +41,11 @@ def clean_report(*, candidates: int, observations: pl.DataFrame, superseded: pl.
             "published_figures_read": candidates,
             "observations_kept": observations.height,
             "observations_partial_period": observations.filter(~pl.col("full_year")).height,
+            "observations_computed_from_counts": observations.filter(pl.col("derived")).height,
+            "observations_proxy": observations.filter(pl.col("proxy")).height,
+            "rows_read": sum(a["rows_read"] for a in accounts.values()),
+            "rows_kept": sum(a["rows_kept"] for a in accounts.values()),
+            "rows_reported": sum(len(r) for a in accounts.values() for r in a["rows_reported"].values()),
             "conflicts": conflict_groups,
             "superseded": superseded.height,
             "duplicates_merged": duplicates_merged,
@@ -42,6 +55,7 @@ def clean_report(*, candidates: int, observations: pl.DataFrame, superseded: pl.
             "superseded by a later release (data/interim/superseded.parquet)": superseded.height,
             "conflict, value not chosen (data/interim/conflicts.parquet)": conflicts.height - conflict_groups,
         },
+        "rank_clashes": [{**r, "value": int(r["value"])} for r in rank_clashes(observations).iter_rows(named=True)],
         "conflicts": _records(conflicts, ["map", "province_code", "indicator", "series", "year", "value",
                                           "chosen", "authority", "source_id", "source_row", "rule"]),
         "superseded": _records(superseded, ["map", "province_code", "indicator", "series", "year", "value",

@@ -33,7 +33,12 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "year": pl.Int64, "period_label": pl.String, "period_start": pl.Date, "period_end": pl.Date,
     "full_year": pl.Boolean, "period_exact": pl.Boolean, "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64,
     "rank_of": pl.Int64, "source_url": pl.String, "quote": pl.String, "series_note": pl.String,
+    # a proxy: the nearest published figure for an indicator nobody reports (its series says `proxy: true`)
+    "proxy": pl.Boolean,
+    # a value computed here from published figures (e.g. a rate from published counts), with its formula
+    "derived": pl.Boolean, "derived_from": pl.String, "derivation": pl.String,
 }
+NO_VALUE = "no value published in the row (blank = not published; nothing is filled in)"
 
 _YEAR = re.compile(r"^(?:năm\s+)?(\d{4})$", re.IGNORECASE)
 
@@ -45,6 +50,7 @@ class SeriesRule:
     authority: int
     note: str | None
     indicator: str | None = None
+    proxy: bool = False
 
 
 class Reader:
@@ -58,6 +64,8 @@ class Reader:
         self.periods = self.entry.get("periods") or {}
         self.rows: list[dict] = []
         self.info: TableInfo | None = None
+        self.row_numbers: list[int] = []  # every data row of the table, for the account of rows read
+        self.reasons: dict[int, str] = {}  # row -> why it yields no value (see `account`)
 
     def meta(self, key: str) -> dict:
         """Where a key of this source's source.yaml is, for errors about the metadata rather than the table."""
@@ -74,7 +82,22 @@ class Reader:
         df, self.info = read_table(self.path, self.display, encoding=self.entry.get("encoding"),
                                    sheet=self.entry.get("sheet"))
         require_columns(df, required, self.display, self.info.header_rows[-1])
+        self.row_numbers = df["__row"].to_list()
         return df
+
+    def skip(self, r: dict, reason: str) -> None:
+        """Say why a row yields no value; a row that yields none and says nothing is counted under NO_VALUE."""
+        self.reasons.setdefault(r["__row"], reason)
+
+    def account(self) -> dict:
+        """Rows read = rows kept (at least one value) + rows reported with a reason: nothing silently skipped."""
+        kept = {r["source_row"] for r in self.rows}
+        reported: dict[str, list[int]] = {}
+        for row in self.row_numbers:
+            if row not in kept:
+                reported.setdefault(self.reasons.get(row, NO_VALUE), []).append(row)
+        return {"rows_read": len(self.row_numbers), "rows_kept": len(kept & set(self.row_numbers)),
+                "rows_reported": {reason: rows for reason, rows in sorted(reported.items())}}
 
     def where(self, row: int, column: str) -> dict:
         return {"file": self.display, "row": row, "column": column}
@@ -113,7 +136,7 @@ class Reader:
                             **self.meta("series"), value=rule.get("series") if isinstance(rule, dict) else rule)
         release = rule.get("release")
         return SeriesRule(rule["series"], None if release is None else str(release), int(rule.get("authority", 1)),
-                          rule.get("note"), rule.get("indicator"))
+                          rule.get("note"), rule.get("indicator"), bool(declared[rule["series"]].get("proxy", False)))
 
     def stated_map(self, r: dict) -> str | None:
         """The map the source states: a row's `ranking_group` column, or `map:` in its source.yaml (both: they
@@ -138,7 +161,12 @@ class Reader:
         return map_for_period_end(period.end, self.project.merger_date)
 
     def unit(self, r: dict, column: str, map_: str) -> Unit:
-        return self.registry.resolve(r[column] or "", map_, **self.where(r["__row"], column))
+        return self.registry.resolve(self.spelling(r, column), map_, **self.where(r["__row"], column))
+
+    def spelling(self, r: dict, column: str) -> str:
+        """The name to resolve: as written, unless the source.yaml's `names:` says it stands for another name."""
+        text = r.get(column) or ""
+        return str((self.entry.get("names") or {}).get(text, text))
 
     def straddles(self, period: Period) -> bool:
         return period.start < self.project.merger_date <= period.end
@@ -149,7 +177,7 @@ class Reader:
         if unit.map != "34" or len(unit.members) < 2:
             return
         try:
-            old = self.registry.resolve(r[column] or "", "63")
+            old = self.registry.resolve(self.spelling(r, column), "63")
         except DataError:
             return
         raise DataError(f"ambiguous: the period {period.label} spans the 1 July 2025 merger and the table does not "
@@ -170,7 +198,8 @@ class Reader:
     def add(self, r: dict, *, name_column: str, value_column: str, indicator: str, value: float, period: Period,
             rule: SeriesRule,
             map_: str | None = None, numerator: float | None = None, denominator: float | None = None,
-            rank_of: int | None = None, quote: str | None = None) -> None:
+            rank_of: int | None = None, quote: str | None = None, derivation: str | None = None,
+            derived_from: str | None = None, name_as_source: str | None = None) -> None:
         self.not_future(r, period)
         stated = map_ is not None or self.stated_map(r) is not None
         map_ = map_ or self.map_for(r, period)
@@ -179,14 +208,15 @@ class Reader:
             self.unambiguous(r, name_column, unit, period)
         self.rows.append({
             "source_id": self.source_id, "source_row": r["__row"], "source_column": value_column,
-            "name_as_source": r[name_column],
+            "name_as_source": r[name_column] if name_as_source is None else name_as_source,
             "map": unit.map, "unit_level": unit.level, "province_code": unit.code,
             "indicator": indicator, "series": rule.series, "release": rule.release, "authority": rule.authority,
             "year": period.start.year if period.start.year == period.end.year else self.year(r),
             "period_label": period.label, "period_start": period.start, "period_end": period.end,
             "full_year": period.full_year, "period_exact": period.whole, "value": value, "numerator": numerator, "denominator": denominator,
             "rank_of": rank_of, "source_url": r.get("source_url"), "quote": quote if quote is not None else r.get("quote"),
-            "series_note": rule.note,
+            "series_note": rule.note, "proxy": rule.proxy,
+            "derived": derivation is not None, "derived_from": derived_from, "derivation": derivation,
         })
 
     def frame(self) -> pl.DataFrame:

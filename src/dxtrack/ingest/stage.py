@@ -18,7 +18,9 @@ OBS_ORDER = ["map", "province_code", "indicator", "series", "period_start", "per
 
 def clean(project: Project) -> StageOutput:
     registry = Registry.load(project)
-    candidates = contracts.validate(read_all(project, registry), contracts.observation_schema(project), project)
+    accounts: dict[str, dict] = {}
+    candidates = contracts.validate(read_all(project, registry, accounts), contracts.observation_schema(project),
+                                    project)
     resolved = resolve(candidates, observation_sources(project))
     targets = contracts.validate(read_targets(project, registry), contracts.target_schema(project), project,
                               row_column="source_rows", source_column=None)
@@ -35,7 +37,8 @@ def clean(project: Project) -> StageOutput:
                for path, frame in interim_tables(project, registry).items()}
     report = clean_report(candidates=candidates.height, observations=resolved.observations,
                           superseded=resolved.superseded, conflicts=resolved.conflicts,
-                          duplicates_merged=resolved.duplicates_merged, targets=targets, target_rows=target_rows)
+                          duplicates_merged=resolved.duplicates_merged, targets=targets, target_rows=target_rows,
+                          accounts=accounts)
     return StageOutput(
         tables={
             "data/interim/observations.parquet": resolved.observations.sort(OBS_ORDER),

@@ -42,8 +42,10 @@ def model_stage(project: Project) -> StageOutput:
     indicators = project.indicators
     params, revision = params_with_revision_floor(ModelParams.from_params(project.params), observations,
                                                   project.interim, indicators)
-    # Model every indicator some target is measured by, and the DTI score the briefing reports.
-    modelled = {measured_by(i, indicators) for i in targets["indicator"].unique().to_list()} | {"dti"}
+    # Model every indicator some target is measured by, the DTI score the briefing reports, and the context
+    # indicators (indicators.yaml `context: true`: PAPI, the 766 index), whose trajectories the reports show.
+    modelled = {measured_by(i, indicators) for i in targets["indicator"].unique().to_list()} | {"dti"} \
+        | {i for i, d in indicators.items() if d.get("context")}
     forecasts = Forecasts(observations, units, indicators, modelled, params)
     status = Progress(observations, units, forecasts, project.merger_date).table(targets)
     tested = backtest_indicators(observations, modelled, params.backtest_datasets)

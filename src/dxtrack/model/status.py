@@ -39,7 +39,7 @@ STATUS_SCHEMA = {
     "required_change": pl.Float64, "pace_ratio": pl.Float64, "forecast_method": pl.String, "p_meet": pl.Float64,
     "expected_rank": pl.Float64, "projected_mean": pl.Float64, "projected_lo80": pl.Float64,
     "projected_hi80": pl.Float64, "note_key": pl.String, "note_fields": pl.String,
-    "official": pl.Boolean, "official_series": pl.String,
+    "official": pl.Boolean, "official_series": pl.String, "proxy": pl.Boolean,
 }
 
 
@@ -66,6 +66,8 @@ class Progress:
         self.merger_date = merger_date
         self.names = {(m, c): n for m, c, n in units.select("map", "province_code", "name_vi").iter_rows()}
         self._rank_cache: dict[tuple[PoolKey, int], dict] = {}
+        self.members = {c: list(m or []) for c, m in units.filter(pl.col("map") == "34")
+                        .select("province_code", "member_codes").iter_rows()}
 
     def table(self, targets: pl.DataFrame) -> pl.DataFrame:
         rows = [row for target in targets.sort("target_id").iter_rows(named=True) for row in self.rows_for(target)]
@@ -82,8 +84,11 @@ class Progress:
                                            & (pl.col("indicator") == indicator))
         official = self.params.official_series.get(indicator)
         base.update(measured_by=indicator, pace_method=PACE_METHOD, official_series=official, **self.notes(target))
-        available = series_order(indicator, figures["series"].unique().to_list(), self.params.series_preference,
-                                 official)
+        # A proxy series (observations' `proxy`) comes after every real measure of the indicator, and its rows
+        # say so (`proxy`, note "proxy"): a proxy never settles a target silently.
+        proxies = set(figures.filter(pl.col("proxy"))["series"].to_list()) if "proxy" in figures.columns else set()
+        available = sorted(series_order(indicator, figures["series"].unique().to_list(), self.params.series_preference,
+                                        official), key=lambda s: s in proxies)
         if not available:
             pace = assess([], [], target=target["target_value"], comparator=target["comparator_norm"],
                           target_year=target["target_year"])
@@ -94,7 +99,8 @@ class Progress:
             return [{**base, "series": None, "preferred": True, "official": None, "status": pace.status,
                      **_reasons(key, {})}]
         return [{**base, **self.assess_series(target, indicator, series, figures.filter(pl.col("series") == series)),
-                 "series": series, "preferred": i == 0, "official": series == official}
+                 "series": series, "preferred": i == 0, "official": series == official, "proxy": series in proxies,
+                 **(_proxy_note(base) if series in proxies else {})}
                 for i, series in enumerate(available)]
 
     def assess_series(self, target: dict, indicator: str, series: str, figures: pl.DataFrame) -> dict:
@@ -171,12 +177,21 @@ class Progress:
 
     def notes(self, target: dict) -> dict[str, str | None]:
         """A note key where an old unit's target lies beyond the merger (the report words it)."""
-        if target["map"] == "63" and target["target_year"] is not None and target["target_year"] > self.merger_date.year:
-            code = target.get("unit_34_code")
+        code = target.get("unit_34_code")
+        members = self.members.get(code, [])
+        # Only a unit that merged with others: one formed from this unit alone is the same place (its series continue).
+        if target["map"] == "63" and target["target_year"] is not None and target["target_year"] > self.merger_date.year \
+                and len(members) > 1:
             fields = {"name": self.names.get(("34", code), code), "code": code, "year": target["target_year"],
                       "date": self.merger_date.isoformat()}
             return {"note_key": "merged", "note_fields": _json(fields)}
         return {"note_key": None, "note_fields": None}
+
+def _proxy_note(base: dict) -> dict[str, str]:
+    """The note of a row assessed on a proxy series (with the merged note's fields where it had one)."""
+    fields = json.loads(base["note_fields"]) if base.get("note_fields") else {}
+    return {"note_key": "proxy_merged" if base.get("note_key") == "merged" else "proxy", "note_fields": _json(fields)}
+
 
 def _json(fields: dict) -> str:
     return json.dumps(fields, ensure_ascii=False, sort_keys=True)

@@ -523,6 +523,23 @@ def _register_fonts() -> None:
     _fonts_registered.append("")  # mark as done even when no directory exists
 
 
+_SVG_ID = re.compile(r"\b(gradient_|clip|pattern_|mask_)(\d+)\b")
+
+
+def stable_svg_ids(svg: str) -> str:
+    """vl-convert numbers gradient and clip ids with a counter that runs across a process's charts, so one chart's SVG
+    differs with what was drawn before it: renumber them in order of appearance (same chart, same bytes)."""
+    seen: dict[tuple[str, str], int] = {}
+
+    def number(m: re.Match) -> str:
+        key = (m[1], m[2])
+        if key not in seen:
+            seen[key] = sum(1 for k in seen if k[0] == m[1]) + 1
+        return f"{m[1]}{seen[key]}"
+
+    return _SVG_ID.sub(number, svg)
+
+
 def save_figures(chart: alt.TopLevelMixin | Mapping[str, Any], stem_path: str | os.PathLike,
                  formats: Sequence[str] = ("png", "svg"), scale: float = 2,
                  embed_options: Mapping[str, Any] | None = None, lang: str | None = None) -> list[Path]:
@@ -548,7 +565,7 @@ def save_figures(chart: alt.TopLevelMixin | Mapping[str, Any], stem_path: str | 
         if fmt == "png":
             data: bytes | str = vlc.vegalite_to_png(spec, scale=scale, **kwargs)
         elif fmt == "svg":
-            data = vlc.vegalite_to_svg(spec, **kwargs)
+            data = stable_svg_ids(vlc.vegalite_to_svg(spec, **kwargs))
         elif fmt == "pdf":
             data = vlc.vegalite_to_pdf(spec, scale=scale, **kwargs)
         else:

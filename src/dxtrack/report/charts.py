@@ -66,8 +66,8 @@ COLORS = {
     "loss": "#D55E00",
 }
 
-VALUE_FORMAT = {"percent": ",.1f", "index": ".3f", "rank": "d"}  # tooltips
-AXIS_FORMAT = {"percent": ",.2~f", "index": ".2~f", "rank": "d"}
+VALUE_FORMAT = {"percent": ",.1f", "index": ".3f", "rank": "d", "score": ",.2f"}  # tooltips
+AXIS_FORMAT = {"percent": ",.2~f", "index": ".2~f", "rank": "d", "score": ",.2~f"}
 YEAR_FORMAT = "d"
 WIDTH, HEIGHT = 560, 320
 CAPTION_WIDTH = 110  # characters per caption line

@@ -199,9 +199,9 @@ def fmt_probability(p: float | None, lang: str) -> str:
 def fmt_value(x: float | None, unit: str, lang: str, decimals: int | None = None) -> str:
     """A value in an indicator's unit, as a reader sees it: "12,7%", "0,610" (index), "6" (rank).
     `decimals` overrides the unit's default (1 for percent, 3 for index, 0 for rank)."""
-    default = {"percent": 1, "index": 3, "rank": 0}
+    default = {"percent": 1, "index": 3, "rank": 0, "score": 2}
     if unit not in default:
-        raise KeyError(f"unknown indicator unit {unit!r} (percent, index or rank)")
+        raise KeyError(f"unknown indicator unit {unit!r} (percent, index, rank or score)")
     d = default[unit] if decimals is None else decimals
     return fmt_percent(x, lang, d) if unit == "percent" else fmt_number(x, lang, d)
 
@@ -211,7 +211,7 @@ def fmt_change(x: float, unit: str | None, lang: str) -> str:
     decimals = {"index": 3}.get(unit or "", 2)
     number = fmt_number(abs(x), lang, decimals).rstrip("0").rstrip(",.") if decimals else fmt_number(abs(x), lang, 0)
     sign = "−" if x < 0 else "+"
-    return t(f"change.{unit if unit in ('percent', 'index', 'rank') else 'none'}", lang, value=f"{sign}{number}")
+    return t(f"change.{unit if unit in ('percent', 'index', 'rank', 'score') else 'none'}", lang, value=f"{sign}{number}")
 
 
 def fmt_target(x: float | None, unit: str, lang: str) -> str:

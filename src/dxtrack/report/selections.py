@@ -180,7 +180,8 @@ def report_scope(t: Tables, map_: str, code: str) -> dict[str, pl.DataFrame]:
         "units": t.units.join(pl.concat([keys, peers]).unique(), on=["map", "province_code"], how="semi"),
         "status": unit_targets(t, map_, code) if map_ != "VN" else mine(t.status),
         "observations": mine(t.observations),
-        "projections": mine(t.projections),
+        # a report draws the default method's trajectory only (the other methods are compared in the briefing)
+        "projections": mine(t.projections.filter(pl.col("is_default"))),
         "peer_ranks": t.observations.filter(pl.col("indicator") == "dti_rank").join(
             peers, on=["map", "province_code"], how="semi"),
         "ranking_years": pl.DataFrame({"year": complete_ranking_years(t)}),
@@ -356,3 +357,41 @@ def status_matrix_34(t: Tables) -> tuple[pl.DataFrame, pl.DataFrame]:
                                                          pl.col("name_vi").alias("unit_name"))
     out = out.join(names, on="unit_code", how="left")
     return out.sort("unit_map", "unit_code", "indicator", "target_year"), collapsed
+
+
+def latest_values(t: Tables, map_: str, code: str) -> pl.DataFrame:
+    """Every figure in a unit's scope, latest first: one row per (unit, indicator, series) with its latest value —
+    a 34-map unit lists its own and its members' (a 63-map unit its own and its successor's). Carries the flags a
+    page must show: `observed_map` (the map the figure was published on), `derived` (+ `derivation`), `proxy`,
+    `full_year` and the period, with the source. For the report's "latest figures" table (issue 11)."""
+    if map_ == "34":
+        keys = [("34", code)] + [("63", c) for c in t.unit("34", code)["member_codes"]]
+    elif map_ == "63":
+        successor = t.unit("63", code)["successor_code"]
+        keys = [("63", code)] + ([("34", successor)] if successor else [])
+    else:
+        keys = [(map_, code)]
+    units = pl.DataFrame(keys, schema=["map", "province_code"], orient="row")
+    rows = t.observations.join(units, on=["map", "province_code"], how="semi")
+    columns = [c for c in ("map", "province_code", "indicator", "series", "year", "period_label", "full_year", "value",
+                           "rank_of", "observed_map", "derived", "derivation", "proxy", "source_id", "source_url")
+               if c in rows.columns]
+    return (rows.sort("period_end", "period_start").group_by("map", "province_code", "indicator", "series")
+            .agg(pl.all().last(), pl.len().alias("points"))
+            .select(*columns, "points").sort("map", "province_code", "indicator", "series"))
+
+
+def national_series(t: Tables) -> pl.DataFrame:
+    """The national figures that measure a national target (smartphones, fibre, level-4 services, payment
+    accounts, online filing, the digital economy …): per target indicator and series, the latest national value
+    (full-year first) with the target it measures. Proxies and non-official series are flagged, never hidden."""
+    national_targets = t.status.filter((pl.col("map") == "VN") & pl.col("in_force")).select(
+        "measured_by", "target_id", "comparator_norm", "target_value", "target_year").unique()
+    obs = t.observations.filter(pl.col("map") == "VN")
+    latest = (obs.sort("full_year", "period_end").group_by("indicator", "series")
+              .agg(pl.col("year").last(), pl.col("period_label").last(), pl.col("full_year").last(),
+                   pl.col("value").last(), pl.col("source_id").last(),
+                   (pl.col("proxy").any() if "proxy" in obs.columns else pl.lit(False)).alias("proxy"),
+                   pl.len().alias("points")))
+    return (national_targets.join(latest, left_on="measured_by", right_on="indicator", how="left")
+            .sort("measured_by", "target_year", "target_id", "series", nulls_last=True))

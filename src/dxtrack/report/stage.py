@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +28,7 @@ import pandas as pd
 import polars as pl
 
 from dxtrack.report import labels
-from dxtrack.report import selections
-from dxtrack.report import site
+from dxtrack.report import releases, selections, site
 from dxtrack.core.atomic import atomic_path, write_json
 from dxtrack.core.paths import Project
 from dxtrack.notebook.engine import Job, RenderError, render_all
@@ -62,7 +63,9 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     for lang in settings.languages:
         jobs.append(Job(notebooks / "briefing.ipynb", out / "notebooks" / f"briefing.{lang}.ipynb",
                         out / f"briefing.{lang}.html",
-                        {"year": settings.year, "lang": lang, "figures_dir": str(out / "figures")},
+                        # relative to the project (the notebooks run there): no absolute path in any output
+                        {"year": settings.year, "lang": lang,
+                         "figures_dir": (out / "figures").relative_to(project.root).as_posix()},
                         title=site.page_title(tables, "briefing", settings.year, lang), static_dir=static))
         units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
         for code, slug in units.select("province_code", "slug").iter_rows():
@@ -135,24 +138,68 @@ def render_code(project: Project, package: Path | None = None) -> list[Path]:
 
 
 def code_fingerprint(project: Project, package: Path | None = None) -> str:
-    """Everything a report's rendering depends on besides data: render code, labels, indicator and series
-    names, boundaries, params."""
-    files = [*render_code(project, package), project.raw / "indicators.yaml", *boundary_files(project).values()]
-    names = yaml.safe_dump(project.series.get("series", {}), sort_keys=True).encode()
+    """Everything every report's rendering depends on besides data: render code, labels, boundaries, params.
+    Indicator definitions and series names enter each report's own fingerprint, for what it shows only: declaring
+    a new series or indicator re-renders the reports that show it (and the briefing), not all of them."""
+    files = [*render_code(project, package), *boundary_files(project).values()]
     params = json.dumps({k: project.params[k] for k in ("render", "model", "merger_date")}, sort_keys=True).encode()
-    return _digest(*(f.read_bytes() for f in files if f.is_file()), names, params)
+    return _digest(*(f.read_bytes() for f in files if f.is_file()), params)
+
+
+# Decimals a reader sees, by indicator unit (dxtrack.report.labels.fmt_value, charts' tooltips): a report's
+# fingerprint hashes its numbers at this precision, so a band that moves in the fifth decimal re-renders nothing.
+DISPLAY_DECIMALS = {"percent": 1, "index": 3, "rank": 0, "score": 2}
+# Columns holding a value in the indicator's unit (rounded as above; one more decimal for changes per year) and
+# columns with a fixed display precision.
+_IN_UNIT = ("mean", "lo80", "hi80", "lo95", "hi95", "projected_mean", "projected_lo80", "projected_hi80")
+_CHANGES = ("observed_change", "required_change")
+_FIXED = {"p_meet": 2, "pace_ratio": 2, "expected_rank": 1}
+
+
+def display_rounded(frame: pl.DataFrame, indicators: dict) -> pl.DataFrame:
+    """A frame's computed numbers rounded to what a report displays (published values are left exact)."""
+    if "indicator" not in frame.columns:
+        return frame
+    units = {i: d.get("unit", "percent") for i, d in indicators.items()}
+    unit = pl.col("indicator").replace_strict(units, default="percent", return_dtype=pl.String)
+
+    def rounded(column: str, extra: int) -> pl.Expr:
+        expr = pl.col(column)
+        for name, decimals in DISPLAY_DECIMALS.items():
+            expr = pl.when(unit == name).then(pl.col(column).round(decimals + extra)).otherwise(expr)
+        return expr.alias(column)
+
+    if "reason" in frame.columns and "reason_fields" in frame.columns:
+        # the reason's numbers reach the reader through its words (reason, reason_vi), already at display precision
+        frame = frame.drop("reason_fields")
+    return frame.with_columns(
+        *[rounded(c, 0) for c in _IN_UNIT if c in frame.columns],
+        *[rounded(c, 1) for c in _CHANGES if c in frame.columns],
+        *[pl.col(c).round(d) for c, d in _FIXED.items() if c in frame.columns])
+
+
+def _shown(scope: dict[str, pl.DataFrame], column: str) -> list[str]:
+    return sorted({v for frame in scope.values() if column in frame.columns
+                   for v in frame[column].drop_nulls().unique().to_list()})
 
 
 def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
     params = json.dumps(job.parameters, sort_keys=True).encode()
+    project = tables.project
     if "province" not in job.parameters:  # the briefing draws on everything
-        project = tables.project
         files = sorted([*project.processed.glob("*.parquet"), *project.interim.glob("*.parquet"),
-                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"), *sorted(project.sources_dir.glob("*/source.yaml"))])
+                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"),
+                        *project.sources_dir.glob("*/source.yaml"), project.raw / "indicators.yaml",
+                        project.raw / "series.yaml"])
         return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
     scope = selections.report_scope(tables, job.parameters["map"], job.parameters["province"])
     sources = json.dumps({s: tables.sources[s] for s in selections.sources_of(scope)}, sort_keys=True, default=str).encode()
-    return _digest(code.encode(), params, sources, *(_frame_bytes(scope[k]) for k in sorted(scope)))
+    indicators, series = project.indicators, project.series.get("series") or {}
+    shown = json.dumps({"indicators": {i: indicators.get(i) for i in _shown(scope, "indicator") + _shown(scope, "measured_by")},
+                        "series": {s: series.get(s) for s in _shown(scope, "series")}},
+                       sort_keys=True, default=str).encode()
+    return _digest(code.encode(), params, sources, shown,
+                   *(_frame_bytes(display_rounded(scope[k], indicators)) for k in sorted(scope)))
 
 
 def state_path(project: Project, year: int) -> Path:
@@ -246,6 +293,10 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
     proj = named(tables.projections).select(ANNEX_COLUMNS["projections"]).sort(
         "indicator", "series", "map", "province_code", "method", "year")
     readme = pd.DataFrame([{"Trang / Sheet": s, "Nội dung": vi, "Contents": en} for s, vi, en in ANNEX_README])
+    diff = releases.changes(tables.project, int(tables.project.params["render"]["year"]))
+    change_columns = ["change", "map", "province_code", "name_vi", "name_en", "indicator", "series", "period_label",
+                      "year", "old_value", "new_value", "source_id"]
+    changed = diff["figures"].filter(~pl.col("derived")).select(change_columns) if diff else pl.DataFrame(schema={c: pl.String for c in change_columns})
     return {
         "README": readme,
         "status": status.select(columns).to_pandas(),
@@ -254,6 +305,7 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
         "projections": proj.to_pandas(),
         "coverage": coverage.to_pandas(),
         "backtest": selections.backtest_table(tables).to_pandas(),
+        "changes": changed.to_pandas(),
     }
 
 

@@ -13,7 +13,7 @@ import polars as pl
 
 from dxtrack.report import labels
 from dxtrack.report import selections
-from dxtrack.report.releases import compare
+from dxtrack.report.releases import changes
 from dxtrack.report.labels import t
 from dxtrack.core.vocabulary import STATUSES
 from dxtrack.core.tables import Tables
@@ -201,31 +201,38 @@ def merger_html(tables: Tables, lang: str) -> str:
                                 "members_with_target": "col.members_with_target", "values": "col.values"}, lang)
 
 
-def changes_html(tables: Tables, edition: int, lang: str) -> str:
-    """What changed since the previous release (dxtrack.report.releases), or that this is the first one."""
-    diff = compare(tables.project, edition)
+def changes_html(tables: Tables, edition: int, lang: str, limit: int = 50) -> str:
+    """What changed since the latest release (dxtrack.report.releases.changes), or that this is the first one.
+    The data is releases.changes(); this is a minimal page rendering of it."""
+    diff = changes(tables.project, edition)
     if diff is None:
         return f"<p>{esc(t('text.first_release', lang))}</p>"
-    figures_, statuses = diff["figures"], diff["statuses"]
+    figures_, statuses, sources = diff["figures"].filter(~pl.col("derived")), diff["statuses"], diff["sources"]
     counts = dict(figures_.group_by("change").len().iter_rows())
-    intro = t("text.changes_intro", lang, since=diff["since"], added=counts.get("added", 0),
+    since = f"{diff['since']} ({diff['released']})" if diff["released"] else diff["since"]
+    intro = t("text.changes_intro", lang, since=since, added=counts.get("added", 0),
               revised=counts.get("revised", 0), withdrawn=counts.get("withdrawn", 0), statuses=statuses.height)
     parts = [f"<p>{esc(intro)}</p>"]
-    revised = figures_.filter(pl.col("change") != "added")
-    if revised.height:
-        number = lambda x: labels.fmt_number(x, lang, 4) if x is not None else labels.MISSING  # noqa: E731
-        parts.append(frame_table(revised.with_columns(
-            pl.col("indicator").map_elements(lambda i: labels.indicator_name(i, lang), return_dtype=pl.String)),
-            {"province_code": "col.code", "indicator": "col.indicator", "series": "col.series", "year": "col.year",
-             "old_value": "col.old_value", "new_value": "col.new_value"}, lang,
+    if figures_.height:
+        number = lambda x: labels.fmt_number(x, lang, 4).rstrip("0").rstrip(",.") if x is not None else labels.MISSING  # noqa: E731
+        shown = figures_.sort(pl.col("change").replace_strict({"revised": 0, "withdrawn": 1, "added": 2}),
+                              "map", "province_code", "indicator", "period_start").head(limit)
+        parts.append(frame_table(shown.with_columns(pl.col("change").map_elements(
+            lambda c: t(f"change_kind.{c}", lang), return_dtype=pl.String)),
+            {"change": "col.change", f"name_{lang}": "col.province", f"indicator_{lang}": "col.indicator",
+             f"series_{lang}": "col.series", "period_label": "col.period", "old_value": "col.old_value",
+             "new_value": "col.new_value", "source_id": "col.source"}, lang,
             {"old_value": number, "new_value": number}))
+        if figures_.height > limit:
+            parts.append(f"<p>{esc(t('text.changes_more', lang, more=figures_.height - limit))}</p>")
     if statuses.height:
         label = lambda s: labels.status_label(s, lang) if s else labels.MISSING  # noqa: E731
-        parts.append(frame_table(statuses.with_columns(
-            pl.col("indicator").map_elements(lambda i: labels.indicator_name(i, lang), return_dtype=pl.String)),
-            {"province_code": "col.code", "indicator": "col.indicator", "target_year": "col.year",
-             "old_status": "col.old_status", "status": "col.status"}, lang,
+        parts.append(frame_table(statuses,
+            {f"name_{lang}": "col.province", f"indicator_{lang}": "col.indicator", "target_year": "col.year",
+             "old_status": "col.old_status", "status": "col.status", f"reason_{lang}": "col.reason"}, lang,
             {"old_status": label, "status": label}))
+    if sources.height:
+        parts.append(f"<p>{esc(t('text.changes_sources', lang, sources=', '.join(sources['source_id'])))}</p>")
     return "".join(parts)
 
 

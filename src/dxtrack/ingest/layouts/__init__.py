@@ -15,8 +15,8 @@ from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
-from dxtrack.ingest.layouts import (digital_economy_share, dti_aggregates, dti_long, dti_wide, ministry_dti,
-                                    online_filing_rate)
+from dxtrack.ingest.layouts import (digital_economy_share, dti_aggregates, dti_long, dti_wide, indicator_table,
+                                    ministry_dti, online_filing_rate)
 from dxtrack.ingest.reader import Reader
 
 
@@ -34,6 +34,7 @@ LAYOUTS: dict[str, Layout] = {
     "digital_economy_share": Layout("observations", digital_economy_share.read_digital_economy_share),
     "online_filing_rate": Layout("observations", online_filing_rate.read_online_filing_rate),
     "ministry_dti": Layout("observations", ministry_dti.read_ministry_dti),
+    "indicator_table": Layout("observations", indicator_table.read_indicator_table),
     "targets": Layout("targets", doc="a target registry (dxtrack.ingest.targets)"),
     "weights": Layout("weights", doc="population and GRDP by old unit and year (dxtrack.ingest.weights)"),
     "provinces_63": Layout("units", doc="the 63 pre-merger provinces (dxtrack.ingest.units)"),
