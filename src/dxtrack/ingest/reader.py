@@ -72,7 +72,7 @@ class Reader:
 
     def table(self, required: Iterable[str]) -> pl.DataFrame:
         df, self.info = read_table(self.path, self.display, encoding=self.entry.get("encoding"),
-                                   sheet=self.entry.get("sheet"))
+                                   sheet=self.entry.get("sheet"), hidden=self.entry.get("hidden"))
         require_columns(df, required, self.display, self.info.header_rows[-1])
         return df
 
