@@ -200,3 +200,4 @@ class Reader:
         if value is not None and not 1 <= value <= rank_of:
             raise DataError(f"a rank must lie between 1 and {rank_of}", value=r[column], **self.where(r["__row"], column))
         return value
+

@@ -7,7 +7,8 @@ one ("2024 (to Jul)", whose end the source does not fix), which is its label. Fo
    releases go to the `superseded` table with the release that replaced them. A row of unknown release is
    never superseded (nothing says it is older).
 2. Duplicates. Rows of the current release(s) that agree (to 1e-9) are one figure reported twice: the
-   figure is kept once and the other places it was found are listed in `also_in`.
+   figure is kept once and the other places it was found are listed in `also_in` (the first ALSO_IN_LIMIT
+   in row order, then "… and N more (M places in all)"; places sorted as text).
 3. Conflicts. Rows of the current release(s) that disagree are a conflict. The value kept is the one from
    the highest authority (1 = the estimator's own publication, 2 = a secondary report; see
    data/raw/series.yaml), then from the source retrieved first (then by id), then the earlier row. Every
@@ -24,6 +25,9 @@ import polars as pl
 from dxtrack.core.vocabulary import FIGURE_IDENTITY
 
 IDENTITY = FIGURE_IDENTITY
+# `also_in` lists at most this many other places, then says how many more: 5,000 copies of one row must not make
+# an 89,000-character cell (docs/adding-data.md §5).
+ALSO_IN_LIMIT = 10
 # Sources are listed by `retrieved` date, then id (dxtrack.ingest.collect.observation_sources).
 CONFLICT_RULE = "highest authority, then first-listed source, then earlier row"
 
@@ -60,7 +64,14 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
     # Places where the kept figure was found again (same value), for provenance.
     agreeing = (current.join(chosen_value, on=IDENTITY, nulls_equal=True)
                 .filter((pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9)))
-                .group_by(IDENTITY).agg(pl.col("_place").sort().str.join("; ").alias("also_in")))
+                .group_by(IDENTITY).agg(pl.col("_place").sort().alias("_places"))
+                .with_columns(pl.when(pl.col("_places").list.len() > ALSO_IN_LIMIT)
+                              .then(pl.format("{}; … and {} more ({} places in all)",
+                                              pl.col("_places").list.head(ALSO_IN_LIMIT).list.join("; "),
+                                              pl.col("_places").list.len() - ALSO_IN_LIMIT,
+                                              pl.col("_places").list.len()))
+                              .otherwise(pl.col("_places").list.join("; ")).alias("also_in"))
+                .drop("_places"))
     observations = (winners.join(agreeing, on=IDENTITY, how="left", nulls_equal=True)
                     .drop("_source_rank", "_place", "_position"))
 
