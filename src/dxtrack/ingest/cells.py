@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,21 +82,25 @@ def _delimiter(first_line: str) -> str:
     return max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equal counts
 
 
-def _text_rows(text: str, display: str) -> tuple[list[tuple[int, list[str]]], str]:
-    lines = [line for line in text.splitlines()[:20] if line.strip(" \t,;")]
-    # Judged on the first line that splits at all: a title line above the header may hold no delimiter.
+def _text_rows(text: str, display: str) -> tuple[Iterable[tuple[int, list[str]]], str]:
+    """(row number, cells) of every line, lazily (a 50 MB table is never held as a list of lists), and the
+    delimiter, judged on the first line that splits at all (a title line above the header may hold none)."""
+    lines = [line for line in text[:65536].splitlines()[:20] if line.strip(" \t,;")]
     delimiter = ","
     for line in lines:
         d = _delimiter(line)
         if len(next(csv.reader([line], delimiter=d), [])) > 1:
             delimiter = d
             break
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        return [(number, record) for number, record in enumerate(reader, start=1)], delimiter
-    except csv.Error as exc:
-        raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
-                        hint="look for an unbalanced quote") from None
+
+    def rows():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        try:
+            yield from enumerate(reader, start=1)
+        except csv.Error as exc:
+            raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
+                            hint="look for an unbalanced quote") from None
+    return rows(), delimiter
 
 
 def _cell_text(cell) -> str:
@@ -295,8 +300,12 @@ class NotATable(Exception):
         self.row, self.value = row, value
 
 
-def read_table(path: Path, display: str, *, encoding: str | None = None,
-               sheet: str | None = None, hidden: str | None = None) -> tuple[pl.DataFrame, TableInfo]:
+COPIES, COPIES_AT = "__copies", "__copies_at"
+COPIES_LISTED = 10  # rows named per set of identical rows (the count covers them all)
+
+
+def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: str | None = None,
+               hidden: str | None = None, collapse: bool = False) -> tuple[pl.DataFrame, TableInfo]:
     """Every cell as NFC text (blank -> null), plus `__row`: the spreadsheet row number.
 
     CSV or tab-separated text (delimiter: the one that splits the header into most fields) in UTF-8, UTF-16
@@ -304,25 +313,39 @@ def read_table(path: Path, display: str, *, encoding: str | None = None,
     broken structure (a stray quote, an unquoted decimal comma that adds a field) is reported with its row
     instead of shifting values into the wrong columns. Blank rows are skipped; blank header cells at the end
     of the header, with nothing below them, are dropped.
+
+    `collapse`: rows identical in every cell are read once — the first one, with `__copies` (how many identical
+    rows there are) and `__copies_at` (the other rows' numbers, the first COPIES_LISTED). A table pasted under
+    itself, or a 50 MB export, then costs what its distinct rows cost (dxtrack.ingest.resolve counts the copies
+    as duplicates and lists them in `also_in`).
     """
     if not path.exists():
         raise DataError("the file does not exist", file=display)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         rows, merged_rows = _xlsx_rows(path, display, sheet, hidden)
+        rows = iter(rows)
         info = TableInfo("xlsx", "xlsx")
     else:
         data = path.read_bytes()
         if not data:
             raise DataError("the file is empty (0 bytes)", file=display, row=1, value="")
         text, label = decode_bytes(data, display, encoding)
+        del data
         rows, delimiter = _text_rows(text, display)
         merged_rows = set()
         info = TableInfo("csv", label, _DELIMITERS[delimiter])
-    rows = [(n, r) for n, r in rows if not _is_blank(r)]
-    if not rows:
+    rows = ((n, r) for n, r in rows if not _is_blank(r))
+    head, found = [], None
+    for item in rows:  # the header: the first row with two filled cells (and the row after it); the body streams
+        head.append(item)
+        if found is None and sum(bool(c.strip()) for c in item[1]) >= 2:
+            found = len(head)
+        if found is not None and len(head) > found:
+            break
+    if not head:
         raise DataError("the file is empty", file=display, row=1, value="")
     try:
-        header, info.header_rows, first = _header(rows, merged_rows)
+        header, info.header_rows, first = _header(head, merged_rows)
     except NotATable as exc:
         hint = (f"the file was decoded as {encoding} because source.yaml says `encoding: {encoding}`: is that right?"
                 if encoding else "a table needs a header row and data rows of two or more columns; check the "
@@ -338,8 +361,9 @@ def read_table(path: Path, display: str, *, encoding: str | None = None,
                         row=info.header_rows[0], column=(duplicated or [""])[0],
                         value=(duplicated or [""])[0], hint=f"the header reads {header}")
     width = len(header)
-    records = []
-    for number, record in rows[first:]:
+    # Identical rows are read once: {cells: [first row, copies, other rows (the first COPIES_LISTED)]}.
+    distinct: dict[tuple[str, ...], list] = {}
+    for number, record in itertools.chain(head[first:], rows):
         if len(record) > width and _is_blank(record[width:]):
             record = record[:width]
         if len(record) != width:
@@ -347,19 +371,42 @@ def read_table(path: Path, display: str, *, encoding: str | None = None,
             raise DataError(f"{len(record)} fields where the header has {width}", file=display, row=number,
                             column=None if extra is None else f"(field {len(record)})", value=extra,
                             hint="a decimal comma or a comma inside text must be quoted, e.g. \"56,83\"")
+        key = tuple(record)
+        seen = distinct.get(key) if collapse else None
+        if seen is not None:
+            seen[1] += 1
+            if len(seen[2]) < COPIES_LISTED:
+                seen[2].append(number)
+            continue
         for column, cell in zip(header, record):
             if _MOJIBAKE.search(cell):
                 raise DataError("garbled text: UTF-8 that was read as Windows-1252 and saved again", file=display,
                                 row=number, column=column, value=cell,
                                 hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'")
-        records.append((number, record))
-    if not records:
+        distinct[key if collapse else (number,)] = [number, 1, [], record]
+    if not distinct:
         raise DataError("the file has a header but no data rows", file=display, row=info.header_rows[-1] + 1,
                         column=header[0], value="")
-    columns = {h: [clean_text(r[i]) if r[i].strip() else None for _, r in records] for i, h in enumerate(header)}
-    df = pl.DataFrame({"__row": [n for n, _ in records], **columns},
-                      schema={"__row": pl.Int64, **{h: pl.String for h in header}})
-    return df, info
+    records = list(distinct.values())
+    distinct.clear()
+    cleaned: dict[str, str] = {}
+
+    def clean(cell: str) -> str | None:
+        if not cell.strip():
+            return None
+        out = cleaned.get(cell)
+        if out is None:
+            out = cleaned[cell] = clean_text(cell)
+        return out
+
+    columns = {h: [clean(r[3][i]) for r in records] for i, h in enumerate(header)}
+    frame = {"__row": [r[0] for r in records], **columns}
+    schema = {"__row": pl.Int64, **{h: pl.String for h in header}}
+    if collapse:
+        frame |= {COPIES: [r[1] for r in records],
+                  COPIES_AT: ["; ".join(map(str, r[2])) if r[2] else None for r in records]}
+        schema |= {COPIES: pl.Int64, COPIES_AT: pl.String}
+    return pl.DataFrame(frame, schema=schema), info
 
 
 def read_csv_strings(path: Path, display: str) -> pl.DataFrame:

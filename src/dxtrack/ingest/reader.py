@@ -21,7 +21,7 @@ from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
 from dxtrack.core.sources import Source
 from dxtrack.core.vocabulary import map_for_period_end
-from dxtrack.ingest.cells import TableInfo, read_table, require_columns
+from dxtrack.ingest.cells import COPIES, COPIES_AT, TableInfo, read_table, require_columns
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.periods import Period
 from dxtrack.ingest.units import Registry, Unit
@@ -33,6 +33,8 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "year": pl.Int64, "period_label": pl.String, "period_start": pl.Date, "period_end": pl.Date,
     "full_year": pl.Boolean, "period_exact": pl.Boolean, "value": pl.Float64, "numerator": pl.Float64, "denominator": pl.Float64,
     "rank_of": pl.Int64, "source_url": pl.String, "quote": pl.String, "series_note": pl.String,
+    # identical rows of the file read once (dxtrack.ingest.cells.read_table `collapse`): how many, and where
+    "copies": pl.Int64, "copies_at": pl.String,
 }
 
 _YEAR = re.compile(r"^(?:năm\s+)?(\d{4})$", re.IGNORECASE)
@@ -58,6 +60,7 @@ class Reader:
         self.periods = self.entry.get("periods") or {}
         self.rows: list[dict] = []
         self.info: TableInfo | None = None
+        self.copies: dict[int, tuple[int, str | None]] = {}  # row -> (identical rows, their numbers)
 
     def meta(self, key: str) -> dict:
         """Where a key of this source's source.yaml is, for errors about the metadata rather than the table."""
@@ -72,7 +75,11 @@ class Reader:
 
     def table(self, required: Iterable[str]) -> pl.DataFrame:
         df, self.info = read_table(self.path, self.display, encoding=self.entry.get("encoding"),
-                                   sheet=self.entry.get("sheet"), hidden=self.entry.get("hidden"))
+                                   sheet=self.entry.get("sheet"), hidden=self.entry.get("hidden"), collapse=True)
+        repeated = df.filter(pl.col(COPIES) > 1)
+        self.copies = {row: (n, "; ".join(f"{self.source_id}:{x}" for x in at.split("; ")))
+                       for row, n, at in repeated.select("__row", COPIES, COPIES_AT).iter_rows()}
+        df = df.drop(COPIES, COPIES_AT)
         require_columns(df, required, self.display, self.info.header_rows[-1])
         return df
 
@@ -172,6 +179,7 @@ class Reader:
             map_: str | None = None, numerator: float | None = None, denominator: float | None = None,
             rank_of: int | None = None, quote: str | None = None) -> None:
         self.not_future(r, period)
+        copies = self.copies.get(r["__row"], (1, None))
         stated = map_ is not None or self.stated_map(r) is not None
         map_ = map_ or self.map_for(r, period)
         unit = self.unit(r, name_column, map_)
@@ -186,7 +194,7 @@ class Reader:
             "period_label": period.label, "period_start": period.start, "period_end": period.end,
             "full_year": period.full_year, "period_exact": period.whole, "value": value, "numerator": numerator, "denominator": denominator,
             "rank_of": rank_of, "source_url": r.get("source_url"), "quote": quote if quote is not None else r.get("quote"),
-            "series_note": rule.note,
+            "series_note": rule.note, "copies": copies[0], "copies_at": copies[1],
         })
 
     def frame(self) -> pl.DataFrame:

@@ -59,6 +59,7 @@ class Registry:
                             aliases=_COUNTRY_NAMES)
         self._keys = {m: self._build_keys(m) for m in MAPS}
         self._old_keys_for_new_map = {k: c for k, c in self._keys["63"].items()}
+        self._resolved: dict[tuple[str, str], Unit] = {}  # successful resolutions only: errors are located anew
 
     # ---- loading -------------------------------------------------------------------------------
     @classmethod
@@ -141,6 +142,15 @@ class Registry:
         """
         if map_ not in MAPS:
             raise DataError(f"unknown map {map_!r}; expected one of {MAPS}", file=file, row=row, column=column, value=map_)
+        found = self._resolved.get((name, map_))
+        if found is not None:  # a name read before on this map (a large table repeats the same 63 names)
+            return found
+        found = self._resolve(name, map_, file, row, column)
+        if len(self._resolved) < 100_000:
+            self._resolved[(name, map_)] = found
+        return found
+
+    def _resolve(self, name: str, map_: str, file: str | None, row: int | None, column: str | None) -> Unit:
         odd = foreign_letters(name)
         if odd:
             raise DataError(f"the name holds {'a character' if len(odd) == 1 else 'characters'} that "
