@@ -11,7 +11,8 @@
 * Temporary files belong to their writer: each is created with `mkstemp` and held under an exclusive `flock`
   for as long as its writer lives. A temporary file is only removed by the writer that made it, or, by
   `sweep()`, once its lock is free (the kernel releases a lock when its process dies: the writer was killed)
-  and it is older than STALE_SECONDS. A live writer's file is never touched.
+  and it is older than STALE_SECONDS (1 s; the only unlocked moment of a live writer's file is the microseconds between
+  creating and locking it). A live writer's file is never touched.
 * `FileLock` is the same kind of lock on a named file: a second renderer of one edition, or a second run of
   a stage, is refused with the first one's pid.
 """
@@ -30,7 +31,7 @@ from typing import Iterator, Sequence
 
 import polars as pl
 
-STALE_SECONDS = 10.0
+STALE_SECONDS = 1.0  # far longer than the microseconds between a writer's mkstemp and its flock
 
 
 class Busy(RuntimeError):
