@@ -228,3 +228,60 @@ def test_readme_flow_shows_what_changed_and_rerenders_only_what_moved(built):
     assert "So với bản phát hành gần nhất" in (reports / "briefing.vi.html").read_text(encoding="utf-8")
     diff = subprocess.run([str(BIN / "dxtrack"), "diff"], cwd=built, env=env, capture_output=True, text=True)
     assert diff.returncode == 0 and "15 added" in diff.stdout and "new source dti_2025" in diff.stdout
+
+
+def _report_digests(project: Path) -> dict[str, str]:
+    """Every file under reports/ by SHA-256, except annex.xlsx, compared by its cells: the workbook's docProps
+    carry the time it was written (fixed workbook properties are issue 13's), which no reader sees as content."""
+    import openpyxl
+
+    out = {}
+    for p in sorted((project / "reports").rglob("*")):
+        if not p.is_file():
+            continue
+        key = str(p.relative_to(project))
+        if p.name == "annex.xlsx":
+            book = openpyxl.load_workbook(p)
+            cells = [(ws.title, c.coordinate, c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row]
+            out[key] = hashlib.sha256(repr(cells).encode()).hexdigest()
+        else:
+            out[key] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def test_a_forced_rerender_gives_byte_identical_reports(built):
+    """Same inputs, same bytes in reports/ too: every report, executed notebook and figure re-rendered (in
+    another worker order) equals the first render."""
+    before = _report_digests(built)
+    assert before and not [k for k in before if k.endswith(".tmp")]
+    (built / "reports" / "2026" / ".render-state.json").unlink()  # forget the fingerprints: render everything
+    result = _dvc(built, "repro", "--force", "render")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _report_digests(built) == before
+
+
+def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
+    """SIGKILL the renderer mid-run: the next run finishes what it left (no temporary files, no kernel folders,
+    no marker) and the reports equal the uninterrupted ones."""
+    import signal
+    import tempfile
+    import time
+
+    before = _report_digests(built)
+    (built / "reports" / "2026" / ".render-state.json").unlink()
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("DXTRACK_ROOT", None)
+    proc = subprocess.Popen([sys.executable, "pipelines/render.py"], cwd=built, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(12)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (built / "reports" / "2026" / ".render-incomplete.json").exists()  # the set says it is mixed
+    result = _dvc(built, "repro", "--force", "render")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (built / "reports" / "2026" / ".render-incomplete.json").exists()
+    assert not [p for p in (built / "reports").rglob("*.tmp")]
+    from dxtrack.notebook.engine import kernel_parent
+
+    assert not list(kernel_parent().glob("*")) if kernel_parent().is_dir() else True
+    assert _report_digests(built) == before

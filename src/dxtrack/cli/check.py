@@ -53,7 +53,10 @@ def cmd_check(args, project: Project) -> int:
     print(f"  sha256 {sha256_of(source.path)} (matches its source.yaml)")
     maps = ", ".join(sorted(new["map"].unique())) or "–"
     years = ", ".join(str(y) for y in sorted(new["year"].unique())) or "–"
-    print(f"  valid: {new['source_row'].n_unique()} rows, {new.height} values; map {maps}; year {years}; "
+    distinct = new["source_row"].n_unique()
+    rows = distinct + sum(n - 1 for n, _ in reader.copies.values())
+    shown = f"{rows} rows ({distinct} distinct)" if rows != distinct else f"{rows} rows"
+    print(f"  valid: {shown}, {new.height} values; map {maps}; year {years}; "
           f"indicators {', '.join(sorted(new['indicator'].unique()))}")
     account = reader.account()
     reported = sum(len(rows) for rows in account["rows_reported"].values())

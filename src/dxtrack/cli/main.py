@@ -9,6 +9,9 @@
     dxtrack scorecard --province NAME        schemes scoring a province's own units; ranks, movers, spread
     dxtrack tasks --province NAME [--as-of]  a province's assigned tasks: overdue and due first (--json)
     dxtrack diff [--edition YEAR]            what changed since that snapshot: figures, statuses, new sources
+
+Every failure ends in one `dxtrack: …` message and exit status 2 (1 for an internal error); `--debug` (or
+DXTRACK_DEBUG=1) also prints the traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dxtrack.report import labels, releases
 from dxtrack.cli import subunits as subunit_commands
 from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
+from dxtrack.core.stage import debugging, describe
 from dxtrack.ingest.units import Registry, Unit
 from dxtrack.report.reasons import worded
 
@@ -35,7 +39,7 @@ HEADLINE = ["dti", "dti_rank", "digital_economy_share_grdp", "online_filing_rate
 def _metrics(project: Project, name: str) -> dict:
     path = project.metrics / name
     if not path.exists():
-        raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
+        raise DataError("does not exist yet: run `dvc repro` first", file=project.display(path))
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -143,7 +147,7 @@ def _status_line(row: dict) -> str:
 def cmd_status(args, project: Project) -> int:
     path = project.processed / "status.parquet"
     if not path.exists():
-        raise SystemExit(f"{path} does not exist yet: run `dvc repro` first")
+        raise DataError("does not exist yet: run `dvc repro` first", file=project.display(path))
     status = worded(pl.read_parquet(path))
     registry = Registry.load(project)
     unit = _find_unit(registry, args.province, args.map)
@@ -257,6 +261,7 @@ def _reader_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dxtrack", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debug", action="store_true", help="print the traceback of a failure (or DXTRACK_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("coverage", help="units with full-year values by indicator and year")
     p.add_argument("--map", choices=["63", "34"])
@@ -289,14 +294,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    debug = args.debug or debugging([])
+    project = None
     try:
-        return args.func(args, Project.find())
-    except DataError as exc:
-        print(f"dxtrack: {exc}", file=sys.stderr)
-        return 2
+        project = Project.find()
+        project.params  # params.yaml checked before any command reads data
+        return args.func(args, project)
     except BrokenPipeError:  # output piped into `head`: stop quietly (Python docs, "Note on SIGPIPE")
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        print("dxtrack: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except Exception as exc:  # one line, never a traceback unless asked for
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc)
+        print(f"dxtrack: {describe(exc, project)}", file=sys.stderr)
+        return 2 if isinstance(exc, (DataError, OSError)) else 1
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ Eager frames only: pandera validates a LazyFrame's schema but not its values (se
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pandera.errors
 import pandera.polars as pa
 import polars as pl
@@ -116,10 +118,19 @@ def validate(df: pl.DataFrame, schema: pa.DataFrameSchema, project: Project, *, 
     """Validate eagerly; on failure raise DataErrors locating each bad value in its raw file (`files`: source id
     -> the file to name instead, e.g. a table checked outside data/raw)."""
     try:
-        return schema.validate(df, lazy=True)
+        valid = schema.validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         raise DataErrors([_locate(case, df, schema, project, row_column, source_column, files or {})
                           for case in exc.failure_cases.iter_rows(named=True)]) from None
+    if schema.name == "observations":
+        files = files or {}
+
+        def display(source: str) -> str:
+            if source in files:
+                return files[source]
+            return project.display(project.source_path(source)) if source in project.sources else source
+        check_ranks_follow_scores(valid, display)
+    return valid
 
 
 def _locate(case: dict, df: pl.DataFrame, schema: pa.DataFrameSchema, project: Project, row_column: str,
@@ -309,3 +320,54 @@ SUBUNIT_INTERIM = {"schemes": schemes_schema, "scheme_items": scheme_items_schem
                    "task_occurrences": task_occurrences_schema, "task_updates": task_updates_schema}
 SUBUNIT_PROCESSED = {"scorecard_ranks": scorecard_ranks_schema, "scorecard_movers": scorecard_movers_schema,
                      "scorecard_distribution": scorecard_distribution_schema, "task_status": task_status_schema}
+
+
+# ---- ranks against their own scores ---------------------------------------------------------------------------
+_PAIR_KEYS = ["source_id", "map", "series", "period_start", "period_end", "period_label", "measure"]
+
+
+def check_ranks_follow_scores(candidates: pl.DataFrame, display: Callable[[str], str]) -> None:
+    """In one table, the DTI rank must agree with the DTI score it ranks (`dti_rank` with `dti`, for the same map,
+    series and period): a higher score has a strictly better (smaller) rank. Pillar ranks are not checked: tables
+    order pillars by sub-scores the ministry does not always publish.
+
+    Ties: equal scores may share a rank or not — published scores are rounded and the ministry ranks on the
+    unrounded total, so 0.7312 and 0.7312 may be 5th and 6th — but two different scores never share a rank,
+    and a lower score never outranks a higher one. Rows listing only some units are checked among themselves.
+    A table whose ranks contradict its scores (1, 1, 1, 9, 9, 2, 40 … down a falling score column) is refused
+    naming the first row out of order and the row it contradicts. A unit listed twice with different figures is a
+    conflict, reported as such by dxtrack.ingest.resolve, and left out of this check.
+    """
+    if not {"source_id", "source_row", "source_column", "period_label", "series"} <= set(candidates.columns):
+        return
+    candidates = candidates.filter(pl.col("source_id") != "derived")
+    ranks = candidates.filter(pl.col("indicator") == "dti_rank")
+    if ranks.is_empty():
+        return
+    ranks = ranks.select("source_row", "source_column", "province_code", *_PAIR_KEYS[:-1], pl.col("value").alias("rank"),
+                         pl.col("indicator").str.replace(r"^dti_rank", "dti").alias("measure"))
+    scores = candidates.filter(pl.col("indicator") == "dti").select("source_row", *_PAIR_KEYS[:-1], pl.col("indicator").alias("measure"),
+                                        pl.col("value").alias("score"))
+    pairs = ranks.join(scores, on=["source_row", *_PAIR_KEYS], nulls_equal=True)
+    # A unit listed twice with different figures is a conflict (dxtrack.ingest.resolve reports it): not checked here.
+    pairs = pairs.filter(pl.struct("rank", "score").n_unique().over(*_PAIR_KEYS, "province_code") == 1)
+    if pairs.is_empty():
+        return
+    groups = (pairs.group_by(*_PAIR_KEYS, "score")
+              .agg(pl.col("rank").min().alias("lo"), pl.col("rank").max().alias("hi"),
+                   pl.col("source_row").sort_by("rank").first().alias("row"),
+                   pl.col("source_column").first().alias("column"))
+              .sort(*_PAIR_KEYS, "score", descending=[False] * len(_PAIR_KEYS) + [True], nulls_last=True))
+    groups = groups.with_columns(pl.col("hi").cum_max().shift(1).over(_PAIR_KEYS).alias("better_hi"))
+    bad = groups.filter(pl.col("lo") <= pl.col("better_hi"))
+    if bad.is_empty():
+        return
+    first = bad.sort("row").row(0, named=True)
+    keys = [pl.col(k).eq_missing(first[k]) for k in _PAIR_KEYS]
+    culprit = (groups.filter(*keys, pl.col("score") > first["score"], pl.col("hi") >= first["lo"])
+               .sort("score", descending=True).row(0, named=True))
+    raise DataError(f"rank {first['lo']:g} for score {first['score']:g}, but row {culprit['row']} has the higher "
+                    f"score {culprit['score']:g} with rank {culprit['hi']:g}: the ranks contradict the scores they "
+                    "rank", file=display(first["source_id"]), row=first["row"], column=first["column"], value=f"{first['lo']:g}",
+                    hint="a higher score has a strictly better rank; equal scores may share a rank "
+                         "(docs/adding-data.md §5)")

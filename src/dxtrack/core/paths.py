@@ -8,10 +8,10 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from dxtrack.core.errors import DataError
+from dxtrack.core.params import Params, check_references, load_params
 from dxtrack.core.sources import Source, load_catalogue
+from dxtrack.core.yamlfile import load_yaml
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -25,9 +25,14 @@ def find_root(start: str | os.PathLike | None = None) -> Path:
     raise FileNotFoundError(f"no dxtrack project (params.yaml + data/raw) at or above {here}")
 
 
-def read_yaml(path: Path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+def read_yaml(path: Path, display: str | None = None) -> dict:
+    """A project YAML file, safely (no Python tags), with located errors (dxtrack.core.yamlfile)."""
+    data, _ = load_yaml(path, display)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DataError("must be a YAML mapping", file=display or str(path), row=1)
+    return data
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,16 @@ class Project:
 
     # configuration
     @cached_property
-    def params(self) -> dict:
-        return read_yaml(self.root / "params.yaml")
+    def params(self) -> Params:
+        """params.yaml, read once and validated against dxtrack.core.params.SCHEMA (a DataError naming the key
+        otherwise); ids it names are checked against indicators.yaml and series.yaml."""
+        params = load_params(self.root)
+        check_references(params, self.indicators, self.series)
+        return params
 
     @cached_property
     def indicators(self) -> dict[str, dict]:
-        return read_yaml(self.raw / "indicators.yaml")
+        return read_yaml(self.raw / "indicators.yaml", self.display(self.raw / "indicators.yaml"))
 
     @property
     def sources_dir(self) -> Path:
@@ -85,11 +94,11 @@ class Project:
 
     @cached_property
     def series(self) -> dict:
-        return read_yaml(self.raw / "series.yaml")
+        return read_yaml(self.raw / "series.yaml", self.display(self.raw / "series.yaml"))
 
     @property
     def merger_date(self) -> date:
-        return date.fromisoformat(str(self.params.get("merger_date", "2025-07-01")))
+        return date.fromisoformat(self.params["merger_date"])
 
     @property
     def edition_date(self) -> date:

@@ -46,7 +46,9 @@ KEYS: dict[str, tuple[bool, tuple[type, ...], str]] = {
     "map": (False, (str, int), "63 or 34: the provincial map of every row, when the table states it"),
     "year": (False, (int,), "the reference year, for layouts whose rows do not carry one"),
     "encoding": (False, (str,), "overrides the encoding detection (e.g. cp1258)"),
-    "sheet": (False, (str,), "the worksheet to read in a workbook"),
+    "sheet": (False, (str,), "the worksheet to read in a workbook (default: the only sheet holding a table)"),
+    "hidden": (False, (str,), "a workbook's hidden rows, columns or sheets: `read` (they are data) or `skip` "
+                              "(leave them out); absent: a hidden cell holding data is refused"),
     "series": (False, (dict,), "which series the figures belong to: `fixed:` or `column:` + `texts:`"),
     "periods": (False, (dict,), "period texts the generic rules would misread: text -> {start, end, why}"),
     "names": (False, (dict,), "spellings in this table that stand for a unit under another name: as written -> "
@@ -221,6 +223,8 @@ def _check_values(source: Source, root: Path | None, today: date) -> None:
     url = entry.get("url")
     if url is not None and not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
         raise DataError("`url` must be an http:// or https:// address", **source.where("url", root), value=url)
+    if entry.get("hidden") is not None and entry["hidden"] not in ("read", "skip"):
+        raise DataError("`hidden` must be `read` or `skip`", **source.where("hidden", root), value=entry["hidden"])
     if "map" in entry and str(entry["map"]) not in ("63", "34"):
         raise DataError("`map` must be 63 or 34", **source.where("map", root), value=entry["map"])
     if "coverage" in entry and entry["coverage"] not in COVERAGE:

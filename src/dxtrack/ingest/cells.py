@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,21 +82,25 @@ def _delimiter(first_line: str) -> str:
     return max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equal counts
 
 
-def _text_rows(text: str, display: str) -> tuple[list[tuple[int, list[str]]], str]:
-    lines = [line for line in text.splitlines()[:20] if line.strip(" \t,;")]
-    # Judged on the first line that splits at all: a title line above the header may hold no delimiter.
+def _text_rows(text: str, display: str) -> tuple[Iterable[tuple[int, list[str]]], str]:
+    """(row number, cells) of every line, lazily (a 50 MB table is never held as a list of lists), and the
+    delimiter, judged on the first line that splits at all (a title line above the header may hold none)."""
+    lines = [line for line in text[:65536].splitlines()[:20] if line.strip(" \t,;")]
     delimiter = ","
     for line in lines:
         d = _delimiter(line)
         if len(next(csv.reader([line], delimiter=d), [])) > 1:
             delimiter = d
             break
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        return [(number, record) for number, record in enumerate(reader, start=1)], delimiter
-    except csv.Error as exc:
-        raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
-                        hint="look for an unbalanced quote") from None
+
+    def rows():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        try:
+            yield from enumerate(reader, start=1)
+        except csv.Error as exc:
+            raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
+                            hint="look for an unbalanced quote") from None
+    return rows(), delimiter
 
 
 def _cell_text(cell) -> str:
@@ -115,32 +120,143 @@ def _cell_text(cell) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path, display: str, sheet: str | None) -> tuple[list[tuple[int, list[str]]], set[int]]:
-    """Rows of one worksheet (the first, or `sheet`), merged header cells filled; and the rows merges touch."""
+HIDDEN_RULES = ("read", "skip")  # source.yaml `hidden:`; absent: hidden rows, columns and sheets with data are refused
+
+
+def _excel_problem(cell, formula) -> str | None:
+    """Why a workbook cell cannot be read as what it shows: an error value, a date where figures are, or a
+    formula saved without its computed value (a file written by a program that does not calculate)."""
+    if cell.value is None:
+        if formula is not None:
+            return ("a formula saved without its computed value (the workbook was written by a program that does "
+                    "not calculate): open it in Excel or LibreOffice and save it again")
+        return None
+    if getattr(cell, "data_type", None) == "e" or (isinstance(cell.value, str) and cell.value.strip() in _EXCEL_ERRORS):
+        return "an Excel error value, not a figure: fix the formula in the workbook, or leave the cell blank"
+    if getattr(cell, "is_date", False) or hasattr(cell.value, "isoformat") or hasattr(cell.value, "total_seconds"):
+        return ("a date-formatted cell: Excel shows this number as a date, so the figure typed is lost; format "
+                "the column as Number (or Text) and check its values")
+    return None
+
+
+_EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+
+
+def _data_sheet(book, display: str, sheet: str | None, hidden: str | None):
+    """The worksheet to read: the one `sheet:` names, else the only one holding a table (a row with two or more
+    filled cells: a notes or cover sheet is not a table). A hidden sheet with a table is refused unless
+    `hidden:` says what to do with it."""
+    if sheet is not None:
+        if sheet not in book.sheetnames:
+            raise DataError(f"no worksheet named {sheet!r}; the workbook has {book.sheetnames}", file=display,
+                            column="sheet", value=sheet)
+        return book[sheet]
+
+    def has_table(ws) -> bool:
+        return any(sum(v is not None and str(v).strip() != "" for v in row) >= 2
+                   for row in ws.iter_rows(values_only=True))
+
+    tables = [ws for ws in book.worksheets if has_table(ws)]
+    hidden_tables = [ws for ws in tables if ws.sheet_state != "visible"]
+    if hidden_tables and hidden not in HIDDEN_RULES:
+        ws = hidden_tables[0]
+        raise DataError(f"the workbook has a hidden worksheet holding a table ({ws.sheet_state})", file=display,
+                        column="sheet", value=ws.title,
+                        hint="say which sheet to read (`sheet:` in source.yaml), or `hidden: skip` / `hidden: read`")
+    if hidden == "skip":
+        tables = [ws for ws in tables if ws.sheet_state == "visible"]
+    if len(tables) == 1:
+        return tables[0]
+    if not tables:
+        first = book.worksheets[0]
+        raise DataError("no worksheet holds a table: no row has two filled cells", file=display, column="sheet",
+                        value=first.title, hint=f"the workbook's sheets: {book.sheetnames}")
+    raise DataError(f"{len(tables)} worksheets hold tables: {[ws.title for ws in tables]}", file=display,
+                    column="sheet", value=tables[0].title, hint="name the one to read with `sheet:` in source.yaml")
+
+
+def _hidden_lines(ws) -> tuple[set[int], set[int]]:
+    rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+    columns: set[int] = set()
+    from openpyxl.utils import column_index_from_string
+
+    for letter, dim in ws.column_dimensions.items():
+        if dim.hidden:
+            lo = dim.min or column_index_from_string(letter)
+            hi = dim.max or lo
+            columns.update(range(lo, hi + 1))
+    return rows, columns
+
+
+def _xlsx_rows(path: Path, display: str, sheet: str | None, hidden: str | None = None
+               ) -> tuple[list[tuple[int, list[str]]], set[int]]:
+    """Rows of one worksheet (see _data_sheet), merged header cells filled; and the rows merges touch.
+
+    Hidden rows and columns that hold anything are refused with their place, unless `hidden:` (source.yaml)
+    says `read` (they are data) or `skip` (they are left out). Error values, date-formatted cells and formulas
+    without a computed value are refused with their cell."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
     try:
         book = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises zipfile, KeyError or its own errors for a damaged workbook
         raise DataError(f"not a readable .xlsx workbook ({type(exc).__name__})", file=display) from None
-    if sheet is not None and sheet not in book.sheetnames:
-        raise DataError(f"no worksheet named {sheet!r}; the workbook has {book.sheetnames}", file=display,
-                        column="sheet", value=sheet)
-    ws = book[sheet] if sheet is not None else book.worksheets[0]
-    rows = {cell_row[0].row: [_cell_text(c) for c in cell_row] for cell_row in ws.iter_rows() if cell_row}
+    if hidden is not None and hidden not in HIDDEN_RULES:
+        raise DataError(f"`hidden` must be one of {list(HIDDEN_RULES)}", file=display, column="hidden", value=hidden)
+    ws = _data_sheet(book, display, sheet, hidden)
+    where = f"{display} [sheet {ws.title}]" if len(book.sheetnames) > 1 else display
+    if ws.sheet_state != "visible" and hidden is None:
+        raise DataError(f"the worksheet is {ws.sheet_state}", file=where, column="sheet", value=ws.title,
+                        hint="say `hidden: read` in source.yaml if it really is the table to read")
+    fws = formulas[ws.title]
+    hidden_rows, hidden_columns = _hidden_lines(ws)
+    rows: dict[int, list[str]] = {}
+    for cell_row in ws.iter_rows():
+        if not cell_row:
+            continue
+        number = cell_row[0].row
+        texts = []
+        for cell in cell_row:
+            formula = fws.cell(row=cell.row, column=cell.column).value
+            formula = formula if isinstance(formula, str) and formula.startswith("=") else None
+            is_hidden = number in hidden_rows or cell.column in hidden_columns
+            if is_hidden and hidden == "skip":
+                continue
+            problem = _excel_problem(cell, formula)
+            if problem:
+                raise DataError(problem, file=where, row=number, column=f"{get_column_letter(cell.column)}",
+                                value=formula or (str(cell.value) if cell.value is not None else ""))
+            text = _cell_text(cell)
+            if is_hidden and text.strip() and hidden is None:
+                what = f"row {number}" if number in hidden_rows else f"column {get_column_letter(cell.column)}"
+                raise DataError(f"hidden {what} holds data: hidden cells are not what a reader of the table sees",
+                                file=where, row=number, column=get_column_letter(cell.column), value=text,
+                                hint="unhide and check it, or say in source.yaml `hidden: read` (they are data) "
+                                     "or `hidden: skip` (leave them out)")
+            texts.append(text)
+        if number in hidden_rows and hidden == "skip":
+            continue
+        rows[number] = texts
     merged_rows: set[int] = set()
     for merged in ws.merged_cells.ranges:
         # Fill a merged range from its top-left cell only near the top (headers): data cells stay as typed,
         # and a title merged across one row stays a single cell.
+        if merged.min_row not in rows:
+            continue
         single = merged.min_row == merged.max_row and sum(bool(c) for c in rows[merged.min_row]) <= 1
-        if merged.min_row > 6 or single:
+        if merged.min_row > 6 or single or hidden == "skip" and hidden_columns:
             continue
         merged_rows.update(range(merged.min_row, merged.max_row + 1))
         top_left = rows[merged.min_row][merged.min_col - 1]
         for r in range(merged.min_row, merged.max_row + 1):
             for c in range(merged.min_col, merged.max_col + 1):
-                rows[r][c - 1] = top_left
+                if r in rows and c - 1 < len(rows[r]):
+                    rows[r][c - 1] = top_left
     book.close()
+    formulas.close()
     return sorted(rows.items()), merged_rows
 
 
@@ -159,6 +275,9 @@ def _header(rows: list[tuple[int, list[str]]], merged_rows: set[int]) -> tuple[l
     i = 0
     while i < len(rows) and sum(bool(c.strip()) for c in rows[i][1]) <= 1:
         i += 1
+    if i == len(rows):
+        number, first = rows[0]
+        raise NotATable(number, next((c for c in first if c.strip()), ""))
     top_number, top = rows[i]
     top = [clean_text(c) for c in top]
     if i + 1 < len(rows):
@@ -176,8 +295,17 @@ def _header(rows: list[tuple[int, list[str]]], merged_rows: set[int]) -> tuple[l
     return top, (top_number,), i + 1
 
 
-def read_table(path: Path, display: str, *, encoding: str | None = None,
-               sheet: str | None = None) -> tuple[pl.DataFrame, TableInfo]:
+class NotATable(Exception):
+    def __init__(self, row: int, value: str):
+        self.row, self.value = row, value
+
+
+COPIES, COPIES_AT = "__copies", "__copies_at"
+COPIES_LISTED = 10  # rows named per set of identical rows (the count covers them all)
+
+
+def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: str | None = None,
+               hidden: str | None = None, collapse: bool = False) -> tuple[pl.DataFrame, TableInfo]:
     """Every cell as NFC text (blank -> null), plus `__row`: the spreadsheet row number.
 
     CSV or tab-separated text (delimiter: the one that splits the header into most fields) in UTF-8, UTF-16
@@ -185,24 +313,46 @@ def read_table(path: Path, display: str, *, encoding: str | None = None,
     broken structure (a stray quote, an unquoted decimal comma that adds a field) is reported with its row
     instead of shifting values into the wrong columns. Blank rows are skipped; blank header cells at the end
     of the header, with nothing below them, are dropped.
+
+    `collapse`: rows identical in every cell are read once — the first one, with `__copies` (how many identical
+    rows there are) and `__copies_at` (the other rows' numbers, the first COPIES_LISTED). A table pasted under
+    itself, or a 50 MB export, then costs what its distinct rows cost (dxtrack.ingest.resolve counts the copies
+    as duplicates and lists them in `also_in`).
     """
     if not path.exists():
         raise DataError("the file does not exist", file=display)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        rows, merged_rows = _xlsx_rows(path, display, sheet)
+        rows, merged_rows = _xlsx_rows(path, display, sheet, hidden)
+        rows = iter(rows)
         info = TableInfo("xlsx", "xlsx")
     else:
         data = path.read_bytes()
         if not data:
             raise DataError("the file is empty (0 bytes)", file=display, row=1, value="")
         text, label = decode_bytes(data, display, encoding)
+        del data
         rows, delimiter = _text_rows(text, display)
         merged_rows = set()
         info = TableInfo("csv", label, _DELIMITERS[delimiter])
-    rows = [(n, r) for n, r in rows if not _is_blank(r)]
-    if not rows:
+    rows = ((n, r) for n, r in rows if not _is_blank(r))
+    head, found = [], None
+    for item in rows:  # the header: the first row with two filled cells (and the row after it); the body streams
+        head.append(item)
+        if found is None and sum(bool(c.strip()) for c in item[1]) >= 2:
+            found = len(head)
+        if found is not None and len(head) > found:
+            break
+    if not head:
         raise DataError("the file is empty", file=display, row=1, value="")
-    header, info.header_rows, first = _header(rows, merged_rows)
+    try:
+        header, info.header_rows, first = _header(head, merged_rows)
+    except NotATable as exc:
+        hint = (f"the file was decoded as {encoding} because source.yaml says `encoding: {encoding}`: is that right?"
+                if encoding else "a table needs a header row and data rows of two or more columns; check the "
+                "delimiter, the encoding, or (a workbook) the sheet")
+        raise DataError(f"not a table: no line has two filled cells ({info.encoding}"
+                        f"{', ' + info.delimiter + '-separated' if info.delimiter else ''})", file=display,
+                        row=exc.row, value=exc.value[:80], hint=hint) from None
     while header and not header[-1]:
         header.pop()
     duplicated = sorted({h for h in header if header.count(h) > 1})
@@ -211,8 +361,9 @@ def read_table(path: Path, display: str, *, encoding: str | None = None,
                         row=info.header_rows[0], column=(duplicated or [""])[0],
                         value=(duplicated or [""])[0], hint=f"the header reads {header}")
     width = len(header)
-    records = []
-    for number, record in rows[first:]:
+    # Identical rows are read once: {cells: [first row, copies, other rows (the first COPIES_LISTED)]}.
+    distinct: dict[tuple[str, ...], list] = {}
+    for number, record in itertools.chain(head[first:], rows):
         if len(record) > width and _is_blank(record[width:]):
             record = record[:width]
         if len(record) != width:
@@ -220,19 +371,42 @@ def read_table(path: Path, display: str, *, encoding: str | None = None,
             raise DataError(f"{len(record)} fields where the header has {width}", file=display, row=number,
                             column=None if extra is None else f"(field {len(record)})", value=extra,
                             hint="a decimal comma or a comma inside text must be quoted, e.g. \"56,83\"")
+        key = tuple(record)
+        seen = distinct.get(key) if collapse else None
+        if seen is not None:
+            seen[1] += 1
+            if len(seen[2]) < COPIES_LISTED:
+                seen[2].append(number)
+            continue
         for column, cell in zip(header, record):
             if _MOJIBAKE.search(cell):
                 raise DataError("garbled text: UTF-8 that was read as Windows-1252 and saved again", file=display,
                                 row=number, column=column, value=cell,
                                 hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'")
-        records.append((number, record))
-    if not records:
+        distinct[key if collapse else (number,)] = [number, 1, [], record]
+    if not distinct:
         raise DataError("the file has a header but no data rows", file=display, row=info.header_rows[-1] + 1,
                         column=header[0], value="")
-    columns = {h: [clean_text(r[i]) if r[i].strip() else None for _, r in records] for i, h in enumerate(header)}
-    df = pl.DataFrame({"__row": [n for n, _ in records], **columns},
-                      schema={"__row": pl.Int64, **{h: pl.String for h in header}})
-    return df, info
+    records = list(distinct.values())
+    distinct.clear()
+    cleaned: dict[str, str] = {}
+
+    def clean(cell: str) -> str | None:
+        if not cell.strip():
+            return None
+        out = cleaned.get(cell)
+        if out is None:
+            out = cleaned[cell] = clean_text(cell)
+        return out
+
+    columns = {h: [clean(r[3][i]) for r in records] for i, h in enumerate(header)}
+    frame = {"__row": [r[0] for r in records], **columns}
+    schema = {"__row": pl.Int64, **{h: pl.String for h in header}}
+    if collapse:
+        frame |= {COPIES: [r[1] for r in records],
+                  COPIES_AT: ["; ".join(map(str, r[2])) if r[2] else None for r in records]}
+        schema |= {COPIES: pl.Int64, COPIES_AT: pl.String}
+    return pl.DataFrame(frame, schema=schema), info
 
 
 def read_csv_strings(path: Path, display: str) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
 from dxtrack.core.sources import Source
 from dxtrack.core.vocabulary import map_for_period_end
-from dxtrack.ingest.cells import TableInfo, read_table, require_columns
+from dxtrack.ingest.cells import COPIES, COPIES_AT, TableInfo, read_table, require_columns
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.periods import Period
 from dxtrack.ingest.units import Registry, Unit
@@ -37,6 +37,8 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
     "proxy": pl.Boolean,
     # a value computed here from published figures (e.g. a rate from published counts), with its formula
     "derived": pl.Boolean, "derived_from": pl.String, "derivation": pl.String,
+    # identical rows of the file read once (dxtrack.ingest.cells.read_table `collapse`): how many, and where
+    "copies": pl.Int64, "copies_at": pl.String,
 }
 NO_VALUE = "no value published in the row (blank = not published; nothing is filled in)"
 
@@ -66,6 +68,7 @@ class Reader:
         self.info: TableInfo | None = None
         self.row_numbers: list[int] = []  # every data row of the table, for the account of rows read
         self.reasons: dict[int, str] = {}  # row -> why it yields no value (see `account`)
+        self.copies: dict[int, tuple[int, str | None]] = {}  # row -> (identical rows, their numbers)
 
     def meta(self, key: str) -> dict:
         """Where a key of this source's source.yaml is, for errors about the metadata rather than the table."""
@@ -80,7 +83,11 @@ class Reader:
 
     def table(self, required: Iterable[str]) -> pl.DataFrame:
         df, self.info = read_table(self.path, self.display, encoding=self.entry.get("encoding"),
-                                   sheet=self.entry.get("sheet"))
+                                   sheet=self.entry.get("sheet"), hidden=self.entry.get("hidden"), collapse=True)
+        repeated = df.filter(pl.col(COPIES) > 1)
+        self.copies = {row: (n, "; ".join(f"{self.source_id}:{x}" for x in at.split("; ")))
+                       for row, n, at in repeated.select("__row", COPIES, COPIES_AT).iter_rows()}
+        df = df.drop(COPIES, COPIES_AT)
         require_columns(df, required, self.display, self.info.header_rows[-1])
         self.row_numbers = df["__row"].to_list()
         return df
@@ -201,6 +208,7 @@ class Reader:
             rank_of: int | None = None, quote: str | None = None, derivation: str | None = None,
             derived_from: str | None = None, name_as_source: str | None = None) -> None:
         self.not_future(r, period)
+        copies = self.copies.get(r["__row"], (1, None))
         stated = map_ is not None or self.stated_map(r) is not None
         map_ = map_ or self.map_for(r, period)
         unit = self.unit(r, name_column, map_)
@@ -217,6 +225,7 @@ class Reader:
             "rank_of": rank_of, "source_url": r.get("source_url"), "quote": quote if quote is not None else r.get("quote"),
             "series_note": rule.note, "proxy": rule.proxy,
             "derived": derivation is not None, "derived_from": derived_from, "derivation": derivation,
+            "copies": copies[0], "copies_at": copies[1],
         })
 
     def frame(self) -> pl.DataFrame:
@@ -230,3 +239,4 @@ class Reader:
         if value is not None and not 1 <= value <= rank_of:
             raise DataError(f"a rank must lie between 1 and {rank_of}", value=r[column], **self.where(r["__row"], column))
         return value
+

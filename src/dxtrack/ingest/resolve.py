@@ -7,7 +7,8 @@ one ("2024 (to Jul)", whose end the source does not fix), which is its label. Fo
    releases go to the `superseded` table with the release that replaced them. A row of unknown release is
    never superseded (nothing says it is older).
 2. Duplicates. Rows of the current release(s) that agree (to 1e-9) are one figure reported twice: the
-   figure is kept once and the other places it was found are listed in `also_in`.
+   figure is kept once and the other places it was found are listed in `also_in` (the first ALSO_IN_LIMIT
+   in row order, then "… and N more (M places in all)"; places sorted as text).
 3. Conflicts. Rows of the current release(s) that disagree are a conflict. The value kept is the one from
    the highest authority (1 = the estimator's own publication, 2 = a secondary report; see
    data/raw/series.yaml), then from the source retrieved first (then by id), then the earlier row. Every
@@ -24,6 +25,9 @@ import polars as pl
 from dxtrack.core.vocabulary import FIGURE_IDENTITY
 
 IDENTITY = FIGURE_IDENTITY
+# `also_in` lists at most this many other places, then says how many more: 5,000 copies of one row must not make
+# an 89,000-character cell (docs/adding-data.md §5).
+ALSO_IN_LIMIT = 10
 # Sources are listed by `retrieved` date, then id (dxtrack.ingest.collect.observation_sources).
 CONFLICT_RULE = "highest authority, then first-listed source, then earlier row"
 
@@ -37,6 +41,9 @@ class Resolved:
 
 
 def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
+    if "copies" not in candidates.columns:
+        candidates = candidates.with_columns(pl.lit(1, pl.Int64).alias("copies"), pl.lit(None, pl.String).alias("copies_at"))
+    candidates = candidates.with_columns(pl.col("copies").fill_null(1))
     ranked = candidates.with_columns(
         pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"),
         pl.col("source_id").replace_strict({s: i for i, s in enumerate(source_order)}, default=len(source_order),
@@ -57,12 +64,25 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
     winners = current.filter(pl.col("_position") == 0)
     chosen_value = winners.select(*IDENTITY, pl.col("value").alias("chosen_value"))
 
-    # Places where the kept figure was found again (same value), for provenance.
+    # Places where the kept figure was found again (same value), for provenance: other rows with the value, and
+    # the identical copies of any of them that the reader folded into one row (`copies`, `copies_at`).
+    mine = pl.concat_list(
+        pl.when(pl.col("_position") > 0).then(pl.concat_list(pl.col("_place"))).otherwise(pl.lit([], pl.List(pl.String))),
+        pl.col("copies_at").str.split("; ").fill_null(pl.lit([], pl.List(pl.String))))
     agreeing = (current.join(chosen_value, on=IDENTITY, nulls_equal=True)
-                .filter((pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9)))
-                .group_by(IDENTITY).agg(pl.col("_place").sort().str.join("; ").alias("also_in")))
+                .filter(pl.col("value").round(9) == pl.col("chosen_value").round(9))
+                .with_columns(mine.alias("_mine"),
+                              ((pl.col("_position") > 0).cast(pl.Int64) + pl.col("copies") - 1).alias("_n"))
+                .group_by(IDENTITY).agg(pl.col("_mine").list.explode(keep_nulls=False, empty_as_null=False).sort().alias("_places"), pl.col("_n").sum())
+                .filter(pl.col("_n") > 0)
+                .with_columns(pl.when(pl.col("_n") > ALSO_IN_LIMIT)
+                              .then(pl.format("{}; … and {} more ({} places in all)",
+                                              pl.col("_places").list.head(ALSO_IN_LIMIT).list.join("; "),
+                                              pl.col("_n") - ALSO_IN_LIMIT, pl.col("_n")))
+                              .otherwise(pl.col("_places").list.join("; ")).alias("also_in"))
+                .drop("_places", "_n"))
     observations = (winners.join(agreeing, on=IDENTITY, how="left", nulls_equal=True)
-                    .drop("_source_rank", "_place", "_position"))
+                    .drop("_source_rank", "_place", "_position", "copies", "copies_at"))
 
     conflicts = (current.filter(pl.col("conflict"))
                  .join(chosen_value, on=IDENTITY, nulls_equal=True)
@@ -70,10 +90,11 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
                  .select(*IDENTITY, "unit_level", "year", "value", "chosen_value", "chosen", "authority", "source_id", "source_row",
                          "name_as_source", "release", "source_url", "rule"))
     duplicates = current.join(chosen_value, on=IDENTITY, nulls_equal=True).filter(
-        (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))).height
+        (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))).height \
+        + int((current["copies"] - 1).sum())
     return Resolved(
         observations=observations.drop("period_key"),
-        superseded=superseded.drop("_source_rank", "_place", "period_key"),
+        superseded=superseded.drop("_source_rank", "_place", "period_key", "copies", "copies_at"),
         conflicts=conflicts.drop("period_key"),
         duplicates_merged=duplicates,
     )

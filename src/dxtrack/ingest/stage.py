@@ -11,7 +11,7 @@ from dxtrack.ingest.resolve import resolve
 from dxtrack.ingest.subunit_tables import interim_tables
 from dxtrack.ingest.targets import read_targets
 from dxtrack.ingest.units import Registry
-from dxtrack.ingest.weights import population, read_weights
+from dxtrack.ingest.weights import read_weights, require_population
 
 OBS_ORDER = ["map", "province_code", "indicator", "series", "period_start", "period_end", "period_label"]
 
@@ -27,7 +27,7 @@ def clean(project: Project) -> StageOutput:
     weights = contracts.validate(read_weights(project), contracts.weights_schema(), project, source_column=None)
     contracts.validate(resolved.superseded, contracts.observation_schema(project), project)
     contracts.validate(resolved.conflicts, contracts.conflict_schema(), project, source_column=None)
-    units = contracts.validate(registry.units_frame(population(weights, project.params["harmonize"]["population_year"])),
+    units = contracts.validate(registry.units_frame(require_population(weights, project, list(registry.units["63"]))),
                             contracts.units_schema(), project, row_column="province_code", source_column=None)
     # Every registry row lands in exactly one target (tests/test_targets.py), so the rows are countable here.
     target_rows = int(targets["source_rows"].str.split("; ").list.len().sum())

@@ -9,6 +9,8 @@ Rules (each recorded in a column, so a report can say why):
   unit, indicator, year, value and document are one target, with every source row, URL and quote kept.
 - Comparators. `comparator_norm` is how the model reads it: a rank goal "top N" is `<=` N; elsewhere `=`
   is read as "at least" (`>=`), and `>`/`>=` stay as written.
+- Dates. A document dated after the registry was retrieved (its source.yaml `retrieved`, or today) is refused,
+  and so is a target year before its document's year: a plan sets targets for its own year or later.
 - In force. Where several documents set the same indicator and year for a unit, the most recent dated
   document is in force and older ones are marked superseded by it; all are kept. Undated documents cannot
   be ordered, so they stay in force beside the latest dated one, and `in_force_note` says so.
@@ -68,7 +70,9 @@ def read_targets(project: Project, registry: Registry, source_id: str | None = N
     display = project.display(path)
     df = read_csv_strings(path, display)
     require_columns(df, REQUIRED, display)
-    rows = [_parse_row(r, project, registry, display) for r in df.iter_rows(named=True)]
+    source = project.catalogue[source_id or project.only_source("targets")]
+    retrieved = source.entry.get("retrieved") or date.today()
+    rows = [_parse_row(r, project, registry, display, min(retrieved, date.today())) for r in df.iter_rows(named=True)]
     parsed = pl.DataFrame(rows, schema={**{k: v for k, v in TARGET_SCHEMA.items()
                                            if k not in ("target_id", "in_force", "in_force_note", "source_rows",
                                                         "source_urls", "quotes")},
@@ -77,7 +81,7 @@ def read_targets(project: Project, registry: Registry, source_id: str | None = N
     return _mark_in_force(_merge_duplicates(parsed))
 
 
-def _parse_row(r: dict, project: Project, registry: Registry, display: str) -> dict:
+def _parse_row(r: dict, project: Project, registry: Registry, display: str, retrieved: date | None = None) -> dict:
     row = r["__row"]
     where = lambda column: {"file": display, "row": row, "column": column}  # noqa: E731
 
@@ -97,6 +101,10 @@ def _parse_row(r: dict, project: Project, registry: Registry, display: str) -> d
         doc_date = date.fromisoformat(raw_date) if raw_date else None
     except ValueError:
         raise DataError("document_date must be YYYY-MM-DD or blank", value=raw_date, **where("document_date")) from None
+    if doc_date is not None and retrieved is not None and doc_date > retrieved:
+        raise DataError(f"the document is dated after the registry was retrieved ({retrieved.isoformat()}): a document "
+                        "cannot set targets before it exists (a typo in the year?)", value=raw_date,
+                        **where("document_date"))
     if doc_date is None:
         map_, basis = "63", "undated document: assumed issued before the 1 July 2025 merger"
     elif doc_date >= project.merger_date:
@@ -118,6 +126,10 @@ def _parse_row(r: dict, project: Project, registry: Registry, display: str) -> d
     raw_year = (r["target_year"] or "").strip()
     if raw_year and not (raw_year.isdigit() and 2000 <= int(raw_year) <= 2100):
         raise DataError("target_year must be a four-digit year or blank", value=raw_year, **where("target_year"))
+    if raw_year and doc_date is not None and int(raw_year) < doc_date.year:
+        raise DataError(f"the target year is before its document (dated {doc_date.isoformat()}): a document sets "
+                        "targets for its own year or later", value=raw_year, **where("target_year"),
+                        hint="check target_year and document_date")
 
     document = clean_text(r["document"] or "")
     return {

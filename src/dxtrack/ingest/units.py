@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
-from dxtrack.core.names import clean_text, match_key, slug
+from dxtrack.core.names import clean_text, foreign_letters, match_key, slug
 
 MAPS = ("63", "34")
 COUNTRY_CODE = "VN"
@@ -59,6 +59,7 @@ class Registry:
                             aliases=_COUNTRY_NAMES)
         self._keys = {m: self._build_keys(m) for m in MAPS}
         self._old_keys_for_new_map = {k: c for k, c in self._keys["63"].items()}
+        self._resolved: dict[tuple[str, str], Unit] = {}  # successful resolutions only: errors are located anew
 
     # ---- loading -------------------------------------------------------------------------------
     @classmethod
@@ -141,6 +142,23 @@ class Registry:
         """
         if map_ not in MAPS:
             raise DataError(f"unknown map {map_!r}; expected one of {MAPS}", file=file, row=row, column=column, value=map_)
+        found = self._resolved.get((name, map_))
+        if found is not None:  # a name read before on this map (a large table repeats the same 63 names)
+            return found
+        found = self._resolve(name, map_, file, row, column)
+        if len(self._resolved) < 100_000:
+            self._resolved[(name, map_)] = found
+        return found
+
+    def _resolve(self, name: str, map_: str, file: str | None, row: int | None, column: str | None) -> Unit:
+        odd = foreign_letters(name)
+        if odd:
+            raise DataError(f"the name holds {'a character' if len(odd) == 1 else 'characters'} that "
+                            f"{'is' if len(odd) == 1 else 'are'} not a Vietnamese letter: {', '.join(odd)} — a "
+                            "lookalike from another alphabet, or an invisible character, is never matched",
+                            file=file, row=row, column=column, value=name,
+                            hint=f"retype the name; closest on the {map_}-unit map: "
+                                 f"{', '.join(self.closest(name, map_)) if map_ in MAPS else '?'}")
         key = match_key(name)
         if key in self._country_keys:
             return self.country
@@ -160,7 +178,7 @@ class Registry:
     def closest(self, name: str, map_: str, limit: int = 3) -> list[str]:
         choices = {code: u.name_vi for code, u in self.units[map_].items()}
         found = process.extract(clean_text(name), choices, scorer=fuzz.WRatio, limit=limit,
-                                processor=lambda s: match_key(s))
+                                processor=lambda s: "".join(c for c in match_key(s) if c.isascii()))
         return [f"{label} ({code})" for label, _score, code in found]
 
     # ---- tables ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.cells import read_csv_strings, require_columns
@@ -38,3 +39,21 @@ def population(weights: pl.DataFrame, year: int) -> dict[str, float]:
     """Population (thousand) by old code for one year; units without a value are absent."""
     rows = weights.filter((pl.col("year") == year) & pl.col("population_thousand").is_not_null())
     return dict(zip(rows["province_code"], rows["population_thousand"]))
+
+
+def require_population(weights: pl.DataFrame, project: Project, codes: list[str]) -> dict[str, float]:
+    """Population for `harmonize.population_year` of every old unit, or a DataError naming the key: a year the
+    weights table lacks (even for one unit) would silently remove every merge weight it touches."""
+    year = project.params["harmonize"]["population_year"]
+    found = population(weights, year)
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        complete = sorted(y for y, g in weights.filter(pl.col("population_thousand").is_not_null())
+                          .group_by("year") if set(codes) <= set(g["province_code"]))
+        complete = [y[0] if isinstance(y, tuple) else y for y in complete]
+        have = "no population" if len(missing) == len(codes) else f"no population for {len(missing)} units " \
+            f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})"
+        raise DataError(f"the weights table ({project.display(project.source_path(project.only_source('weights')))}) "
+                        f"has {have} in {year}", **project.params.where("harmonize.population_year"), value=year,
+                        hint=f"years complete for all {len(codes)} units: {complete or 'none'}")
+    return found

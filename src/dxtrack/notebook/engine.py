@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from dxtrack.core.atomic import atomic_path, write_text
+from dxtrack.core.atomic import FileLock, atomic_group, atomic_path, write_text
 
 if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it costs ~1.2 s to import)
     import altair as alt
@@ -408,7 +408,7 @@ def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
         config["font"] = STATIC_FONT
     svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version([spec]), format_locale=options.get("formatLocale"),
                               time_format_locale=options.get("timeFormatLocale"))
-    write_text(svg, target)
+    write_text(stable_svg_ids(svg), target)  # ids per file, not per worker history (stable_svg_ids)
 
 
 def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None,
@@ -523,21 +523,26 @@ def _register_fonts() -> None:
     _fonts_registered.append("")  # mark as done even when no directory exists
 
 
-_SVG_ID = re.compile(r"\b(gradient_|clip|pattern_|mask_)(\d+)\b")
+_SVG_ID = re.compile(r'\bid="([A-Za-z_][\w.-]*?)(\d+)"')
 
 
 def stable_svg_ids(svg: str) -> str:
-    """vl-convert numbers gradient and clip ids with a counter that runs across a process's charts, so one chart's SVG
-    differs with what was drawn before it: renumber them in order of appearance (same chart, same bytes)."""
-    seen: dict[tuple[str, str], int] = {}
-
-    def number(m: re.Match) -> str:
-        key = (m[1], m[2])
-        if key not in seen:
-            seen[key] = sum(1 for k in seen if k[0] == m[1]) + 1
-        return f"{m[1]}{seen[key]}"
-
-    return _SVG_ID.sub(number, svg)
+    """vl-convert numbers gradients and clip paths (`gradient_4`, `clip3`) with counters that live as long as
+    the process: the same chart gets other ids depending on what the worker drew before it. Renumber every such
+    id (and its `url(#…)` / `href="#…"` references) by order of first appearance in this file."""
+    mapping: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for m in _SVG_ID.finditer(svg):
+        old = m.group(1) + m.group(2)
+        if old not in mapping:
+            n = counters.get(m.group(1), 0)
+            counters[m.group(1)] = n + 1
+            mapping[old] = f"{m.group(1)}{n}"
+    if not mapping:
+        return svg
+    names = "|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True))
+    refs = re.compile(r'(\bid="|url\(\s*#|href="#)(' + names + r')(?=["\s)])')
+    return refs.sub(lambda m: m.group(1) + mapping[m.group(2)], svg)
 
 
 def save_figures(chart: alt.TopLevelMixin | Mapping[str, Any], stem_path: str | os.PathLike,
@@ -659,6 +664,8 @@ class _Worker:
         pending, self.pending = self.pending, []
         for future in pending:
             future.result()
+        self.journal_dir = None
+        self.owner = None
 
     def _client(self, nb, **kw):
         from nbclient import NotebookClient
@@ -675,10 +682,14 @@ class _Worker:
         boot = NotebookClient(nbformat.v4.new_notebook(), kernel_name=self.kernel_name,
                               startup_timeout=self.startup_timeout, resources={"metadata": {"path": self.cwd}})
         boot.km = boot.create_kernel_manager()
-        # Local IPC sockets instead of TCP on localhost: no open ports, no "without encryption" warning.
-        self.ipc_dir = tempfile.mkdtemp(prefix="dxtrack-kernel-")
+        # Local IPC sockets instead of TCP on localhost: no open ports, no "without encryption" warning. The
+        # sockets and the connection file sit in one folder this worker locks (see sweep_kernel_dirs).
+        kernel_parent().mkdir(parents=True, exist_ok=True)
+        self.ipc_dir = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=kernel_parent())
+        self.owner = FileLock(os.path.join(self.ipc_dir, "owner.lock"), "render worker").acquire()
         boot.km.transport = "ipc"
         boot.km.ip = os.path.join(self.ipc_dir, "kernel")
+        boot.km.connection_file = os.path.join(self.ipc_dir, "kernel.json")
         boot.start_new_kernel(cwd=self.cwd)  # the kernel process boots while we build the bundle
         self.exporter = _make_exporter()
         vega_bundle(_vl_version([]))  # warm the cache for charts of vl-convert's newest Vega-Lite
@@ -699,6 +710,9 @@ class _Worker:
         if getattr(self, "ipc_dir", None):
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
             self.ipc_dir = None
+        if self.owner is not None:
+            self.owner.release()
+            self.owner = None
 
     def _run(self, nb):
         client = self._client(nb)
@@ -748,12 +762,55 @@ class _Worker:
         page = export_html(nb, lang=job.lang, title=str(title), exporter=self.exporter, static_dir=job.static_dir,
                            page_dir=job.output_html.parent, defer=self._defer)
         ipynb = nbformat.writes(nb) + "\n"
-        write_text(ipynb, job.output_ipynb)
-        write_text(page, job.output_html)
+        write_pair(job, ipynb, page, self.journal_dir)
+
+
+def journal_for(job: Job, journal_dir: str | os.PathLike | None) -> Path:
+    """Where a job's switch-over is journalled: `journal_dir` (outside the output folder, so a leftover is
+    never part of it) or, by default, a hidden file beside the HTML."""
+    if journal_dir is None:
+        return job.output_html.with_name(f".{job.output_html.name}.commit.json")
+    digest = hashlib.sha1(str(job.output_html.resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(journal_dir) / f"{job.output_html.stem}-{digest}.json"
+
+
+def write_pair(job: Job, ipynb: str, page: str, journal_dir: str | os.PathLike | None = None) -> None:
+    """The executed notebook and its HTML change together or not at all (core.atomic.atomic_group): both are
+    written in full first (a full disk fails here and changes neither), then both renamed into place."""
+    with atomic_group([job.output_ipynb, job.output_html], journal=journal_for(job, journal_dir)) as (nb_tmp, html_tmp):
+        nb_tmp.write_text(ipynb, encoding="utf-8")
+        html_tmp.write_text(page, encoding="utf-8")
+
+
+# Kernel folders (IPC sockets and the connection file) live under one parent, each with a lock its worker holds:
+# a folder whose lock is free belongs to a killed render and is removed by the next one.
+KERNEL_PARENT = "dxtrack-kernels"
+
+
+def kernel_parent() -> Path:
+    return Path(tempfile.gettempdir()) / KERNEL_PARENT
+
+
+def sweep_kernel_dirs() -> list[Path]:
+    """Remove kernel folders left by killed renders (their owner's lock is free). Returns what was removed."""
+    removed = []
+    parent = kernel_parent()
+    if not parent.is_dir():
+        return removed
+    for folder in parent.iterdir():
+        if not folder.is_dir():
+            continue
+        try:
+            with FileLock(folder / "owner.lock"):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except Exception:
+            continue  # a live worker holds it (or it is not ours to remove)
+    return removed
 
 
 def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: int | None,
-                 startup_timeout: int) -> None:
+                 startup_timeout: int, journal_dir: str | None = None) -> None:
     import logging
     import signal
 
@@ -761,6 +818,7 @@ def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: 
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     worker = _Worker(kernel_name, cwd, timeout, startup_timeout)
+    worker.journal_dir = journal_dir
     try:
         try:
             worker.start()
@@ -808,7 +866,7 @@ def _check_jobs(jobs: Sequence[Job]) -> None:
 
 def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, kernel_name: str = "python3",
                cwd: str | os.PathLike | None = None, timeout: int | None = 600,
-               startup_timeout: int = 120) -> list[RenderResult]:
+               startup_timeout: int = 120, journal_dir: str | os.PathLike | None = None) -> list[RenderResult]:
     """Execute and export every job, `workers` notebooks at a time, each worker reusing one warm kernel.
 
     Jobs are handed out through a queue (a slow notebook does not hold up the others). Kernels start in
@@ -816,7 +874,9 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
     (seconds, None for no limit). Returns one RenderResult per job, in the order given.
 
     Raises RenderError after all other jobs have finished if any notebook failed; a failed job writes
-    nothing (files from an earlier run are left as they were, like every stage output).
+    nothing (files from an earlier run are left as they were, like every stage output). A job's .ipynb and
+    .html are switched over together (`write_pair`; `journal_dir` keeps the switch-over journals). Kernel
+    folders of earlier, killed renders are removed first (`sweep_kernel_dirs`).
     """
     jobs = list(jobs)
     if workers < 1:
@@ -824,6 +884,7 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
     if not jobs:
         return []
     _check_jobs(jobs)
+    sweep_kernel_dirs()
     cwd = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
     n = min(workers, len(jobs))
 
@@ -836,7 +897,8 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
     for _ in range(n):
         tasks.put(None)
     procs = [ctx.Process(target=_worker_main, name=f"dxtrack-render-{w}",
-                         args=(w, tasks, results, kernel_name, cwd, timeout, startup_timeout), daemon=True)
+                         args=(w, tasks, results, kernel_name, cwd, timeout, startup_timeout,
+                               None if journal_dir is None else str(journal_dir)), daemon=True)
              for w in range(n)]
     for p in procs:
         p.start()

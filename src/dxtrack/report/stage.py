@@ -15,8 +15,10 @@ briefing, not all 70 files.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -29,8 +31,9 @@ import polars as pl
 
 from dxtrack.report import labels
 from dxtrack.report import releases, selections, site
-from dxtrack.core.atomic import atomic_path, write_json
+from dxtrack.core.atomic import atomic_path, recover, sweep, write_json
 from dxtrack.core.paths import Project
+from dxtrack.core.stage import lock, state_dir
 from dxtrack.notebook.engine import Job, RenderError, render_all
 from dxtrack.core.tables import Tables, load
 from dxtrack.report.figures import boundary_files
@@ -383,18 +386,75 @@ def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed:
     write_json(dict(sorted(state.items())), path)
 
 
+def journal_dir(project: Project, year: int) -> Path:
+    return state_dir(project) / "journal" / f"render-{year}"
+
+
+def incomplete_path(project: Project, year: int) -> Path:
+    """Present while a render of the edition runs (or after one was killed): which reports it was redoing."""
+    return report_dir(project, year) / ".render-incomplete.json"
+
+
+def prepare_outputs(project: Project, settings: RenderParams, jobs: list[Job]) -> None:
+    """Before any notebook runs: every output folder exists and is writable (else an OSError naming it, so an
+    unwritable folder stops the stage in a second, not after every notebook ran); switch-overs a killed render
+    left half done are finished; temporary files of killed writers are removed."""
+    out = report_dir(project, settings.year)
+    folders = sorted({out, out / "figures", *(p.parent for j in jobs for p in (j.output_html, j.output_ipynb))})
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+        sweep(folder)
+    for journal in sorted(journal_dir(project, settings.year).glob("*.json")):
+        recover(journal)
+
+
+def remove_unplanned(project: Project, settings: RenderParams, jobs: list[Job], state: dict) -> dict:
+    """Province reports that the plan no longer has (the map was switched, a unit left the list) are removed,
+    with their fingerprints: the edition's folder holds exactly the reports of the current settings."""
+    out = report_dir(project, settings.year)
+    planned = {p.resolve() for j in jobs for p in (j.output_html, j.output_ipynb)}
+    for folder, pattern in ((out / "provinces", "*.html"), (out / "notebooks" / "provinces", "*.ipynb"),
+                            (out / "notebooks", "briefing.*.ipynb"), (out, "briefing.*.html")):
+        for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
+            if path.resolve() not in planned:
+                path.unlink()
+                state.pop(str(path.relative_to(project.root)), None)
+    return state
+
+
 def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
-    """Render what changed; return the HTML files rendered (the annex is always rewritten: it is quick)."""
-    tables = load(project.root)
+    """Render what changed; return the HTML files rendered (the annex is always rewritten: it is quick).
+
+    One renderer per edition at a time: a second one is refused (core.atomic.Busy naming the first one's pid).
+    """
     settings = RenderParams.from_params(project.params)
+    with lock(project, f"render-{settings.year}", f"render of edition {settings.year}"):
+        return _render_locked(project, settings, progress)
+
+
+def _render_locked(project: Project, settings: RenderParams, progress: bool) -> list[Path]:
+    tables = load(project.root)
     jobs = plan(project, tables, settings)
     code = code_fingerprint(project)
     fingerprints = {_key(job, project.root): job_fingerprint(tables, job, code) for job in jobs}
+    prepare_outputs(project, settings, jobs)
     path = state_path(project, settings.year)
     state = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    state = remove_unplanned(project, settings, jobs, state)
     todo = stale_jobs(jobs, fingerprints, state, project.root)
+    # Reports being redone lose their fingerprint first: a killed render leaves them stale in the state (they
+    # re-render next time) and leaves this file naming them, so a mixed set never passes for a finished one.
+    marker = incomplete_path(project, settings.year)
+    if todo:
+        write_json({"rendering": sorted(_key(j, project.root) for j in todo),
+                    "why": "a render of this edition started and has not finished; these reports may be from the "
+                           "previous run (the next render redoes them)"}, marker)
+        _record(path, state, fingerprints, set(), {_key(j, project.root) for j in todo})
     try:
-        render_all(todo, workers=min(settings.workers, max(len(todo), 1)), progress=progress, cwd=project.root)
+        render_all(todo, workers=min(settings.workers, max(len(todo), 1)), progress=progress, cwd=project.root,
+                   journal_dir=journal_dir(project, settings.year))
     except RenderError as exc:  # keep what did render; a failed job keeps no fingerprint, so it re-runs
         failed = {_key(f.job, project.root) for f in exc.failures}
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo} - failed, failed)
@@ -404,4 +464,5 @@ def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
     write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
     write_index(tables, settings, report_dir(project, settings.year))
     write_scheme_pages(tables, settings, report_dir(project, settings.year))
+    marker.unlink(missing_ok=True)
     return [job.output_html for job in todo]

@@ -35,7 +35,7 @@ _M_IGNORED = {"ghichu", "note", "notes", "matinh", "ma", "code", "khuvuc", "vung
 
 
 def _header_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", strip_accents(clean_text(text)).lower())
+    return "".join(ch for ch in strip_accents(clean_text(text)).lower() if ch.isalnum())
 
 
 def ministry_column(name: str) -> str | None:
