@@ -30,3 +30,21 @@ def test_constraints_pin_every_dependency():
               for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines() if "==" in line}
     names = {re.sub(r"[-_.]+", "-", re.split(r"[<>=~! ]", r)[0]).lower() for r in wanted}
     assert names <= pinned, f"not pinned in constraints.txt (run `make lock`): {sorted(names - pinned)}"
+
+
+def test_indicator_families_fill_entries_and_headline_order_is_data(tmp_path):
+    """A new (headline) indicator is one YAML entry: its family supplies the shared keys, `headline: N` its place."""
+    from dxtrack.core.paths import Project
+
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    (tmp_path / "params.yaml").write_text("merger_date: '2025-07-01'\n", encoding="utf-8")
+    (raw / "indicators.yaml").write_text(
+        "families:\n  share: {unit: percent, lower: 0, upper: 100, transform: logit, note: shared}\n"
+        "a: {family: share, name_vi: A, name_en: A, headline: 2}\n"
+        "b: {family: share, name_vi: B, name_en: B, note: own, headline: 1}\n"
+        "c: {unit: rank, name_vi: C, name_en: C}\n", encoding="utf-8")
+    project = Project(tmp_path)
+    assert project.indicators["a"]["unit"] == "percent" and project.indicators["a"]["note"] == "shared"
+    assert project.indicators["b"]["note"] == "own" and "families" not in project.indicators
+    assert project.headline_indicators == ["b", "a"]

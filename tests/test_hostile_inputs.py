@@ -365,6 +365,7 @@ def _run(args: list[str], root: Path, **env) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("script", ["pipelines/clean.py", "pipelines/harmonize.py", "pipelines/model.py",
                                     "pipelines/render.py", "cli"])
+@pytest.mark.slow
 def test_bad_params_end_in_one_line_without_traceback(tmp_project: Project, script: str):
     path = tmp_project.root / "params.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("draws: 4000", "draws: 0"), encoding="utf-8")
@@ -379,6 +380,7 @@ def test_bad_params_end_in_one_line_without_traceback(tmp_project: Project, scri
     assert "Traceback" in debug.stderr and f"{label}: file params.yaml" in debug.stderr
 
 
+@pytest.mark.slow
 def test_cli_missing_outputs_and_debug_flag(tmp_project: Project):
     result = _run(["-m", "dxtrack.cli.main", "coverage"], tmp_project.root)
     assert result.returncode == 2 and result.stderr.startswith("dxtrack: file metrics/harmonize.json")
@@ -387,6 +389,7 @@ def test_cli_missing_outputs_and_debug_flag(tmp_project: Project):
     assert "Traceback" in debug.stderr
 
 
+@pytest.mark.slow
 def test_unwritable_output_folder_changes_nothing(tmp_project: Project, monkeypatch, capsys):
     """The metrics folder cannot be written (here: a file stands where the folder should be): the stage ends in
     one line and no output changes — none of data/interim was switched over either."""
@@ -461,6 +464,7 @@ def test_a_second_run_of_a_stage_is_refused(tmp_project: Project, monkeypatch, c
 
 # ---- the render stage -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_second_renderer_of_one_edition_is_refused(built_project: Project):
     from dxtrack.core.atomic import Busy
     from dxtrack.core.stage import lock
@@ -471,6 +475,7 @@ def test_a_second_renderer_of_one_edition_is_refused(built_project: Project):
             render_stage(built_project, progress=False)
 
 
+@pytest.mark.slow
 def test_unwritable_reports_stop_before_any_notebook_runs(built_project: Project, monkeypatch):
     from dxtrack.report import stage
 

@@ -99,6 +99,7 @@ def test_chart_download_is_a_csv_data_link_with_formulas_neutralised():
     assert _csv(["a"], [["=cmd"], ["-2"], ["@x"], ["ok"]]).splitlines() == ["a", "'=cmd", "'-2", "'@x", "ok"]
 
 
+@pytest.mark.render
 def test_every_chart_carries_its_data_for_download(tables):
     from dxtrack.report import figures
 
@@ -108,6 +109,7 @@ def test_every_chart_carries_its_data_for_download(tables):
         assert meta["label"] == labels.t("download.csv", "en")
 
 
+@pytest.mark.render
 def test_annex_neutralises_formulas_has_filters_and_fixed_bytes(tables, tmp_path):
     from openpyxl import load_workbook
 

@@ -33,7 +33,6 @@ from dxtrack.ingest.units import Registry, Unit
 from dxtrack.report.reasons import worded
 
 # Indicators shown by `coverage` unless --all: the ones targets are set on.
-HEADLINE = ["dti", "dti_rank", "digital_economy_share_grdp", "online_filing_rate"]
 
 
 def _metrics(project: Project, name: str) -> dict:
@@ -66,14 +65,14 @@ def cmd_coverage(args, project: Project) -> int:
     metric = _metrics(project, "harmonize.json")
     maps = [args.map] if args.map else ["63", "34"]
     picked = {i: {m: c for m, c in per.items() if m in maps} for i, per in metric["coverage"].items()
-              if args.all or i in HEADLINE}
+              if args.all or i in project.headline_indicators}
     if args.json:
         _dump([{"indicator": i, "indicator_name": labels.indicator_name(i, args.lang), "map": m, "year": int(y),
                 "units": c["units"], "of": c["of"]} for i, per in sorted(picked.items())
                for m, years in sorted(per.items()) for y, c in sorted(years.items())])
         return 0
     print(labels.t("cli.coverage_head", args.lang))
-    table = coverage_table(metric["coverage"], maps, None if args.all else HEADLINE)
+    table = coverage_table(metric["coverage"], maps, None if args.all else project.headline_indicators)
     if args.lang == "vi":
         table = "\n".join(_vi_indicator(line) for line in table.splitlines())
     print(table)

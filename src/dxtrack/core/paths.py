@@ -25,6 +25,22 @@ def find_root(start: str | os.PathLike | None = None) -> Path:
     raise FileNotFoundError(f"no dxtrack project (params.yaml + data/raw) at or above {here}")
 
 
+def expand_families(raw: dict, display: str) -> dict[str, dict]:
+    """Indicator entries with their family's keys filled in (keys an entry sets itself win): a note shared by
+    twenty DTI sub-indices is written once."""
+    families = raw.get("families") or {}
+    out = {}
+    for indicator, entry in raw.items():
+        if indicator == "families":
+            continue
+        family = (entry or {}).get("family")
+        if family is not None and family not in families:
+            raise DataError(f"unknown family; indicators.yaml defines {sorted(families)}", file=display,
+                            column=f"{indicator}.family", value=family)
+        out[indicator] = {**families.get(family, {}), **{k: v for k, v in (entry or {}).items() if k != "family"}}
+    return out
+
+
 def read_yaml(path: Path, display: str | None = None) -> dict:
     """A project YAML file, safely (no Python tags), with located errors (dxtrack.core.yamlfile)."""
     data, _ = load_yaml(path, display)
@@ -73,7 +89,15 @@ class Project:
 
     @cached_property
     def indicators(self) -> dict[str, dict]:
-        return read_yaml(self.raw / "indicators.yaml", self.display(self.raw / "indicators.yaml"))
+        """data/raw/indicators.yaml, each entry completed from its `family:` (the `families:` section)."""
+        return expand_families(read_yaml(self.raw / "indicators.yaml", self.display(self.raw / "indicators.yaml")),
+                               self.display(self.raw / "indicators.yaml"))
+
+    @property
+    def headline_indicators(self) -> list[str]:
+        """Indicators marked `headline: N` in indicators.yaml, in that order: what the headline figures show."""
+        marked = {i: d["headline"] for i, d in self.indicators.items() if d.get("headline") is not None}
+        return sorted(marked, key=lambda i: (marked[i], i))
 
     @property
     def sources_dir(self) -> Path:

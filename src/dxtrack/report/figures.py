@@ -72,8 +72,7 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
                                & pl.col("preferred") & pl.col("series").is_not_null())["series"]
     out: dict[str, object] = {}
     out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang,
-                                            indicators=["dti", "dti_rank", "digital_economy_share_grdp",
-                                                        "online_filing_rate"])
+                                            indicators=t.project.headline_indicators)
     out["headline_series"] = charts.series_chart(t.observations, t.targets, t.units, ("VN", "VN"),
                                                  "digital_economy_share_grdp", lang,
                                                  official=official[0] if official.len() else None, sources=publishers)

@@ -79,7 +79,7 @@ def headline(t: Tables) -> dict[str, dict]:
     preference = t.project.params["model"]["series_preference"]
     national = t.observations.filter((pl.col("map") == "VN") & pl.col("full_year"))
     out = {}
-    for indicator in ("digital_economy_share_grdp", "online_filing_rate", "dti"):
+    for indicator in t.project.headline_indicators:  # `headline: N` in indicators.yaml
         rows = national.filter(pl.col("indicator") == indicator)
         for series in preference.get(indicator, []) + sorted(set(rows["series"]) - set(preference.get(indicator, []))):
             pick = rows.filter(pl.col("series") == series).sort("year")

@@ -104,15 +104,19 @@ def missing_list(rows: pl.DataFrame, lang: str) -> str:
 def headline_sentences(tables: Tables, lang: str) -> str:
     head = selections.headline(tables)
     lines = []
-    for indicator, key in (("digital_economy_share_grdp", "text.headline_de"), ("online_filing_rate", "text.headline_filing"),
-                           ("dti", "text.headline_dti")):
+    for indicator in tables.project.headline_indicators:
+        if labels.indicator_definition(indicator).get("unit") == "rank":
+            continue  # ranks are not national figures
+        # an indicator may have its own sentence (text.headline.<id>); otherwise the generic one
+        key = f"text.headline.{indicator}" if f"text.headline.{indicator}" in labels.LABELS else "text.headline.other"
         if indicator not in head:
             lines.append(f"- {esc(t('text.headline_missing', lang, indicator=labels.indicator_name(indicator, lang)))}")
             continue
         h = head[indicator]
         unit = labels.indicator_definition(indicator).get("unit")
         lines.append("- " + esc(t(key, lang, value=labels.fmt_value(h["value"], unit, lang), year=h["year"],
-                                   series=labels.series_name(h["series"], lang))))
+                                   series=labels.series_name(h["series"], lang),
+                                   indicator=labels.indicator_name(indicator, lang))))
     return "\n".join(lines)
 
 
