@@ -51,8 +51,10 @@ def run(obs, units, indicators, params, modelled):
 
 
 def table(skill: dict) -> str:
-    lines = ["family | data set | method | n | units | MAE | bias | cov80 | cov95 | CRPS | log score | dCRPS vs naive [95% CI]",
-             "---|---|---|---|---|---|---|---|---|---|---|---"]
+    lines = [
+        "family | data set | method | n | units | MAE | bias | cov80 | cov95 | CRPS | log score | dCRPS vs naive [95% CI]",
+        "---|---|---|---|---|---|---|---|---|---|---|---",
+    ]
     for fam, sets in skill["by_dataset"].items():
         for ds, block in sets.items():
             for m, s in block["methods"].items():
@@ -60,8 +62,10 @@ def table(skill: dict) -> str:
                     continue
                 d = block["vs_naive"].get(m, {}).get("d_crps")
                 dtxt = f"{d['mean']:+.4f} [{d['ci95'][0]:+.4f}, {d['ci95'][1]:+.4f}]" if d else "—"
-                lines.append(f"{fam} | {ds} | {m} | {s['n']} | {s['units']} | {s['mae']:.4g} | {s['bias']:+.4g} | "
-                             f"{s['coverage80']:.3f} | {s['coverage95']:.3f} | {s['crps']:.4f} | {s['log_score']:.3f} | {dtxt}")
+                lines.append(
+                    f"{fam} | {ds} | {m} | {s['n']} | {s['units']} | {s['mae']:.4g} | {s['bias']:+.4g} | "
+                    f"{s['coverage80']:.3f} | {s['coverage95']:.3f} | {s['crps']:.4f} | {s['log_score']:.3f} | {dtxt}"
+                )
     return "\n".join(lines)
 
 
@@ -82,19 +86,27 @@ def main() -> None:
     if args.grid:
         grid = []
         import itertools
+
         for recency, damping, drift in itertools.product((1.0, 0.5, 0.25), (1.0, 0.8, 0.5, 0.2), (0.0, 0.05, 0.1)):
-                p = replace(params, settings=replace(params.settings, recency=recency, damping=damping,
-                                                     slope_drift_sd=drift))
-                c, _ = run(obs, units, indicators, p, modelled)
-                lv = c.filter((pl.col("family") == "level") & (pl.col("method") == "pooled"))
-                row = {"recency": recency, "damping": damping, "slope_drift_sd": drift, "n": lv.height, "crps": lv["crps"].mean(),
-                       "log_score": lv["log_score"].mean()}
-                for ds, g in lv.group_by("dataset"):
-                    row[f"{ds[0]}_crps"] = round(g["crps"].mean(), 5)
-                    row[f"{ds[0]}_cov80"] = round(g["covered80"].mean(), 3)
-                    row[f"{ds[0]}_cov95"] = round(g["covered95"].mean(), 3)
-                grid.append(row)
-                print(row, flush=True)
+            p = replace(
+                params, settings=replace(params.settings, recency=recency, damping=damping, slope_drift_sd=drift)
+            )
+            c, _ = run(obs, units, indicators, p, modelled)
+            lv = c.filter((pl.col("family") == "level") & (pl.col("method") == "pooled"))
+            row = {
+                "recency": recency,
+                "damping": damping,
+                "slope_drift_sd": drift,
+                "n": lv.height,
+                "crps": lv["crps"].mean(),
+                "log_score": lv["log_score"].mean(),
+            }
+            for ds, g in lv.group_by("dataset"):
+                row[f"{ds[0]}_crps"] = round(g["crps"].mean(), 5)
+                row[f"{ds[0]}_cov80"] = round(g["covered80"].mean(), 3)
+                row[f"{ds[0]}_cov95"] = round(g["covered95"].mean(), 3)
+            grid.append(row)
+            print(row, flush=True)
         best = min(grid, key=lambda r: r["crps"])
         print("best by CRPS over every level case:", best)
         result["grid"] = grid

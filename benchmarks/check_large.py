@@ -39,10 +39,12 @@ def synthetic_table(target_bytes: int) -> bytes:
     units = sorted(Registry.load(Project(ROOT)).units["63"].values(), key=lambda u: u.code)
     rng = random.Random(SEED)
     totals = sorted((round(rng.uniform(0.30, 0.90), 4) for _ in units), reverse=True)
-    block = "".join(f"{rank},{u.name_vi},{rng.uniform(0.2, 0.95):.4f},{rng.uniform(0.2, 0.95):.4f},"
-                    f"{rng.uniform(0.2, 0.95):.4f},{total:.4f}\r\n"
-                    for rank, (u, total) in enumerate(zip(units, totals), start=1)).encode("utf-8")
-    header = "Xếp hạng,\"Tỉnh, thành phố\",Chính quyền số,Kinh tế số,Xã hội số,DTI\r\n".encode("utf-8")
+    block = "".join(
+        f"{rank},{u.name_vi},{rng.uniform(0.2, 0.95):.4f},{rng.uniform(0.2, 0.95):.4f},"
+        f"{rng.uniform(0.2, 0.95):.4f},{total:.4f}\r\n"
+        for rank, (u, total) in enumerate(zip(units, totals), start=1)
+    ).encode("utf-8")
+    header = 'Xếp hạng,"Tỉnh, thành phố",Chính quyền số,Kinh tế số,Xã hội số,DTI\r\n'.encode("utf-8")
     copies = max(1, (target_bytes - len(header)) // len(block))
     return header + block * copies
 
@@ -60,25 +62,46 @@ def main() -> int:
     folder = work / "data" / "raw" / "sources" / "dti_synthetic_large"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dti_synthetic_large.csv").write_bytes(data)
-    meta = {"file": "dti_synthetic_large.csv", "sha256": hashlib.sha256(data).hexdigest(), "layout": "ministry_dti",
-            "year": 2024, "map": 63, "url": "https://example.invalid/synthetic-benchmark",
-            "publisher": "SYNTHETIC benchmark table (benchmarks/check_large.py), not real data",
-            "measures": "SYNTHETIC DTI ranking repeated to size", "licence": "synthetic",
-            "retrieved": __import__("datetime").date(2026, 11, 23), "row_provenance": "n/a", "synthetic": True,
-            "series": {"fixed": {"series": "mic_dti", "authority": 1}}}
+    meta = {
+        "file": "dti_synthetic_large.csv",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "layout": "ministry_dti",
+        "year": 2024,
+        "map": 63,
+        "url": "https://example.invalid/synthetic-benchmark",
+        "publisher": "SYNTHETIC benchmark table (benchmarks/check_large.py), not real data",
+        "measures": "SYNTHETIC DTI ranking repeated to size",
+        "licence": "synthetic",
+        "retrieved": __import__("datetime").date(2026, 11, 23),
+        "row_provenance": "n/a",
+        "synthetic": True,
+        "series": {"fixed": {"series": "mic_dti", "authority": 1}},
+    }
     (folder / "source.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     env = {**os.environ, "DXTRACK_ROOT": str(work), "PYTHONPATH": str(ROOT / "src")}
     t0 = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "dxtrack.cli.main", "check", str(folder), "--limit", "3"],
-                            cwd=work, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "dxtrack.cli.main", "check", str(folder), "--limit", "3"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    out = {"synthetic": True, "file_mb": round(len(data) / 1e6, 1), "rows": data.count(b"\n") - 1,
-           "seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb), "exit_status": result.returncode,
-           "limits": {"seconds": 30, "peak_rss_mb": 1024},
-           "output_tail": (result.stdout + result.stderr).strip().splitlines()[-12:]}
-    (ROOT / "benchmarks" / "check_large.json").write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n",
-                                                         encoding="utf-8")
+    out = {
+        "synthetic": True,
+        "file_mb": round(len(data) / 1e6, 1),
+        "rows": data.count(b"\n") - 1,
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(peak_mb),
+        "exit_status": result.returncode,
+        "limits": {"seconds": 30, "peak_rss_mb": 1024},
+        "output_tail": (result.stdout + result.stderr).strip().splitlines()[-12:],
+    }
+    (ROOT / "benchmarks" / "check_large.json").write_text(
+        json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(json.dumps(out, ensure_ascii=False, indent=2))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -26,7 +26,9 @@ def main() -> None:
         output = model_stage(project)
         times.append(time.perf_counter() - start)
     rows = {name: frame.height for name, frame in output.tables.items()}
-    print(f"model stage: min {min(times):.2f} s, median {statistics.median(times):.2f} s over {args.repeat} runs; rows {rows}")
+    print(
+        f"model stage: min {min(times):.2f} s, median {statistics.median(times):.2f} s over {args.repeat} runs; rows {rows}"
+    )
 
 
 if __name__ == "__main__":

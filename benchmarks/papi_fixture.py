@@ -16,8 +16,15 @@ import polars as pl
 
 SHARED = Path("/work/shared/data/observations/papi_egovernance.csv")
 INDICATOR = "papi_egovernance_fixture"
-PAPI_DEFINITION = {"name_vi": "PAPI – Quản trị điện tử (fixture)", "name_en": "PAPI – e-governance (fixture)",
-                   "unit": "score", "lower": 1, "upper": 10, "higher_is_better": True, "transform": "none"}
+PAPI_DEFINITION = {
+    "name_vi": "PAPI – Quản trị điện tử (fixture)",
+    "name_en": "PAPI – e-governance (fixture)",
+    "unit": "score",
+    "lower": 1,
+    "upper": 10,
+    "higher_is_better": True,
+    "transform": "none",
+}
 
 
 def papi_observations(registry, like: pl.DataFrame, path: Path = SHARED) -> pl.DataFrame:
@@ -30,9 +37,20 @@ def papi_observations(registry, like: pl.DataFrame, path: Path = SHARED) -> pl.D
             code = registry.resolve(r["province_name_as_source"], "63", file=str(path), row=i)
             code = getattr(code, "code", code)
             year = int(r["year"])
-            rows.append({"map": "63", "province_code": code, "indicator": INDICATOR, "series": "papi_fixture",
-                         "year": year, "value": float(r["d8_e_governance"]), "full_year": True, "derived": False,
-                         "source_id": "fixture_papi_shared_csv", "source_row": i})
+            rows.append(
+                {
+                    "map": "63",
+                    "province_code": code,
+                    "indicator": INDICATOR,
+                    "series": "papi_fixture",
+                    "year": year,
+                    "value": float(r["d8_e_governance"]),
+                    "full_year": True,
+                    "derived": False,
+                    "source_id": "fixture_papi_shared_csv",
+                    "source_row": i,
+                }
+            )
     frame = pl.DataFrame(rows)
     missing = [c for c in like.columns if c not in frame.columns]
     frame = frame.with_columns([pl.lit(None, dtype=like.schema[c]).alias(c) for c in missing])

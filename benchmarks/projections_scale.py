@@ -25,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run.scale_runs([args.fraction])[0]
     result["total_model_s"] = round(result["fit_s"] + result["project_s"], 2)
-    result["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2, 2)
+    result["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2)
     print(json.dumps(result))
 
 

@@ -39,9 +39,17 @@ def job_params(n: int) -> list[dict[str, str]]:
     units = provinces()
     # `province`/`map` are the real province report's parameters (the fixture ignores them): each job renders a
     # different unit, as the render stage does, so charts (and their static SVGs) differ between jobs.
-    return [{"province_code": units[i % len(units)][0], "province_name": units[i % len(units)][1],
-             "province": units[i % len(units)][0], "map": "34",
-             "lang": "vi", "quote": "Mục tiêu: 100% hồ sơ trực tuyến toàn trình"} for i in range(n)]
+    return [
+        {
+            "province_code": units[i % len(units)][0],
+            "province_name": units[i % len(units)][1],
+            "province": units[i % len(units)][0],
+            "map": "34",
+            "lang": "vi",
+            "quote": "Mục tiêu: 100% hồ sơ trực tuyến toàn trình",
+        }
+        for i in range(n)
+    ]
 
 
 def naive(notebooks: list[Path], params: list[dict[str, str]], out: Path) -> float:
@@ -52,8 +60,10 @@ def naive(notebooks: list[Path], params: list[dict[str, str]], out: Path) -> flo
         nb = notebooks[i % len(notebooks)]
         target = out / f"{i:03d}-{p['province_code']}.ipynb"
         args = " ".join(f"-r {k} {shlex.quote(v)}" for k, v in p.items())
-        lines.append(f"{bindir}/papermill --no-progress-bar -k python3 {shlex.quote(str(nb))} "
-                     f"{shlex.quote(str(target))} {args} 2>/dev/null")
+        lines.append(
+            f"{bindir}/papermill --no-progress-bar -k python3 {shlex.quote(str(nb))} "
+            f"{shlex.quote(str(target))} {args} 2>/dev/null"
+        )
         lines.append(f"{bindir}/jupyter nbconvert --to html --log-level=ERROR {shlex.quote(str(target))}")
     script = out / "loop.sh"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -67,9 +77,16 @@ def naive(notebooks: list[Path], params: list[dict[str, str]], out: Path) -> flo
 def fast(notebooks: list[Path], params: list[dict[str, str]], out: Path, workers: int, static: bool = False) -> float:
     from dxtrack.notebook.engine import Job, render_all
 
-    jobs = [Job(notebooks[i % len(notebooks)], out / f"{i:03d}-{p['province_code']}.ipynb",
-                out / f"{i:03d}-{p['province_code']}.html", p, static_dir=out / "static" if static else None)
-            for i, p in enumerate(params)]
+    jobs = [
+        Job(
+            notebooks[i % len(notebooks)],
+            out / f"{i:03d}-{p['province_code']}.ipynb",
+            out / f"{i:03d}-{p['province_code']}.html",
+            p,
+            static_dir=out / "static" if static else None,
+        )
+        for i, p in enumerate(params)
+    ]
     t0 = time.perf_counter()
     render_all(jobs, workers=workers, progress=True, cwd=ROOT)
     seconds = time.perf_counter() - t0
@@ -82,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("notebooks", nargs="*", type=Path, help=f"notebooks to render (default {FIXTURE.name})")
     ap.add_argument("--jobs", type=int, nargs="+", default=[34], help="job counts to time (default 34)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--static", action="store_true",
-                    help="also write each chart's SVG no-script fallback, as the render stage does (fresh folder)")
+    ap.add_argument(
+        "--static",
+        action="store_true",
+        help="also write each chart's SVG no-script fallback, as the render stage does (fresh folder)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "render.json")
     args = ap.parse_args(argv)
     notebooks = [p.resolve() for p in (args.notebooks or [FIXTURE])]
@@ -98,13 +118,21 @@ def main(argv: list[str] | None = None) -> int:
             t_naive = naive(notebooks, params, a)
             print(f"[{n} jobs] render_all, {args.workers} workers…", file=sys.stderr)
             t_fast = fast(notebooks, params, b, args.workers, args.static)
-        run = {"jobs": n, "workers": args.workers, "naive_seconds": round(t_naive, 2),
-               "render_all_seconds": round(t_fast, 2), "static_figures": args.static, "ratio": round(t_naive / t_fast, 1),
-               "naive_seconds_per_notebook": round(t_naive / n, 3),
-               "render_all_seconds_per_notebook": round(t_fast / n, 3)}
+        run = {
+            "jobs": n,
+            "workers": args.workers,
+            "naive_seconds": round(t_naive, 2),
+            "render_all_seconds": round(t_fast, 2),
+            "static_figures": args.static,
+            "ratio": round(t_naive / t_fast, 1),
+            "naive_seconds_per_notebook": round(t_naive / n, 3),
+            "render_all_seconds_per_notebook": round(t_fast / n, 3),
+        }
         runs.append(run)
-        print(f"{n:>4} jobs  naive {t_naive:7.1f} s ({t_naive / n:.2f} s/nb)   render_all {t_fast:6.1f} s "
-              f"({t_fast / n:.2f} s/nb)   ratio {t_naive / t_fast:5.1f}x")
+        print(
+            f"{n:>4} jobs  naive {t_naive:7.1f} s ({t_naive / n:.2f} s/nb)   render_all {t_fast:6.1f} s "
+            f"({t_fast / n:.2f} s/nb)   ratio {t_naive / t_fast:5.1f}x"
+        )
 
     result = {
         "notebooks": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in notebooks],

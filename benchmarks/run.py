@@ -51,10 +51,12 @@ def timed(cmd: list[str], cwd: Path) -> dict:
     """Wall time and peak RSS (MB) of a command and its children, run in a fresh process for the RSS."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DXTRACK_ROOT", None)
-    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-               "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode); "
-               "sys.stderr.write(r.stdout[-3000:] + r.stderr[-3000:])")
+    wrapper = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode); "
+        "sys.stderr.write(r.stdout[-3000:] + r.stderr[-3000:])"
+    )
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
     seconds, rss_kb, code = out.stdout.split()
     if code != "0":
@@ -95,18 +97,25 @@ def pipeline_runs(work: Path, real_table: str) -> dict:
     results = {"cold_full_pipeline": timed([dvc, "repro"], project)}
     results["noop_repro"] = timed([dvc, "repro"], project)
     shutil.copytree(aside, project / "data" / "raw" / "sources" / real_table)  # the researcher's one step
-    results["one_real_new_table"] = {"source": real_table,
-                                     **_rerendered(project, lambda: timed([dvc, "repro"], project))}
+    results["one_real_new_table"] = {
+        "source": real_table,
+        **_rerendered(project, lambda: timed([dvc, "repro"], project)),
+    }
     add_worked_example(project)
-    results["one_new_table"] = {"source": "dti_2025 (docs worked example, FIXTURE)",
-                                **_rerendered(project, lambda: timed([dvc, "repro"], project))}
+    results["one_new_table"] = {
+        "source": "dti_2025 (docs worked example, FIXTURE)",
+        **_rerendered(project, lambda: timed([dvc, "repro"], project)),
+    }
     return results
 
 
 def render_ratio(jobs: int) -> dict:
     out = ROOT / "benchmarks" / "render.json"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "render.py"), "--jobs", str(jobs), "--out", str(out)],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "render.py"), "--jobs", str(jobs), "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+    )
     return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -121,8 +130,10 @@ def scale_runs(fractions: list[float], years: int = 10, indicators: int = 20, co
 
     params = ModelParams.from_params(read_yaml(ROOT / "params.yaml"))
     params = ModelParams(**{**params.__dict__, "horizon": 2030})
-    defs = {f"synthetic_{i:02d}": {"unit": "percent", "lower": 0, "upper": 100, "transform": "logit"}
-            for i in range(indicators)}
+    defs = {
+        f"synthetic_{i:02d}": {"unit": "percent", "lower": 0, "upper": 100, "transform": "logit"}
+        for i in range(indicators)
+    }
     runs = []
     for fraction in fractions:
         n = max(int(communes * fraction), 1)
@@ -133,24 +144,48 @@ def scale_runs(fractions: list[float], years: int = 10, indicators: int = 20, co
         level = rng.normal(0, 1, n * indicators).repeat(years)
         slope = rng.normal(0.15, 0.05, n * indicators).repeat(years)
         z = level + slope * (year - 2015) + rng.normal(0, 0.1, len(year))
-        obs = pl.DataFrame({"map": "63", "province_code": codes, "indicator": ind, "series": "synthetic",
-                            "year": year, "value": 100 / (1 + np.exp(-z)), "full_year": True,
-                            "rank_of": pl.Series([None] * len(year), dtype=pl.Int64)})
-        units = pl.DataFrame({"map": "63", "province_code": [f"{i:05d}" for i in range(n)],
-                              "region_en": [f"R{i % 6}" for i in range(n)]})
+        obs = pl.DataFrame(
+            {
+                "map": "63",
+                "province_code": codes,
+                "indicator": ind,
+                "series": "synthetic",
+                "year": year,
+                "value": 100 / (1 + np.exp(-z)),
+                "full_year": True,
+                "rank_of": pl.Series([None] * len(year), dtype=pl.Int64),
+            }
+        )
+        units = pl.DataFrame(
+            {"map": "63", "province_code": [f"{i:05d}" for i in range(n)], "region_en": [f"R{i % 6}" for i in range(n)]}
+        )
         start = time.perf_counter()
-        schema = pa.DataFrameSchema({"value": pa.Column(float, pa.Check.in_range(0, 100)),
-                                     "year": pa.Column(int, pa.Check.in_range(1990, 2100))})
+        schema = pa.DataFrameSchema(
+            {
+                "value": pa.Column(float, pa.Check.in_range(0, 100)),
+                "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+            }
+        )
         schema.validate(obs, lazy=True)  # the clean stage's value checks, on every row
         validated = time.perf_counter()
         forecasts = Forecasts(obs, units, defs, set(defs), params)
         fitted = time.perf_counter()
         projections = projection_table(forecasts)
         done = time.perf_counter()
-        runs.append({"synthetic": True, "communes": n, "years": years, "indicators": indicators, "rows": obs.height,
-                     "validate_s": round(validated - start, 2), "fit_s": round(fitted - validated, 2),
-                     "project_s": round(done - fitted, 2), "projection_rows": projections.height,
-                     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+        runs.append(
+            {
+                "synthetic": True,
+                "communes": n,
+                "years": years,
+                "indicators": indicators,
+                "rows": obs.height,
+                "validate_s": round(validated - start, 2),
+                "fit_s": round(fitted - validated, 2),
+                "project_s": round(done - fitted, 2),
+                "projection_rows": projections.height,
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
         print(runs[-1], flush=True)
     return runs
 
@@ -159,15 +194,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--render-jobs", type=int, default=34)
     parser.add_argument("--skip-render-ratio", action="store_true")
-    parser.add_argument("--real-table", default="index766_provincial",
-                        help="the shared addition measured as 'one real new table' (a folder of data/raw/sources)")
+    parser.add_argument(
+        "--real-table",
+        default="index766_provincial",
+        help="the shared addition measured as 'one real new table' (a folder of data/raw/sources)",
+    )
     parser.add_argument("--skip-scale", action="store_true", help="keep the last synthetic scale results")
-    parser.add_argument("--scale", type=float, nargs="*", default=[0.1, 0.3, 1.0],
-                        help="fractions of 3,321 communes for the synthetic scale run")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        nargs="*",
+        default=[0.1, 0.3, 1.0],
+        help="fractions of 3,321 communes for the synthetic scale run",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     args = parser.parse_args()
-    results = {"date": date.today().isoformat(), "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                          "platform": platform.platform()}}
+    results = {
+        "date": date.today().isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    }
     with tempfile.TemporaryDirectory(prefix="dxtrack-bench-") as work:
         results["pipeline"] = pipeline_runs(Path(work), args.real_table)
         print(json.dumps(results["pipeline"], indent=1), flush=True)

@@ -1,6 +1,6 @@
 """Print environment.yml (conda) from pyproject.toml: the runtime dependencies and the dev group, via pip.
 
-    python scripts/environment.py > environment.yml      (what `make env` runs)
+python scripts/environment.py > environment.yml      (what `make env` runs)
 """
 
 from __future__ import annotations

@@ -103,9 +103,17 @@ def add_source(project: Project, source_id: str, file_name: str, data: bytes | s
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    meta = {"file": file_name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "publisher": "FIXTURE for tests (not real data)", "measures": "fixture", "licence": "fixture",
-            "retrieved": date(2026, 11, 23), "row_provenance": "n/a", "synthetic": True, **entry}
+    meta = {
+        "file": file_name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "publisher": "FIXTURE for tests (not real data)",
+        "measures": "fixture",
+        "licence": "fixture",
+        "retrieved": date(2026, 11, 23),
+        "row_provenance": "n/a",
+        "synthetic": True,
+        **entry,
+    }
     (folder / "source.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return Project(project.root)
 

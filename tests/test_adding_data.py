@@ -88,15 +88,23 @@ def test_worked_example_without_ranking_group_is_ambiguous(tmp_project: Project,
     assert "dti_2025.csv" in err and "row 3" in err and "TP. Đà Nẵng" in err and "ambiguous" in err
 
 
-def test_check_reports_conflicts_and_unchanged_against_the_data(tmp_project: Project, monkeypatch, capsys,
-                                                                tmp_path_factory):
+def test_check_reports_conflicts_and_unchanged_against_the_data(
+    tmp_project: Project, monkeypatch, capsys, tmp_path_factory
+):
     # FIXTURE: a ministry table for 2022 outside data/raw; Đà Nẵng's total agrees with dti_provincial.csv
     # (0.8002), Hồ Chí Minh's does not (0.7000 vs 0.7163).
     downloads = tmp_path_factory.mktemp("downloads")
-    add_source(Project(downloads), "dti_2022_fixture", "dti_2022_fixture.csv",
-               'Xếp hạng,"Tỉnh, thành phố",DTI\n1,TP. Đà Nẵng,0.8002\n2,TP. Hồ Chí Minh,0.7000\n',
-               layout="ministry_dti", year=2022, url="https://example.invalid/fixture", retrieved=date(2026, 11, 30),
-               series={"fixed": {"series": "mic_dti", "authority": 1}})
+    add_source(
+        Project(downloads),
+        "dti_2022_fixture",
+        "dti_2022_fixture.csv",
+        'Xếp hạng,"Tỉnh, thành phố",DTI\n1,TP. Đà Nẵng,0.8002\n2,TP. Hồ Chí Minh,0.7000\n',
+        layout="ministry_dti",
+        year=2022,
+        url="https://example.invalid/fixture",
+        retrieved=date(2026, 11, 30),
+        series={"fixed": {"series": "mic_dti", "authority": 1}},
+    )
     outside = downloads / "data" / "raw" / "sources" / "dti_2022_fixture"
     code, out, err = check(tmp_project, monkeypatch, capsys, str(outside))
     assert code == 0, err

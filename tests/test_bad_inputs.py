@@ -39,6 +39,7 @@ MINISTRY_HEADER = ["Xếp hạng", "Tỉnh, thành phố", "Chính quyền số"
 
 # ---- fixture writers ---------------------------------------------------------------------------------------
 
+
 def to_cp1258(text: str) -> bytes:
     """Encode as Windows-1258 the way Windows does: a letter the code page lacks is base letter + tone mark."""
     out = b""
@@ -70,11 +71,23 @@ def write_xlsx(path, rows: list[list], merges: tuple[str, ...] = (), percent: tu
     book.save(path)
 
 
-def register(project: Project, data: bytes, *, name: str = "dti_fixture.csv", year: int = 2024,
-             ranking_group: int | None = None, **extra) -> Project:
+def register(
+    project: Project,
+    data: bytes,
+    *,
+    name: str = "dti_fixture.csv",
+    year: int = 2024,
+    ranking_group: int | None = None,
+    **extra,
+) -> Project:
     """The fixture table as a new source folder (file + source.yaml), as docs/adding-data.md says."""
-    entry = {"layout": "ministry_dti", "year": year, "url": FIXTURE_URL,
-             "series": {"fixed": {"series": "mic_dti", "authority": 1}}, **extra}
+    entry = {
+        "layout": "ministry_dti",
+        "year": year,
+        "url": FIXTURE_URL,
+        "series": {"fixed": {"series": "mic_dti", "authority": 1}},
+        **extra,
+    }
     if ranking_group is not None:
         entry["map"] = str(ranking_group)
     return add_source(project, MINISTRY, name, data, **entry)
@@ -85,13 +98,22 @@ def ministry_rows(map_: str, n: int | None = None, seed: int = SEED) -> list[lis
     rng = random.Random(seed)
     units = sorted(Registry.load(_PROJECT).units[map_].values(), key=lambda u: u.code)[:n]
     totals = sorted((round(rng.uniform(0.30, 0.90), 4) for _ in units), reverse=True)
-    rows = [[str(rank), u.name_vi, *(f"{rng.uniform(0.2, 0.95):.4f}" for _ in range(3)), f"{total:.4f}"]
-            for rank, (u, total) in enumerate(zip(units, totals), start=1)]
+    rows = [
+        [str(rank), u.name_vi, *(f"{rng.uniform(0.2, 0.95):.4f}" for _ in range(3)), f"{total:.4f}"]
+        for rank, (u, total) in enumerate(zip(units, totals), start=1)
+    ]
     return [list(MINISTRY_HEADER), *rows]
 
 
-def write_ministry(project: Project, rows: list[list[str]], *, name: str = "dti_fixture.csv",
-                   encoding: str = "utf-8", delimiter: str = ",", **entry) -> Project:
+def write_ministry(
+    project: Project,
+    rows: list[list[str]],
+    *,
+    name: str = "dti_fixture.csv",
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    **entry,
+) -> Project:
     text = csv_text(rows, delimiter)
     return register(project, to_cp1258(text) if encoding == "cp1258" else text.encode(encoding), name=name, **entry)
 
@@ -118,6 +140,7 @@ def index_of(rows: list[dict], **criteria) -> int:
 
 # ---- running one source as the clean stage does --------------------------------------------------------
 
+
 @dataclass
 class Result:
     candidates: pl.DataFrame
@@ -141,6 +164,7 @@ def value(result: Result, **criteria) -> float:
 
 
 # ---- the cases -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Fails:
@@ -174,6 +198,7 @@ def _same_as_utf8(p: Project, **write) -> Handled:
         assert r.candidates["name_as_source"].to_list()[::5] == [row[1] for row in rows[1:]]
         assert value(r, province_code="01", indicator="dti") == float(rows[1][5])
         assert r.candidates.height == 50
+
     return Handled(MINISTRY, "encodings", check)
 
 
@@ -193,8 +218,11 @@ def case_semicolon_delimited(p):  # Excel "CSV" where the decimal separator is a
     rows = ministry_rows("63", 10)
     rows = [rows[0], *([c.replace(".", ",") for c in r] for r in rows[1:])]
     write_ministry(p, rows, delimiter=";")
-    return Handled(MINISTRY, "delimiter; decimal comma",
-                   lambda r: value(r, province_code="01", indicator="dti") == float(rows[1][5].replace(",", ".")))
+    return Handled(
+        MINISTRY,
+        "delimiter; decimal comma",
+        lambda r: value(r, province_code="01", indicator="dti") == float(rows[1][5].replace(",", ".")),
+    )
 
 
 def case_nfd_text(p):
@@ -204,8 +232,10 @@ def case_nfd_text(p):
 
     def check(r):
         assert r.candidates["name_as_source"][0] == unicodedata.normalize("NFC", rows[1][1])
-        assert set(r.candidates["province_code"]) == {u for u in ("01", "02", "04", "06", "08", "10", "11", "12",
-                                                                   "14", "15")}
+        assert set(r.candidates["province_code"]) == {
+            u for u in ("01", "02", "04", "06", "08", "10", "11", "12", "14", "15")
+        }
+
     return Handled(MINISTRY, "NFC", check)
 
 
@@ -213,8 +243,7 @@ def case_eth_for_d_bar(p):  # "Ð" (U+00D0, Icelandic eth) typed for "Đ" (U+011
     rows = ministry_rows("63", 10)
     rows[1][1] = "Ðà Nẵng"
     write_ministry(p, rows)
-    return Handled(MINISTRY, "lookalike letters",
-                   lambda r: value(r, province_code="48", indicator="dti_rank") == 1)
+    return Handled(MINISTRY, "lookalike letters", lambda r: value(r, province_code="48", indicator="dti_rank") == 1)
 
 
 def case_mojibake(p):  # UTF-8 opened as Windows-1252 and saved again as UTF-8
@@ -229,27 +258,38 @@ def case_decimal_comma(p):
     rows = ministry_rows("63", 10)
     rows[3][5] = rows[3][5].replace(".", ",")
     write_ministry(p, rows)
-    return Handled(MINISTRY, "numbers", lambda r: value(r, province_code="04", indicator="dti") == float(
-        rows[3][5].replace(",", ".")))
+    return Handled(
+        MINISTRY,
+        "numbers",
+        lambda r: value(r, province_code="04", indicator="dti") == float(rows[3][5].replace(",", ".")),
+    )
 
 
 def case_thousands_dots_and_decimal_comma(p):
     def change(header, rows):
         i = index_of(rows, year="2024", province_name_as_source="Hà Nam")
         rows[i].update(value_pct="68,54", dossiers_total="168.746", dossiers_online="115.665")
+
     edit_csv(p, "online_filing_rate", change)
 
     def check(r):
         row = r.observations.filter((pl.col("province_code") == "35") & (pl.col("year") == 2024)).row(0, named=True)
         assert (row["value"], row["denominator"], row["numerator"]) == (68.54, 168746, 115665)
+
     return Handled("online_filing_rate", "numbers", check)
 
 
 def case_percent_sign(p):
-    edit_csv(p, "digital_economy_share",
-             lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(value_pct="56,83%"))
-    return Handled("digital_economy_share", "numbers",
-                   lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83)
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(
+            value_pct="56,83%"
+        ),
+    )
+    return Handled(
+        "digital_economy_share", "numbers", lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83
+    )
 
 
 def case_percent_on_an_index(p):  # the DTI (0–1) typed as a percentage
@@ -272,10 +312,14 @@ def case_percent_formatted_excel_cells(p):  # the share file kept as XLSX, share
     write_xlsx(folder / "digital_economy_share.xlsx", table, percent=tuple(cells))
     path.unlink()
     meta = (folder / "source.yaml").read_text(encoding="utf-8")
-    (folder / "source.yaml").write_text(meta.replace("file: digital_economy_share.csv",
-                                                     "file: digital_economy_share.xlsx"), encoding="utf-8")
-    return Handled("digital_economy_share", "xlsx percent cells",
-                   lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83)
+    (folder / "source.yaml").write_text(
+        meta.replace("file: digital_economy_share.csv", "file: digital_economy_share.xlsx"), encoding="utf-8"
+    )
+    return Handled(
+        "digital_economy_share",
+        "xlsx percent cells",
+        lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83,
+    )
 
 
 def case_rank_64_of_63(p):
@@ -293,14 +337,24 @@ def case_rank_35_of_34(p):
 
 
 def case_share_above_100(p):
-    edit_csv(p, "digital_economy_share",
-             lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(value_pct="156.83"))
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(
+            value_pct="156.83"
+        ),
+    )
     return Fails("digital_economy_share", SHARE_FILE, 16, "value_pct", 156.83, "bounds")
 
 
 def case_negative_count(p):
-    edit_csv(p, "online_filing_rate",
-             lambda h, rows: rows[index_of(rows, year="2024", province_name_as_source="Hà Nam")].update(dossiers_total="-168746"))
+    edit_csv(
+        p,
+        "online_filing_rate",
+        lambda h, rows: rows[index_of(rows, year="2024", province_name_as_source="Hà Nam")].update(
+            dossiers_total="-168746"
+        ),
+    )
     return Fails("online_filing_rate", FILING_FILE, 16, "dossiers_total", "-168746", "negative")
 
 
@@ -311,7 +365,10 @@ def case_missing_markers(p):  # "–" and "n/a" for a score not published
 
     def check(r):
         assert r.candidates.height == 48
-        assert r.candidates.filter((pl.col("source_row") == 3) & (pl.col("indicator") == "dti_digital_government")).is_empty()
+        assert r.candidates.filter(
+            (pl.col("source_row") == 3) & (pl.col("indicator") == "dti_digital_government")
+        ).is_empty()
+
     return Handled(MINISTRY, "missing markers", check)
 
 
@@ -323,7 +380,11 @@ def case_unknown_province(p):
 
 
 def case_ambiguous_province(p):  # a 2025 table (the merger year) that does not say its map
-    rows = [MINISTRY_HEADER, ["1", "Hà Nội", "0.9", "0.8", "0.7", "0.8"], ["2", "Vĩnh Long", "0.5", "0.4", "0.3", "0.41"]]
+    rows = [
+        MINISTRY_HEADER,
+        ["1", "Hà Nội", "0.9", "0.8", "0.7", "0.8"],
+        ["2", "Vĩnh Long", "0.5", "0.4", "0.3", "0.41"],
+    ]
     write_ministry(p, rows, year=2025)
     return Fails(MINISTRY, FIXTURE_FILE, 3, "Tỉnh, thành phố", "Vĩnh Long", "ambiguous")
 
@@ -333,9 +394,14 @@ def case_prefixes_and_spacing(p):
     rows[1][1], rows[2][1], rows[3][1] = "  Thành phố   Hà  Nội ", "Tỉnh Hà Giang", "TỈNH CAO BẰNG"
     rows[4][1] = "T.P Hồ Chí Minh"
     write_ministry(p, rows)
-    return Handled(MINISTRY, "province names",
-                   lambda r: r.candidates.filter(pl.col("source_row") <= 5)["province_code"].unique().sort().to_list()
-                   == ["01", "02", "04", "79"])
+    return Handled(
+        MINISTRY,
+        "province names",
+        lambda r: (
+            r.candidates.filter(pl.col("source_row") <= 5)["province_code"].unique().sort().to_list()
+            == ["01", "02", "04", "79"]
+        ),
+    )
 
 
 def case_duplicate_rows(p):
@@ -348,6 +414,7 @@ def case_duplicate_rows(p):
         assert value(r, province_code="04", indicator="dti") == float(rows[3][5])
         assert r.observations.filter(pl.col("province_code") == "04")["also_in"].to_list() == [f"{MINISTRY}:12"] * 5
         assert r.conflicts.is_empty()
+
     return Handled(MINISTRY, "duplicates", check)
 
 
@@ -360,14 +427,21 @@ def case_conflicting_values(p):
         assert value(r, province_code="04", indicator="dti") == float(rows[3][5])  # the earlier row is kept
         assert sorted(r.conflicts["value"].to_list()) == sorted([0.1234, float(rows[3][5])])
         assert r.conflicts.filter(pl.col("chosen"))["source_row"].to_list() == [4]
+
     return Handled(MINISTRY, "conflicts", check)
 
 
 def case_missing_province_column(p):
     rows = [[c for i, c in enumerate(r) if i != 1] for r in ministry_rows("63", 10)]
     write_ministry(p, rows)
-    return Fails(MINISTRY, FIXTURE_FILE, 1, "Tỉnh, thành phố", "Xếp hạng, Chính quyền số, Kinh tế số, Xã hội số, DTI",
-                 "province column")
+    return Fails(
+        MINISTRY,
+        FIXTURE_FILE,
+        1,
+        "Tỉnh, thành phố",
+        "Xếp hạng, Chính quyền số, Kinh tế số, Xã hội số, DTI",
+        "province column",
+    )
 
 
 def case_unrecognised_column(p):
@@ -378,16 +452,26 @@ def case_unrecognised_column(p):
 
 
 def case_renamed_measure_column(p):  # would otherwise be skipped silently
-    edit_csv(p, "dti_provincial", lambda h, rows: ([("DTI score" if c == "dti_score" else c) for c in h],
-                                                   [{("DTI score" if k == "dti_score" else k): v for k, v in r.items()}
-                                                    for r in rows]))
+    edit_csv(
+        p,
+        "dti_provincial",
+        lambda h, rows: (
+            [("DTI score" if c == "dti_score" else c) for c in h],
+            [{("DTI score" if k == "dti_score" else k): v for k, v in r.items()} for r in rows],
+        ),
+    )
     return Fails("dti_provincial", WIDE_FILE, 1, "DTI score", "DTI score", "unknown column")
 
 
 def case_renamed_required_column(p):
-    edit_csv(p, "digital_economy_share", lambda h, rows: ([("value (%)" if c == "value_pct" else c) for c in h],
-                                                          [{("value (%)" if k == "value_pct" else k): v
-                                                            for k, v in r.items()} for r in rows]))
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: (
+            [("value (%)" if c == "value_pct" else c) for c in h],
+            [{("value (%)" if k == "value_pct" else k): v for k, v in r.items()} for r in rows],
+        ),
+    )
     return Fails("digital_economy_share", SHARE_FILE, 1, "value_pct", "value (%)", "renamed")
 
 
@@ -427,76 +511,125 @@ def case_merged_cell_excel_header(p):
     header_bottom = [None, None, "Chính quyền số", "Kinh tế số", "Xã hội số", None]
     body = [[int(r[0]), r[1], *map(float, r[2:])] for r in ministry_rows("63", 10)[1:]]
     book = io.BytesIO()
-    write_xlsx(book, [["BẢNG XẾP HẠNG DTI (FIXTURE)"], header_top, header_bottom, *body],
-               merges=("A1:F1", "A2:A3", "B2:B3", "C2:E2", "F2:F3"))
+    write_xlsx(
+        book,
+        [["BẢNG XẾP HẠNG DTI (FIXTURE)"], header_top, header_bottom, *body],
+        merges=("A1:F1", "A2:A3", "B2:B3", "C2:E2", "F2:F3"),
+    )
     register(p, book.getvalue(), name="dti_fixture.xlsx")
 
     def check(r):
         assert r.candidates["source_row"].min() == 4  # title row 1, header rows 2–3
-        assert set(r.candidates["indicator"]) == {"dti", "dti_rank", "dti_digital_government", "dti_digital_economy",
-                                                  "dti_digital_society"}
+        assert set(r.candidates["indicator"]) == {
+            "dti",
+            "dti_rank",
+            "dti_digital_government",
+            "dti_digital_economy",
+            "dti_digital_society",
+        }
         assert value(r, province_code="01", indicator="dti_digital_economy") == body[0][3]
+
     return Handled(MINISTRY, "two-row header", check)
 
 
 def case_merged_cell_header_saved_as_csv(p):  # the same sheet saved as CSV: merged cells become blanks
     rows = ministry_rows("63", 10)
-    rows[0:1] = [["Xếp hạng", "Tỉnh, thành phố", "Chính quyền số", "", "Kinh tế số", "", "DTI"],
-                 ["", "", "Điểm", "Xếp hạng", "Điểm", "Xếp hạng", ""]]
+    rows[0:1] = [
+        ["Xếp hạng", "Tỉnh, thành phố", "Chính quyền số", "", "Kinh tế số", "", "DTI"],
+        ["", "", "Điểm", "Xếp hạng", "Điểm", "Xếp hạng", ""],
+    ]
     rows[2:] = [[r[0], r[1], r[2], r[0], r[3], r[0], r[5]] for r in rows[2:]]
     write_ministry(p, rows)
-    return Handled(MINISTRY, "two-row header",
-                   lambda r: set(r.candidates["indicator"]) == {"dti", "dti_rank", "dti_digital_government",
-                                                                 "dti_rank_digital_government", "dti_digital_economy",
-                                                                 "dti_rank_digital_economy"})
+    return Handled(
+        MINISTRY,
+        "two-row header",
+        lambda r: (
+            set(r.candidates["indicator"])
+            == {
+                "dti",
+                "dti_rank",
+                "dti_digital_government",
+                "dti_rank_digital_government",
+                "dti_digital_economy",
+                "dti_rank_digital_economy",
+            }
+        ),
+    )
 
 
 def case_partial_year_in_year_column(p):
-    edit_csv(p, "digital_economy_share",
-             lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(year="2024 (đến tháng 6)"))
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(
+            year="2024 (đến tháng 6)"
+        ),
+    )
     return Fails("digital_economy_share", SHARE_FILE, 16, "year", "2024 (đến tháng 6)", "period column")
 
 
 def case_partial_year_in_period_column(p):
-    edit_csv(p, "online_filing_rate",
-             lambda h, rows: rows[index_of(rows, year="2024", province_name_as_source="Hà Nam")].update(period="2024 (đến tháng 6)"))
+    edit_csv(
+        p,
+        "online_filing_rate",
+        lambda h, rows: rows[index_of(rows, year="2024", province_name_as_source="Hà Nam")].update(
+            period="2024 (đến tháng 6)"
+        ),
+    )
 
     def check(r):
         row = r.observations.filter((pl.col("province_code") == "35") & (pl.col("year") == 2024)).row(0, named=True)
         assert row["full_year"] is False and row["period_label"] == "2024 (đến tháng 6)"
+
     return Handled("online_filing_rate", "periods", check)
 
 
 def case_year_typed_as_text(p):
-    edit_csv(p, "digital_economy_share",
-             lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(year="năm 2022"))
-    return Handled("digital_economy_share", "years",
-                   lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83)
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(year="năm 2022"),
+    )
+    return Handled(
+        "digital_economy_share", "years", lambda r: value(r, province_code="27", year=2022, series="mic") == 56.83
+    )
 
 
 def case_future_year(p):  # 2031 typed for 2021: after the file was retrieved (sources.yaml `retrieved`)
-    edit_csv(p, "digital_economy_share",
-             lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(year="2031"))
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(year="2031"),
+    )
     return Fails("digital_economy_share", SHARE_FILE, 16, "year", "2031", "retrieved")
 
 
 def case_estimator_not_listed(p):  # one cell naming two estimators: never merged into either series
-    edit_csv(p, "digital_economy_share",
-             lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(estimator="GSO / MIC estimate"))
+    edit_csv(
+        p,
+        "digital_economy_share",
+        lambda h, rows: rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")].update(
+            estimator="GSO / MIC estimate"
+        ),
+    )
     return Fails("digital_economy_share", SHARE_FILE, 16, "estimator", "GSO / MIC estimate", "source.yaml")
 
 
 def case_two_estimators_same_unit_year(p):
     def change(header, rows):
         extra = dict(rows[index_of(rows, year="2022", province_name_as_source="Bắc Ninh")])
-        extra.update(value_pct="50.1", estimator="GSO official indicator, release of 6 Jan 2025 (revised 2020-2024 series)")
+        extra.update(
+            value_pct="50.1", estimator="GSO official indicator, release of 6 Jan 2025 (revised 2020-2024 series)"
+        )
         rows.append(extra)
+
     edit_csv(p, "digital_economy_share", change)
 
     def check(r):
         bac_ninh = r.observations.filter((pl.col("province_code") == "27") & (pl.col("year") == 2022))
         assert dict(zip(bac_ninh["series"], bac_ninh["value"])) == {"mic": 56.83, "gso": 50.1}
         assert r.conflicts.filter(pl.col("province_code") == "27").is_empty()
+
     return Handled("digital_economy_share", "series", check)
 
 
@@ -519,8 +652,14 @@ def case_34_unit_table_for_2022(p):
 
 def case_34_unit_table_for_2022_stated(p):  # the same table saying it ranks the 34 units: accepted
     write_ministry(p, ministry_rows("34"), year=2022, ranking_group=34)
-    return Handled(MINISTRY, "maps", lambda r: set(r.candidates["map"]) == {"34"}
-                   and r.candidates.filter(pl.col("indicator") == "dti_rank")["rank_of"].unique().to_list() == [34])
+    return Handled(
+        MINISTRY,
+        "maps",
+        lambda r: (
+            set(r.candidates["map"]) == {"34"}
+            and r.candidates.filter(pl.col("indicator") == "dti_rank")["rank_of"].unique().to_list() == [34]
+        ),
+    )
 
 
 def case_63_map_after_the_merger_in_source_yaml(p):

@@ -29,12 +29,26 @@ CHROMIUM = Path(os.environ.get("DXTRACK_CHROMIUM", "/usr/bin/chromium"))
 INSTALL = ROOT / "scripts" / "install-chromium.sh"
 PROBE_URL = "http://example.com/dxtrack-network-probe"
 
-OFFLINE_FLAGS = ['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost', "--proxy-server=127.0.0.1:9",
-                 "--proxy-bypass-list=<-loopback>"]
-BASE_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-              "--disable-default-apps", "--mute-audio", "--enable-logging=stderr", "--v=0",
-              "--virtual-time-budget=8000"]
+OFFLINE_FLAGS = [
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost",
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+]
+BASE_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--virtual-time-budget=8000",
+]
 
 # Put first in <head> of a copy of the page: records errors, failed loads, console errors/warnings and
 # whether the network is reachable, then writes them into the DOM for --dump-dom to show.
@@ -99,17 +113,20 @@ def _run_chromium(chromium: Path, mode: str, args: list[str], timeout: int = 90)
             cmd = ["unshare", "-n", "sh", "-c", script, "sh", *cmd]
         else:
             cmd[1:1] = OFFLINE_FLAGS
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "HOME": profile})
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, "HOME": profile})
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("browser")
     name = unicodedata.normalize("NFC", "Trà Vinh")
-    job = Job(FIXTURE, out / "84.ipynb", out / "84-tra-vinh.vi.html",
-              {"province_code": "84", "province_name": name, "lang": "vi", "quote": "<b>không in đậm</b>"},
-              title=f"Báo cáo {name}")
+    job = Job(
+        FIXTURE,
+        out / "84.ipynb",
+        out / "84-tra-vinh.vi.html",
+        {"province_code": "84", "province_name": name, "lang": "vi", "quote": "<b>không in đậm</b>"},
+        title=f"Báo cáo {name}",
+    )
     render_all([job], workers=1, progress=False)
     return job.output_html
 
@@ -128,8 +145,9 @@ def test_report_draws_its_charts_offline(chromium, network_mode, report, tmp_pat
 
     found = re.search(r'<pre id="dx-report">(.*?)</pre>', dom, re.S)
     assert found, "the page never finished loading (no collector report in the DOM)"
-    state = json.loads(found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
-                       .replace("&amp;", "&"))
+    state = json.loads(
+        found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    )
     assert state["network"] == "blocked", f"network was not off ({network_mode}): {state}"
     assert state["errors"] == [], f"errors in the page: {state['errors']}"
     assert state["warnings"] == [], f"warnings in the page: {state['warnings']}"
@@ -152,8 +170,12 @@ def test_a_broken_chart_is_caught(chromium, network_mode, report, tmp_path):
     page = report.read_text(encoding="utf-8")
     assert page.count('"mark":{"type":"bar"}') == 1
     broken = tmp_path / "broken.html"
-    broken.write_text(page.replace("<head>", "<head>" + COLLECTOR, 1)
-                      .replace('"mark":{"type":"bar"}', '"mark":{"type":"no-such-mark"}'), encoding="utf-8")
+    broken.write_text(
+        page.replace("<head>", "<head>" + COLLECTOR, 1).replace(
+            '"mark":{"type":"bar"}', '"mark":{"type":"no-such-mark"}'
+        ),
+        encoding="utf-8",
+    )
     dom = _run_chromium(chromium, network_mode, ["--dump-dom", broken.as_uri()]).stdout
     assert '<p class="dxtrack-chart-error">Chart error:' in dom
     assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == 1  # the line chart still draws
@@ -164,8 +186,11 @@ def test_screenshot(chromium, network_mode, report):
     shot = _artifacts() / "report-screenshot.png"
     if shot.exists():
         shot.unlink()
-    proc = _run_chromium(chromium, network_mode, [f"--screenshot={shot}", "--window-size=1200,1400",
-                                                   "--hide-scrollbars", report.as_uri()])
+    proc = _run_chromium(
+        chromium,
+        network_mode,
+        [f"--screenshot={shot}", "--window-size=1200,1400", "--hide-scrollbars", report.as_uri()],
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000, "screenshot looks empty"
@@ -176,9 +201,15 @@ def real_reports(built_project, tmp_path_factory) -> list[Path]:
     """The real briefing (vi) and Vĩnh Long's report (en), rendered from the real data built by the fixture."""
     out = tmp_path_factory.mktemp("real")
     notebooks = ROOT / "notebooks"
-    jobs = [Job(notebooks / "briefing.ipynb", out / "b.ipynb", out / "briefing.vi.html", {"year": 2026, "lang": "vi"}),
-            Job(notebooks / "province_report.ipynb", out / "p.ipynb", out / "86-vinh-long.en.html",
-                {"province": "86", "map": "34", "year": 2026, "lang": "en"})]
+    jobs = [
+        Job(notebooks / "briefing.ipynb", out / "b.ipynb", out / "briefing.vi.html", {"year": 2026, "lang": "vi"}),
+        Job(
+            notebooks / "province_report.ipynb",
+            out / "p.ipynb",
+            out / "86-vinh-long.en.html",
+            {"province": "86", "map": "34", "year": 2026, "lang": "en"},
+        ),
+    ]
     old = os.environ.get("DXTRACK_ROOT")
     os.environ["DXTRACK_ROOT"] = str(built_project.root)  # the spawned kernels inherit it
     try:
@@ -197,11 +228,20 @@ def test_real_reports_draw_every_chart_offline(chromium, network_mode, real_repo
         probe_copy.write_text(page.replace("<head>", "<head>" + COLLECTOR, 1), encoding="utf-8")
         proc = _run_chromium(chromium, network_mode, ["--dump-dom", "--virtual-time-budget=15000", probe_copy.as_uri()])
         dom = proc.stdout
-        state = json.loads(re.search(r'<pre id="dx-report">(.*?)</pre>', dom, re.S).group(1).replace("&quot;", '"')
-                           .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+        state = json.loads(
+            re.search(r'<pre id="dx-report">(.*?)</pre>', dom, re.S)
+            .group(1)
+            .replace("&quot;", '"')
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+        )
         assert state["errors"] == [], f"{report_html.name}: {state['errors']}"
         assert len(re.findall(r'<svg[^>]*class="marks"', dom)) == charts_in_page, report_html.name
         shot = _artifacts() / f"real-{report_html.stem}.png"
-        _run_chromium(chromium, network_mode, [f"--screenshot={shot}", "--window-size=1200,3000", "--hide-scrollbars",
-                                               report_html.as_uri()])
+        _run_chromium(
+            chromium,
+            network_mode,
+            [f"--screenshot={shot}", "--window-size=1200,3000", "--hide-scrollbars", report_html.as_uri()],
+        )
         assert shot.is_file()

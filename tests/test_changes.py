@@ -13,16 +13,34 @@ from dxtrack.core.paths import Project
 
 
 def _obs(rows):
-    return pl.DataFrame([{"map": "63", "province_code": c, "indicator": "dti", "series": "mic_dti",
-                          "period_start": date(y, 1, 1), "period_end": date(y, 12, 31), "period_label": str(y), "year": y, "value": v,
-                          "source_id": "fixture"} for c, y, v in rows])
+    return pl.DataFrame(
+        [
+            {
+                "map": "63",
+                "province_code": c,
+                "indicator": "dti",
+                "series": "mic_dti",
+                "period_start": date(y, 1, 1),
+                "period_end": date(y, 12, 31),
+                "period_label": str(y),
+                "year": y,
+                "value": v,
+                "source_id": "fixture",
+            }
+            for c, y, v in rows
+        ]
+    )
 
 
 def test_figure_changes_classifies_each_kind():
     old = _obs([("01", 2022, 0.61), ("02", 2022, 0.40), ("03", 2022, 0.50)])
     new = _obs([("01", 2022, 0.62), ("02", 2022, 0.40), ("04", 2023, 0.55)])
     diff = releases.figure_changes(old, new)
-    assert dict(diff.select("province_code", "change").iter_rows()) == {"01": "revised", "03": "withdrawn", "04": "added"}
+    assert dict(diff.select("province_code", "change").iter_rows()) == {
+        "01": "revised",
+        "03": "withdrawn",
+        "04": "added",
+    }
     revised = diff.filter(pl.col("change") == "revised").row(0, named=True)
     assert (revised["old_value"], revised["new_value"]) == (0.61, 0.62)
 
@@ -30,8 +48,9 @@ def test_figure_changes_classifies_each_kind():
 def test_status_changes_lists_moved_and_new_targets(built_project):
     new = pl.read_parquet(built_project.processed / "status.parquet")
     moved_id = new.filter(pl.col("preferred") & (pl.col("status") == "acceleration needed"))["target_id"][0]
-    old = new.with_columns(pl.when(pl.col("target_id") == moved_id).then(pl.lit("on track"))
-                           .otherwise(pl.col("status")).alias("status"))
+    old = new.with_columns(
+        pl.when(pl.col("target_id") == moved_id).then(pl.lit("on track")).otherwise(pl.col("status")).alias("status")
+    )
     old = old.filter(pl.col("target_id") != new["target_id"][0])
     diff = releases.status_changes(old, new)
     assert set(diff["target_id"]) == {moved_id, new["target_id"][0]}

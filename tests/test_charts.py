@@ -22,8 +22,10 @@ from dxtrack.model.pace import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "tests" / "fixtures" / "project" / "data" / "raw" / "sources"
-TOPO = {"34": SOURCES / "geo_34" / "diaphantinhvn_merged_34.topo.json",
-        "63": SOURCES / "geo_63" / "diaphantinh_63_fixednames.topo.json"}
+TOPO = {
+    "34": SOURCES / "geo_34" / "diaphantinhvn_merged_34.topo.json",
+    "63": SOURCES / "geo_63" / "diaphantinh_63_fixednames.topo.json",
+}
 CROSSWALK = SOURCES / "geo_crosswalk" / "name_crosswalk.csv"
 UNIT = ("34", "01")  # Hà Nội on the 34-unit map
 SHARE = "digital_economy_share_grdp"
@@ -31,9 +33,19 @@ SHARE = "digital_economy_share_grdp"
 
 # ---- synthetic fixtures ------------------------------------------------------------------------------------
 def obs_row(year, value, *, indicator=SHARE, unit=UNIT, series="mic", derived=False, full_year=True, rank_of=None):
-    return {"map": unit[0], "province_code": unit[1], "indicator": indicator, "series": series, "year": year,
-            "value": value, "derived": derived, "full_year": full_year, "period_label": str(year),
-            "source_id": "derived" if derived else "digital_economy_share", "rank_of": rank_of}
+    return {
+        "map": unit[0],
+        "province_code": unit[1],
+        "indicator": indicator,
+        "series": series,
+        "year": year,
+        "value": value,
+        "derived": derived,
+        "full_year": full_year,
+        "period_label": str(year),
+        "source_id": "derived" if derived else "digital_economy_share",
+        "rank_of": rank_of,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -44,41 +56,63 @@ def units(built_project) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def observations() -> pl.DataFrame:
     """Synthetic: three full years for Hà Nội (one derived), a part-year value, another series, another unit."""
-    rows = [obs_row(2021, 10.5), obs_row(2022, 11.25), obs_row(2023, 12.0, derived=True),
-            obs_row(2024, 13.9, full_year=False), obs_row(2022, 99.0, series="hids"),
-            obs_row(2022, 14.0, unit=("34", "79"))]
+    rows = [
+        obs_row(2021, 10.5),
+        obs_row(2022, 11.25),
+        obs_row(2023, 12.0, derived=True),
+        obs_row(2024, 13.9, full_year=False),
+        obs_row(2022, 99.0, series="hids"),
+        obs_row(2022, 14.0, unit=("34", "79")),
+    ]
     ranks = {"01": (30, 24, 6), "24": (20, 18, 25), "22": (40, 12, 10), "33": (10, 35, 30)}
     for code, (r20, r22, r23) in ranks.items():
         for year, rank in ((2020, r20), (2022, r22), (2023, r23)):
-            rows.append(obs_row(year, float(rank), indicator="dti_rank", unit=("63", code), series="mic_dti",
-                                rank_of=63))
+            rows.append(
+                obs_row(year, float(rank), indicator="dti_rank", unit=("63", code), series="mic_dti", rank_of=63)
+            )
     for code, value in {"01": 0.61, "24": 0.67, "22": 0.70, "33": 0.45, "30": 0.35}.items():
         rows.append(obs_row(2022, value, indicator="dti", unit=("63", code), series="mic_dti"))
     return pl.DataFrame(rows)
 
 
-def projection_rows(unit, indicator, series, method, is_default, first, last_fit, horizon, start, slope, spread,
-                    rank_of=None):
+def projection_rows(
+    unit, indicator, series, method, is_default, first, last_fit, horizon, start, slope, spread, rank_of=None
+):
     rows = []
     for year in range(first, horizon + 1):
         mean = start + slope * (year - first)
         h = max(year - last_fit, 0)
-        rows.append({"indicator": indicator, "series": series, "map": unit[0], "province_code": unit[1],
-                     "method": method, "is_default": is_default, "year": year,
-                     "kind": "fit" if year <= last_fit else "projection", "mean": mean,
-                     "lo80": mean - spread * (h + 0.5), "hi80": mean + spread * (h + 0.5),
-                     "lo95": mean - 1.5 * spread * (h + 0.5), "hi95": mean + 1.5 * spread * (h + 0.5),
-                     "rank_of": rank_of})
+        rows.append(
+            {
+                "indicator": indicator,
+                "series": series,
+                "map": unit[0],
+                "province_code": unit[1],
+                "method": method,
+                "is_default": is_default,
+                "year": year,
+                "kind": "fit" if year <= last_fit else "projection",
+                "mean": mean,
+                "lo80": mean - spread * (h + 0.5),
+                "hi80": mean + spread * (h + 0.5),
+                "lo95": mean - 1.5 * spread * (h + 0.5),
+                "hi95": mean + 1.5 * spread * (h + 0.5),
+                "rank_of": rank_of,
+            }
+        )
     return rows
 
 
 @pytest.fixture(scope="module")
 def projections() -> pl.DataFrame:
     """Synthetic: pooled (default) and linear fits of the share; naive rank projection for old Hà Nội."""
-    rows = (projection_rows(UNIT, SHARE, "mic", "pooled", True, 2021, 2023, 2030, 10.5, 0.75, 0.4)
-            + projection_rows(UNIT, SHARE, "mic", "linear", False, 2021, 2023, 2030, 10.4, 0.9, 0.6)
-            + projection_rows(("63", "01"), "dti_rank", "mic_dti", "naive", True, 2020, 2023, 2030, 6.0, 0.0, 2.0,
-                              rank_of=63))
+    rows = (
+        projection_rows(UNIT, SHARE, "mic", "pooled", True, 2021, 2023, 2030, 10.5, 0.75, 0.4)
+        + projection_rows(UNIT, SHARE, "mic", "linear", False, 2021, 2023, 2030, 10.4, 0.9, 0.6)
+        + projection_rows(
+            ("63", "01"), "dti_rank", "mic_dti", "naive", True, 2020, 2023, 2030, 6.0, 0.0, 2.0, rank_of=63
+        )
+    )
     return pl.DataFrame(rows)
 
 
@@ -86,14 +120,34 @@ def projections() -> pl.DataFrame:
 def targets() -> pl.DataFrame:
     """Synthetic: ≥ 20% by 2025 and ≥ 30% by 2030 for Hà Nội, plus an unrelated indicator's target."""
     base = {"map": UNIT[0], "province_code": UNIT[1], "comparator_norm": ">=", "in_force": True, "rank_of": None}
-    return pl.DataFrame([
-        {**base, "target_id": "t25", "indicator": SHARE, "target_value": 20.0, "target_year": 2025,
-         "document": "Kế hoạch số 1/KH-UBND"},
-        {**base, "target_id": "t30", "indicator": SHARE, "target_value": 30.0, "target_year": 2030,
-         "document": "Nghị quyết số 2/NQ-TU"},
-        {**base, "target_id": "tx", "indicator": "online_filing_rate", "target_value": 80.0, "target_year": 2025,
-         "document": "Khác"},
-    ])
+    return pl.DataFrame(
+        [
+            {
+                **base,
+                "target_id": "t25",
+                "indicator": SHARE,
+                "target_value": 20.0,
+                "target_year": 2025,
+                "document": "Kế hoạch số 1/KH-UBND",
+            },
+            {
+                **base,
+                "target_id": "t30",
+                "indicator": SHARE,
+                "target_value": 30.0,
+                "target_year": 2030,
+                "document": "Nghị quyết số 2/NQ-TU",
+            },
+            {
+                **base,
+                "target_id": "tx",
+                "indicator": "online_filing_rate",
+                "target_value": 80.0,
+                "target_year": 2025,
+                "document": "Khác",
+            },
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -101,23 +155,87 @@ def status(targets) -> pl.DataFrame:
     """Synthetic status rows: the two share targets (preferred series mic, and a non-preferred hids row), a rank
     goal of old Hà Nội, and targets of other units for the matrix."""
     share = targets.filter(pl.col("indicator") == SHARE).select(
-        "target_id", "map", "province_code", "indicator", "comparator_norm", "target_value", "target_year",
-        "document", "in_force")
+        "target_id",
+        "map",
+        "province_code",
+        "indicator",
+        "comparator_norm",
+        "target_value",
+        "target_year",
+        "document",
+        "in_force",
+    )
     rows = []
     for r, (st, p) in zip(share.iter_rows(named=True), (("acceleration needed", 0.72), ("on track", 0.35))):
-        rows.append({**r, "measured_by": SHARE, "series": "mic", "preferred": True, "status": st, "p_meet": p,
-                     "expected_rank": None, "reason": "synthetic", "rank_of": None})
-        rows.append({**r, "measured_by": SHARE, "series": "hids", "preferred": False, "status": "achieved",
-                     "p_meet": 0.99, "expected_rank": None, "reason": "synthetic", "rank_of": None})
-    rows.append({"target_id": "g1", "map": "63", "province_code": "01", "indicator": "dti_rank_goal",
-                 "comparator_norm": "<=", "target_value": 10.0, "target_year": 2025, "document": "Nghị quyết X",
-                 "in_force": True, "measured_by": "dti_rank", "series": "mic_dti", "preferred": True,
-                 "status": "achieved", "p_meet": 0.64, "expected_rank": 8.4, "reason": "synthetic", "rank_of": 63})
+        rows.append(
+            {
+                **r,
+                "measured_by": SHARE,
+                "series": "mic",
+                "preferred": True,
+                "status": st,
+                "p_meet": p,
+                "expected_rank": None,
+                "reason": "synthetic",
+                "rank_of": None,
+            }
+        )
+        rows.append(
+            {
+                **r,
+                "measured_by": SHARE,
+                "series": "hids",
+                "preferred": False,
+                "status": "achieved",
+                "p_meet": 0.99,
+                "expected_rank": None,
+                "reason": "synthetic",
+                "rank_of": None,
+            }
+        )
+    rows.append(
+        {
+            "target_id": "g1",
+            "map": "63",
+            "province_code": "01",
+            "indicator": "dti_rank_goal",
+            "comparator_norm": "<=",
+            "target_value": 10.0,
+            "target_year": 2025,
+            "document": "Nghị quyết X",
+            "in_force": True,
+            "measured_by": "dti_rank",
+            "series": "mic_dti",
+            "preferred": True,
+            "status": "achieved",
+            "p_meet": 0.64,
+            "expected_rank": 8.4,
+            "reason": "synthetic",
+            "rank_of": 63,
+        }
+    )
     for code, st in (("79", "regressing"), ("48", "no data"), ("31", "not assessable")):
-        rows.append({"target_id": f"o{code}", "map": "34", "province_code": code, "indicator": SHARE,
-                     "comparator_norm": ">=", "target_value": 25.0, "target_year": 2025, "document": "Văn bản",
-                     "in_force": True, "measured_by": SHARE, "series": None, "preferred": True, "status": st,
-                     "p_meet": None, "expected_rank": None, "reason": "synthetic", "rank_of": None})
+        rows.append(
+            {
+                "target_id": f"o{code}",
+                "map": "34",
+                "province_code": code,
+                "indicator": SHARE,
+                "comparator_norm": ">=",
+                "target_value": 25.0,
+                "target_year": 2025,
+                "document": "Văn bản",
+                "in_force": True,
+                "measured_by": SHARE,
+                "series": None,
+                "preferred": True,
+                "status": st,
+                "p_meet": None,
+                "expected_rank": None,
+                "reason": "synthetic",
+                "rank_of": None,
+            }
+        )
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
@@ -178,8 +296,10 @@ def layer_data(s: dict, root: dict) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def trajectory(observations, projections, targets, status, units):
-    return {lang: charts.trajectory_chart(observations, projections, targets, status, units, UNIT, SHARE, lang)
-            .to_dict() for lang in labels.LANGS}
+    return {
+        lang: charts.trajectory_chart(observations, projections, targets, status, units, UNIT, SHARE, lang).to_dict()
+        for lang in labels.LANGS
+    }
 
 
 # ---- trajectory --------------------------------------------------------------------------------------------
@@ -241,8 +361,9 @@ def test_trajectory_uses_default_method_unless_told(observations, projections, t
     assert {r["method"] for r in layer_data(line, trajectory["en"])} == {"Pooled trend (empirical Bayes)"}
     assert max(r["year"] for r in layer_data(line, trajectory["en"])) == 2030
     assert line["encoding"]["strokeDash"]["field"] == "legend"
-    linear = charts.trajectory_chart(observations, projections, targets, status, units, UNIT, SHARE, "en",
-                                     method="linear").to_dict()
+    linear = charts.trajectory_chart(
+        observations, projections, targets, status, units, UNIT, SHARE, "en", method="linear"
+    ).to_dict()
     (line,) = [s for s in unit_specs(linear) if mark_type(s) == "line"]
     assert {r["method"] for r in layer_data(line, linear)} == {"Linear trend"}
     bands = [s for s in unit_specs(linear) if mark_type(s) == "area"]
@@ -275,13 +396,16 @@ def test_rank_history_reversed_axis_goal_rule_and_probabilities(observations, pr
     assert title == "Xếp hạng DTI — Hà Nội"
     assert "top 10" in sub and "64%" in sub and "thứ hạng kỳ vọng 8,4" in sub  # decimal comma
     assert_tooltips_everywhere(spec)
-    en = charts.rank_history_chart(observations, projections, status, units, ("63", "01"), "en",
-                                   goals=[(20, 2030)]).to_dict()
+    en = charts.rank_history_chart(
+        observations, projections, status, units, ("63", "01"), "en", goals=[(20, 2030)]
+    ).to_dict()
     _, sub = title_text(en)
     rule = [s for s in unit_specs(en) if mark_type(s) == "rule"][0]
     assert layer_data(rule, en)[0]["value"] == 20.0 and layer_data(rule, en)[0]["year"] == 2030
     # a bare N takes the status rows' only goal year
-    top15 = charts.rank_history_chart(observations, projections, status, units, ("63", "01"), "en", goals=[15]).to_dict()
+    top15 = charts.rank_history_chart(
+        observations, projections, status, units, ("63", "01"), "en", goals=[15]
+    ).to_dict()
     rule = [s for s in unit_specs(top15) if mark_type(s) == "rule"][0]
     assert (layer_data(rule, top15)[0]["value"], layer_data(rule, top15)[0]["year"]) == (15.0, 2025)
 
@@ -375,16 +499,24 @@ def test_movers_chart(observations, units):
     rows = layer_data(bars, spec)
     # synthetic ranks 2020 -> 2023: Hà Nội 30 -> 6 (+24), Quảng Ninh 40 -> 10 (+30), Bắc Giang 20 -> 25 (-5),
     # Hưng Yên 10 -> 30 (-20)
-    assert [(r["name"], r["change"]) for r in rows] == [("Quảng Ninh", 30.0), ("Hà Nội", 24.0), ("Bắc Giang", -5.0),
-                                                         ("Hưng Yên", -20.0)]
+    assert [(r["name"], r["change"]) for r in rows] == [
+        ("Quảng Ninh", 30.0),
+        ("Hà Nội", 24.0),
+        ("Bắc Giang", -5.0),
+        ("Hưng Yên", -20.0),
+    ]
     assert {r["legend"] for r in rows} == {"Tăng hạng", "Giảm hạng"}
     assert_tooltips_everywhere(spec)
     assert "2020–2023" in title_text(spec)[0]
 
 
 def test_coverage_chart():
-    coverage = {"dti": {"63": {"2020": {"units": 7, "of": 63}, "2022": {"units": 16, "of": 63}},
-                        "34": {"2022": {"units": 5, "of": 34}}}}
+    coverage = {
+        "dti": {
+            "63": {"2020": {"units": 7, "of": 63}, "2022": {"units": 16, "of": 63}},
+            "34": {"2022": {"units": 5, "of": 34}},
+        }
+    }
     spec = charts.coverage_chart(coverage, "vi").to_dict()
     assert spec["facet"]["column"]["field"] == "map"
     rect = [s for s in unit_specs(spec) if mark_type(s) == "rect"][0]
@@ -396,12 +528,20 @@ def test_coverage_chart():
 
 
 def test_headline_chart_national_targets(projections):
-    obs = pl.DataFrame([obs_row(y, v, unit=("VN", "VN"), series="gso")
-                        for y, v in [(2020, 12.66), (2021, 12.87), (2022, 12.83), (2023, 12.87), (2024, 13.17)]])
+    obs = pl.DataFrame(
+        [
+            obs_row(y, v, unit=("VN", "VN"), series="gso")
+            for y, v in [(2020, 12.66), (2021, 12.87), (2022, 12.83), (2023, 12.87), (2024, 13.17)]
+        ]
+    )
     base = {"map": "VN", "province_code": "VN", "indicator": SHARE, "comparator_norm": ">=", "in_force": True}
-    tg = pl.DataFrame([{**base, "target_id": "a", "target_value": 20.0, "target_year": 2025, "document": "QĐ 411"},
-                       {**base, "target_id": "b", "target_value": 30.0, "target_year": 2030, "document": "QĐ 411"},
-                       {**base, "target_id": "c", "target_value": 16.0, "target_year": 2023, "document": "KH 2023"}])
+    tg = pl.DataFrame(
+        [
+            {**base, "target_id": "a", "target_value": 20.0, "target_year": 2025, "document": "QĐ 411"},
+            {**base, "target_id": "b", "target_value": 30.0, "target_year": 2030, "document": "QĐ 411"},
+            {**base, "target_id": "c", "target_value": 16.0, "target_year": 2023, "document": "KH 2023"},
+        ]
+    )
     vi = charts.headline_chart(obs, None, tg, None, "vi").to_dict()
     title, sub = title_text(vi)
     assert title == "Tỷ trọng kinh tế số của cả nước so với mục tiêu 20% năm 2025 và 30% năm 2030"

@@ -17,8 +17,9 @@ def test_resolve_old_name_on_new_map_fails_with_explanation(capsys):
 
 
 def test_coverage_table_shows_units_of_map_and_gaps():
-    table = coverage_table({"dti": {"63": {"2020": {"units": 7, "of": 63}}, "34": {"2022": {"units": 5, "of": 34}}}},
-                           ["63", "34"], None)
+    table = coverage_table(
+        {"dti": {"63": {"2020": {"units": 7, "of": 63}}, "34": {"2022": {"units": 5, "of": 34}}}}, ["63", "34"], None
+    )
     lines = table.splitlines()
     assert lines[0].split()[-2:] == ["2020", "2022"]
     assert lines[1].split() == ["dti", "63", "7/63", "–"]

@@ -26,8 +26,11 @@ def test_dev_tools_are_not_runtime_dependencies():
 def test_constraints_pin_every_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     wanted = [*project["project"]["dependencies"], *project["dependency-groups"]["dev"]]
-    pinned = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
-              for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines() if "==" in line}
+    pinned = {
+        re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line
+    }
     names = {re.sub(r"[-_.]+", "-", re.split(r"[<>=~! ]", r)[0]).lower() for r in wanted}
     assert names <= pinned, f"not pinned in constraints.txt (run `make lock`): {sorted(names - pinned)}"
 
@@ -43,7 +46,9 @@ def test_indicator_families_fill_entries_and_headline_order_is_data(tmp_path):
         "families:\n  share: {unit: percent, lower: 0, upper: 100, transform: logit, note: shared}\n"
         "a: {family: share, name_vi: A, name_en: A, headline: 2}\n"
         "b: {family: share, name_vi: B, name_en: B, note: own, headline: 1}\n"
-        "c: {unit: rank, name_vi: C, name_en: C}\n", encoding="utf-8")
+        "c: {unit: rank, name_vi: C, name_en: C}\n",
+        encoding="utf-8",
+    )
     project = Project(tmp_path)
     assert project.indicators["a"]["unit"] == "percent" and project.indicators["a"]["note"] == "shared"
     assert project.indicators["b"]["note"] == "own" and "families" not in project.indicators

@@ -25,8 +25,18 @@ import yaml
 from conftest import ROOT, add_source, rehash
 from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
-from test_bad_inputs import (FIXTURE_FILE, MINISTRY, MINISTRY_HEADER, Fails, Handled, ministry_rows, register,
-                             run_source, value, write_ministry)
+from test_bad_inputs import (
+    FIXTURE_FILE,
+    MINISTRY,
+    MINISTRY_HEADER,
+    Fails,
+    Handled,
+    ministry_rows,
+    register,
+    run_source,
+    value,
+    write_ministry,
+)
 
 XLSX_FILE = "data/raw/sources/dti_fixture/dti_fixture.xlsx"
 
@@ -53,6 +63,7 @@ def register_book(p: Project, data: bytes, **extra) -> Project:
 
 # ---- Excel ------------------------------------------------------------------------------------------------
 
+
 def case_hidden_excel_row(p):  # a hidden row with data: what a reader of the sheet does not see is not read
     register_book(p, ministry_book(edit=lambda b, s: setattr(s.row_dimensions[4], "hidden", True)))
     return Fails(MINISTRY, XLSX_FILE, 4, "A", "3", "hidden row 4")
@@ -70,8 +81,9 @@ def case_hidden_rows_read_when_declared(p):  # source.yaml `hidden: read`: the h
 
 def case_hidden_rows_skipped_when_declared(p):  # `hidden: skip`: left out
     register_book(p, ministry_book(edit=lambda b, s: setattr(s.row_dimensions[4], "hidden", True)), hidden="skip")
-    return Handled(MINISTRY, "hidden: skip", lambda r: 4 not in r.candidates["source_row"].to_list()
-                   and r.candidates.height == 45)
+    return Handled(
+        MINISTRY, "hidden: skip", lambda r: 4 not in r.candidates["source_row"].to_list() and r.candidates.height == 45
+    )
 
 
 def case_hidden_sheet_with_a_table(p):
@@ -80,6 +92,7 @@ def case_hidden_sheet_with_a_table(p):
         for row in ministry_rows("63", 10, seed=7):
             old.append(row)
         old.sheet_state = "hidden"
+
     register_book(p, ministry_book(edit=edit))
     return Fails(MINISTRY, XLSX_FILE, None, "sheet", "cũ", "hidden worksheet")
 
@@ -97,6 +110,7 @@ def case_excel_error_cell(p):
 def case_date_formatted_number(p):  # 0.5683 typed into a column Excel formats as dates
     def edit(book, sheet):
         sheet["C6"].number_format = "dd/mm/yyyy"
+
     register_book(p, ministry_book(edit=edit))
     return Fails(MINISTRY, XLSX_FILE, 6, "C", None, "date-formatted")
 
@@ -106,10 +120,12 @@ def case_notes_first_sheet(p):  # the first sheet is notes: the only sheet holdi
         notes = book.create_sheet("Ghi chú", 0)
         notes.append(["Bảng xếp hạng DTI (FIXTURE): ghi chú của người tổng hợp"])
         notes.append(["Nguồn: example.invalid"])
+
     rows = ministry_rows("63", 10)
     register_book(p, ministry_book(rows, edit))
-    return Handled(MINISTRY, "the only data sheet", lambda r: value(r, province_code="01", indicator="dti")
-                   == float(rows[1][5]))
+    return Handled(
+        MINISTRY, "the only data sheet", lambda r: value(r, province_code="01", indicator="dti") == float(rows[1][5])
+    )
 
 
 def second_table(book, sheet):
@@ -130,6 +146,7 @@ def case_sheet_named_in_source_yaml(p):
 
 # ---- not a table ------------------------------------------------------------------------------------------
 
+
 def case_one_column_file(p):  # no line has two filled cells: a located message, not IndexError
     register(p, "Tỉnh\nHà Nội\nHải Phòng\n".encode())
     return Fails(MINISTRY, FIXTURE_FILE, 1, None, "Tỉnh", "no line has two filled cells")
@@ -149,13 +166,15 @@ def case_wrongly_declared_encoding(p):  # UTF-8 bytes declared as UTF-16: decode
 def case_python_tag_in_source_yaml(p):  # safe YAML only: a located message, never an object built
     write_ministry(p, ministry_rows("63", 10))
     meta = p.raw / "sources" / MINISTRY / "source.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8") + "notes: !!python/object/apply:os.system ['echo pwned']\n",
-                    encoding="utf-8")
+    meta.write_text(
+        meta.read_text(encoding="utf-8") + "notes: !!python/object/apply:os.system ['echo pwned']\n", encoding="utf-8"
+    )
     line = len(meta.read_text(encoding="utf-8").splitlines())
     return Fails(MINISTRY, f"data/raw/sources/{MINISTRY}/source.yaml", line, None, None, "not valid YAML")
 
 
 # ---- letters ----------------------------------------------------------------------------------------------
+
 
 def case_letter_from_another_alphabet(p):  # "Hậս Giang" with an Armenian ս: never Hà Giang
     rows = ministry_rows("63", 10)
@@ -179,6 +198,7 @@ def case_invisible_character_in_a_name(p):
 
 
 # ---- ranks and scores, duplicates, missing markers --------------------------------------------------------
+
 
 def case_ranks_contradict_scores(p):  # 1, 1, 1, 9, 9, 2, 40 … down a falling score column
     rows = ministry_rows("63", 10)
@@ -205,6 +225,7 @@ def case_five_thousand_duplicates(p):  # also_in is capped with a count
         also = r.observations.filter((pl.col("province_code") == "01") & (pl.col("indicator") == "dti"))["also_in"][0]
         assert len(also) < 300 and also.endswith("… and 4990 more (5000 places in all)"), also
         assert r.observations.filter(pl.col("province_code") == "01").height == 5
+
     return Handled(MINISTRY, "duplicates", check)
 
 
@@ -241,6 +262,7 @@ def test_hostile_input(tmp_project: Project, name: str):
 
 # ---- params.yaml ------------------------------------------------------------------------------------------
 
+
 def _params_error(project: Project, old: str, new: str) -> str:
     path = project.root / "params.yaml"
     text = path.read_text(encoding="utf-8")
@@ -251,33 +273,36 @@ def _params_error(project: Project, old: str, new: str) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("old, new, key", [
-    ("draws: 4000", "draws: 0", "model.ranks.draws"),
-    ("bootstrap_draws: 1000", "bootstrap_draws: -5", "model.backtest.bootstrap_draws"),
-    ("min_units_region: 3", "min_units_region: -1", "model.pooled.min_units_region"),
-    ('merger_date: "2025-07-01"', "merger_date: 2025-13-01", "merger_date"),
-    ('merger_date: "2025-07-01"', 'merger_date: "1 July 2025"', "merger_date"),
-    ("workers: 2", "workers: 0", "render.workers"),
-    ('province_map: "34"', 'province_map: "99"', "render.province_map"),
-    ("year: 2026", "year: 1900", "render.year"),
-    ("languages: [vi, en]", "languages: [vi, fr]", "render.languages"),
-    ("population_year: 2019", "population_year: nineteen", "harmonize.population_year"),
-    ("logit_clip: 0.005", "logit_clip: 0.7", "model.logit_clip"),
-    ("recency: 0.25", "recency: 0", "model.pooled.recency"),
-    ("damping: 0.2", "damping: 1.5", "model.pooled.damping"),
-    ("slope_drift_sd: 0.1", "slope_drift_sd: -0.1", "model.pooled.slope_drift_sd"),
-    ("p_on_track: 0.5", "p_on_track: 1.5", "model.status.p_on_track"),
-    ("p_floor: 0.001", "p_floor: 0.5", "model.status.p_floor"),
-    ("tie_margin: 0.02", "tie_margin: '2%'", "model.backtest.tie_margin"),
-    ("horizons: [1, 2, 3]", "horizons: [0, 1]", "model.backtest.horizons"),
-    ("acceleration_ratio: 0.5", "acceleration_ratio: 1.5", "model.pace.acceleration_ratio"),
-    ("revision_floor: auto", "revision_floor: sometimes", "model.revision_floor"),
-    ("    level: pooled", "    level: bayes", "model.default_method.level"),
-    ("horizon: 2030", "horizon: 2020", "model.horizon"),
-    ("seed: 20250701", "seed: -1", "model.ranks.seed"),
-    ("    draws: 4000", "    draws: 4000\n    drawz: 10", "model.ranks.drawz"),
-    ("    dti: mic_dti\n", "    dti: no_such_series\n", "model.official_series.dti"),
-])
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("draws: 4000", "draws: 0", "model.ranks.draws"),
+        ("bootstrap_draws: 1000", "bootstrap_draws: -5", "model.backtest.bootstrap_draws"),
+        ("min_units_region: 3", "min_units_region: -1", "model.pooled.min_units_region"),
+        ('merger_date: "2025-07-01"', "merger_date: 2025-13-01", "merger_date"),
+        ('merger_date: "2025-07-01"', 'merger_date: "1 July 2025"', "merger_date"),
+        ("workers: 2", "workers: 0", "render.workers"),
+        ('province_map: "34"', 'province_map: "99"', "render.province_map"),
+        ("year: 2026", "year: 1900", "render.year"),
+        ("languages: [vi, en]", "languages: [vi, fr]", "render.languages"),
+        ("population_year: 2019", "population_year: nineteen", "harmonize.population_year"),
+        ("logit_clip: 0.005", "logit_clip: 0.7", "model.logit_clip"),
+        ("recency: 0.25", "recency: 0", "model.pooled.recency"),
+        ("damping: 0.2", "damping: 1.5", "model.pooled.damping"),
+        ("slope_drift_sd: 0.1", "slope_drift_sd: -0.1", "model.pooled.slope_drift_sd"),
+        ("p_on_track: 0.5", "p_on_track: 1.5", "model.status.p_on_track"),
+        ("p_floor: 0.001", "p_floor: 0.5", "model.status.p_floor"),
+        ("tie_margin: 0.02", "tie_margin: '2%'", "model.backtest.tie_margin"),
+        ("horizons: [1, 2, 3]", "horizons: [0, 1]", "model.backtest.horizons"),
+        ("acceleration_ratio: 0.5", "acceleration_ratio: 1.5", "model.pace.acceleration_ratio"),
+        ("revision_floor: auto", "revision_floor: sometimes", "model.revision_floor"),
+        ("    level: pooled", "    level: bayes", "model.default_method.level"),
+        ("horizon: 2030", "horizon: 2020", "model.horizon"),
+        ("seed: 20250701", "seed: -1", "model.ranks.seed"),
+        ("    draws: 4000", "    draws: 4000\n    drawz: 10", "model.ranks.drawz"),
+        ("    dti: mic_dti\n", "    dti: no_such_series\n", "model.official_series.dti"),
+    ],
+)
 def test_params_are_checked_with_the_key_named(tmp_project: Project, old: str, new: str, key: str):
     text = _params_error(tmp_project, old, new)
     assert "file params.yaml" in text and f"column '{key}'" in text and "row " in text, text
@@ -306,8 +331,9 @@ def test_a_population_year_missing_from_the_weights_is_named(tmp_project: Projec
     from dxtrack.ingest.stage import clean
 
     path = tmp_project.root / "params.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("population_year: 2019", "population_year: 2023"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("population_year: 2019", "population_year: 2023"), encoding="utf-8"
+    )
     with pytest.raises(DataError) as info:
         clean(Project(tmp_project.root))
     text = str(info.value)
@@ -315,6 +341,7 @@ def test_a_population_year_missing_from_the_weights_is_named(tmp_project: Projec
 
 
 # ---- the target registry's dates ------------------------------------------------------------------------
+
 
 def _edit_targets(project: Project, change) -> Project:
     import csv
@@ -344,6 +371,7 @@ def test_a_target_before_its_document_is_refused(tmp_project: Project):
     def change(rows):
         row = next(r for r in rows if r["document_date"] and r["target_year"])
         row["document_date"], row["target_year"] = "2024-03-01", "2023"
+
     text = _targets_error(_edit_targets(tmp_project, change))
     assert "column 'target_year'" in text and "value '2023'" in text and "before its document" in text, text
 
@@ -351,11 +379,13 @@ def test_a_target_before_its_document_is_refused(tmp_project: Project):
 def test_a_document_dated_in_the_future_is_refused(tmp_project: Project):
     def change(rows):
         next(r for r in rows if r["document_date"])["document_date"] = "2031-01-01"
+
     text = _targets_error(_edit_targets(tmp_project, change))
     assert "column 'document_date'" in text and "value '2031-01-01'" in text and "retrieved" in text, text
 
 
 # ---- every error path ends in one line ------------------------------------------------------------------
+
 
 def _run(args: list[str], root: Path, **env) -> subprocess.CompletedProcess:
     environ = {**os.environ, "DXTRACK_ROOT": str(root), "PYTHONPATH": str(ROOT / "src"), **env}
@@ -363,8 +393,9 @@ def _run(args: list[str], root: Path, **env) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=root, env=environ, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("script", ["pipelines/clean.py", "pipelines/harmonize.py", "pipelines/model.py",
-                                    "pipelines/render.py", "cli"])
+@pytest.mark.parametrize(
+    "script", ["pipelines/clean.py", "pipelines/harmonize.py", "pipelines/model.py", "pipelines/render.py", "cli"]
+)
 @pytest.mark.slow
 def test_bad_params_end_in_one_line_without_traceback(tmp_project: Project, script: str):
     path = tmp_project.root / "params.yaml"
@@ -416,6 +447,7 @@ def test_unwritable_output_folder_changes_nothing(tmp_project: Project, monkeypa
 
 # ---- half-written: atomic groups, temp files, locks --------------------------------------------------------
 
+
 def test_a_group_fails_before_the_switch_and_changes_nothing(tmp_path: Path):
     from dxtrack.core.atomic import atomic_group
 
@@ -464,6 +496,7 @@ def test_a_second_run_of_a_stage_is_refused(tmp_project: Project, monkeypatch, c
 
 # ---- the render stage -------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_a_second_renderer_of_one_edition_is_refused(built_project: Project):
     from dxtrack.core.atomic import Busy
@@ -511,11 +544,23 @@ def test_svg_ids_do_not_depend_on_what_the_worker_drew_before(tmp_path: Path):
 
     from dxtrack.notebook.engine import stable_svg_ids
 
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": 50, "height": 50,
-            "data": {"values": [{"a": 1, "b": 2}, {"a": 2, "b": 3}]}, "mark": "area",
-            "encoding": {"x": {"field": "a", "type": "quantitative"}, "y": {"field": "b", "type": "quantitative"},
-                         "color": {"value": {"gradient": "linear", "stops": [{"offset": 0, "color": "red"},
-                                                                             {"offset": 1, "color": "blue"}]}}}}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": 50,
+        "height": 50,
+        "data": {"values": [{"a": 1, "b": 2}, {"a": 2, "b": 3}]},
+        "mark": "area",
+        "encoding": {
+            "x": {"field": "a", "type": "quantitative"},
+            "y": {"field": "b", "type": "quantitative"},
+            "color": {
+                "value": {
+                    "gradient": "linear",
+                    "stops": [{"offset": 0, "color": "red"}, {"offset": 1, "color": "blue"}],
+                }
+            },
+        },
+    }
     first, second = vlc.vegalite_to_svg(spec), vlc.vegalite_to_svg(spec)
     assert first != second  # vl-convert's counters moved on
     assert stable_svg_ids(first) == stable_svg_ids(second)

@@ -32,10 +32,16 @@ def test_every_label_has_both_languages_nfc_and_same_placeholders(key):
 
 def test_status_labels_cover_pace_statuses_with_the_agreed_vietnamese():
     expected_vi = {
-        "achieved": "Đã đạt", "on track": "Đúng tiến độ", "acceleration needed": "Cần tăng tốc",
-        "met so far": "Đã đạt trước hạn – cần giữ vững", "too slow": "Quá chậm", "regressing": "Đi lùi",
-        "year passed, pending": "Đã qua năm mục tiêu, chưa công bố kết quả", "insufficient data": "Chưa đủ dữ liệu",
-        "no data": "Không có dữ liệu", "not assessable": "Không đánh giá được",
+        "achieved": "Đã đạt",
+        "on track": "Đúng tiến độ",
+        "acceleration needed": "Cần tăng tốc",
+        "met so far": "Đã đạt trước hạn – cần giữ vững",
+        "too slow": "Quá chậm",
+        "regressing": "Đi lùi",
+        "year passed, pending": "Đã qua năm mục tiêu, chưa công bố kết quả",
+        "insufficient data": "Chưa đủ dữ liệu",
+        "no data": "Không có dữ liệu",
+        "not assessable": "Không đánh giá được",
     }
     assert set(expected_vi) == set(STATUSES)
     for status in STATUSES:
@@ -87,18 +93,21 @@ def test_series_names_come_from_series_yaml():
     assert labels.series_name("not_a_series", "en") == "not_a_series"
 
 
-@pytest.mark.parametrize("x, lang, decimals, expected", [
-    (1234.5, "vi", 1, "1.234,5"),
-    (1234.5, "en", 1, "1,234.5"),
-    (1234567.891, "vi", 2, "1.234.567,89"),
-    (0.6098, "vi", 3, "0,610"),
-    (0.6098, "en", 3, "0.610"),
-    (-12.25, "vi", 1, "\u221212,2"),  # banker's rounding of the binary value 12.25 -> 12.2, as Python formats
-    (-0.04, "vi", 1, "0,0"),  # no "−0,0"
-    (20, "vi", 0, "20"),
-    (None, "vi", 1, "–"),
-    (float("nan"), "en", 1, "–"),
-])
+@pytest.mark.parametrize(
+    "x, lang, decimals, expected",
+    [
+        (1234.5, "vi", 1, "1.234,5"),
+        (1234.5, "en", 1, "1,234.5"),
+        (1234567.891, "vi", 2, "1.234.567,89"),
+        (0.6098, "vi", 3, "0,610"),
+        (0.6098, "en", 3, "0.610"),
+        (-12.25, "vi", 1, "\u221212,2"),  # banker's rounding of the binary value 12.25 -> 12.2, as Python formats
+        (-0.04, "vi", 1, "0,0"),  # no "−0,0"
+        (20, "vi", 0, "20"),
+        (None, "vi", 1, "–"),
+        (float("nan"), "en", 1, "–"),
+    ],
+)
 def test_fmt_number(x, lang, decimals, expected):
     assert labels.fmt_number(x, lang, decimals) == expected
 

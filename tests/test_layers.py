@@ -43,8 +43,10 @@ def allowed(package: str, module: str) -> bool:
 
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_a_package_imports_only_its_layers(package):
-    bad = {str(f.relative_to(SRC)): sorted(m for m in imported_modules(f) if not allowed(package, m))
-           for f in sorted((SRC / package).rglob("*.py"))}
+    bad = {
+        str(f.relative_to(SRC)): sorted(m for m in imported_modules(f) if not allowed(package, m))
+        for f in sorted((SRC / package).rglob("*.py"))
+    }
     assert not {f: m for f, m in bad.items() if m}, f"{package} may import only {sorted(ALLOWED[package])}"
 
 

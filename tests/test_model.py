@@ -41,10 +41,14 @@ def test_one_observation_takes_the_prior_trend_with_a_wider_interval():
 
 
 @pytest.mark.parametrize("method", ["linear", "pooled"])
-@pytest.mark.parametrize("noise_df, years, band80", [
-    (np.inf, 6, (0.72, 0.88)), (4, 6, (0.72, 0.88)),
-    (4, 3, (0.75, 0.95)),  # two points each: the noise comes from the prior, so no narrower than nominal
-])
+@pytest.mark.parametrize(
+    "noise_df, years, band80",
+    [
+        (np.inf, 6, (0.72, 0.88)),
+        (4, 6, (0.72, 0.88)),
+        (4, 3, (0.75, 0.95)),  # two points each: the noise comes from the prior, so no narrower than nominal
+    ],
+)
 def test_interval_coverage_near_nominal(method, noise_df, years, band80):
     """Seeded synthetic panels with t-distributed noise and short series: the 80% and 95% intervals of a
     one-year-ahead forecast cover the held-out value near their nominal rate (never well below it)."""
@@ -56,7 +60,9 @@ def test_interval_coverage_near_nominal(method, noise_df, years, band80):
         for i in range(12):
             t = np.arange(2018, 2018 + years, dtype=float)
             draws = rng.standard_t(noise_df, years) if np.isfinite(noise_df) else rng.standard_normal(years)
-            members[f"u{i}"] = Series(t, rng.normal(0, 1) + (SLOPE + rng.normal(0, 0.02)) * (t - 2018) + NOISE * draws, "R")
+            members[f"u{i}"] = Series(
+                t, rng.normal(0, 1) + (SLOPE + rng.normal(0, 0.02)) * (t - 2018) + NOISE * draws, "R"
+            )
         past = Pool({u: Series(s.years[:-1], s.values[:-1], s.region) for u, s in members.items()})
         model = fit(method, past, settings)
         for unit, s in members.items():
@@ -85,7 +91,7 @@ def test_spread_grows_with_the_horizon_and_the_revision_floor_widens_every_forec
     assert scales[0] < scales[1] < scales[2]
     flat = fit("pooled", pool, Settings(slope_drift_sd=0.0)).predict("u0", 2030).scale
     assert scales[2] > flat
-    floored = fit("naive", pool, Settings(revision_var=0.2 ** 2)).predict("u0", 2023)
+    floored = fit("naive", pool, Settings(revision_var=0.2**2)).predict("u0", 2023)
     assert floored.scale > fit("naive", pool, Settings()).predict("u0", 2023).scale > 0
 
 
@@ -99,8 +105,9 @@ def test_damping_pulls_the_far_projection_toward_the_last_level():
 
 def test_ranks_take_a_heavy_tailed_walk_with_no_trend_prior():
     rng = np.random.default_rng(6)
-    members = {f"u{i}": Series(np.array([2020.0, 2021.0]), rng.normal(0, 1) + np.array([0.0, 0.5]), "R")
-               for i in range(20)}  # every unit "rose": a trend prior would project every one to keep rising
+    members = {
+        f"u{i}": Series(np.array([2020.0, 2021.0]), rng.normal(0, 1) + np.array([0.0, 0.5]), "R") for i in range(20)
+    }  # every unit "rose": a trend prior would project every one to keep rising
     pool = Pool(members, rank=True)
     naive = fit("naive", pool, Settings())
     assert naive.predict("u0", 2023).df == 3
@@ -133,14 +140,44 @@ def test_clustered_bootstrap_ci_and_an_unsupported_default_is_flagged():
     rows = []
     for u in range(30):
         for method, crps in (("naive", 0.1), ("pooled", 0.5), ("linear", 0.4)):
-            rows.append({"indicator": "x", "series": "s", "map": "63", "unit": f"63:{u:02d}", "dataset": "x",
-                         "family": "level", "origin": 2020, "year": 2021, "horizon": 1, "points_before": 2,
-                         "method": method, "actual": 0.0, "predicted": 0.0, "lo80": 0.0, "hi80": 0.0, "error": 0.0,
-                         "error_model_scale": rng.normal(), "covered80": True, "covered95": True,
-                         "crps": crps + rng.normal(0, 0.01), "log_score": crps})
-    params = ModelParams(methods=("naive", "linear", "pooled"), default_method={"level": "pooled", "rank": "naive"},
-                         horizon=2030, logit_clip=0.005, settings=Settings(), on_track_ratio=1, acceleration_ratio=0.5,
-                         rank_draws=10, rank_seed=1, tie_margin=0.02, bootstrap_draws=200)
+            rows.append(
+                {
+                    "indicator": "x",
+                    "series": "s",
+                    "map": "63",
+                    "unit": f"63:{u:02d}",
+                    "dataset": "x",
+                    "family": "level",
+                    "origin": 2020,
+                    "year": 2021,
+                    "horizon": 1,
+                    "points_before": 2,
+                    "method": method,
+                    "actual": 0.0,
+                    "predicted": 0.0,
+                    "lo80": 0.0,
+                    "hi80": 0.0,
+                    "error": 0.0,
+                    "error_model_scale": rng.normal(),
+                    "covered80": True,
+                    "covered95": True,
+                    "crps": crps + rng.normal(0, 0.01),
+                    "log_score": crps,
+                }
+            )
+    params = ModelParams(
+        methods=("naive", "linear", "pooled"),
+        default_method={"level": "pooled", "rank": "naive"},
+        horizon=2030,
+        logit_clip=0.005,
+        settings=Settings(),
+        on_track_ratio=1,
+        acceleration_ratio=0.5,
+        rank_draws=10,
+        rank_seed=1,
+        tie_margin=0.02,
+        bootstrap_draws=200,
+    )
     verdict = summarise(pl.DataFrame(rows), params)["by_family"]["level"]
     assert verdict["best_method"] == "naive" and verdict["default"]["supported"] is False
     assert verdict["vs_naive"]["pooled"]["d_crps"]["ci95"][0] > 0

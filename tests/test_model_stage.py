@@ -24,8 +24,13 @@ def projections(built_project) -> pl.DataFrame:
 
 
 def _rows(status: pl.DataFrame, code: str, indicator: str, year: int, value: float, map_: str = "63") -> pl.DataFrame:
-    return status.filter((pl.col("map") == map_) & (pl.col("province_code") == code) & (pl.col("indicator") == indicator)
-                         & (pl.col("target_year") == year) & (pl.col("target_value") == value))
+    return status.filter(
+        (pl.col("map") == map_)
+        & (pl.col("province_code") == code)
+        & (pl.col("indicator") == indicator)
+        & (pl.col("target_year") == year)
+        & (pl.col("target_value") == value)
+    )
 
 
 def test_every_target_has_exactly_one_preferred_status_with_a_reason(built_project, status):
@@ -46,16 +51,19 @@ def test_the_model_writes_no_sentences(built_project):
     assert set(status["note_key"].drop_nulls()) <= {"merged", "proxy", "proxy_merged"}
 
 
-@pytest.mark.parametrize("code, indicator, year, value", [
-    ("84", "digital_economy_share_grdp", 2025, 10.0),  # Trà Vinh KH 50/2022 and KH 59/2022: > 10% by 2025
-    ("84", "digital_economy_share_grdp", 2030, 25.0),  # Trà Vinh KH 50/2022: > 25% by 2030
-    ("84", "online_filing_rate", 2025, 60.0),  # Trà Vinh: >= 60% of dossiers online by 2025
-    ("84", "dti_rank_goal", 2025, 20.0),  # Trà Vinh: top 20 in DTI
-    ("58", "digital_economy_share_grdp", 2025, 20.0),  # Ninh Thuận KH 562/2021: 20% by 2025
-    ("75", "online_filing_rate_department", 2024, 80.0),  # Đồng Nai 2024 plan, by level
-    ("75", "online_filing_rate_district", 2024, 40.0),
-    ("75", "online_filing_rate_commune", 2024, 30.0),
-])
+@pytest.mark.parametrize(
+    "code, indicator, year, value",
+    [
+        ("84", "digital_economy_share_grdp", 2025, 10.0),  # Trà Vinh KH 50/2022 and KH 59/2022: > 10% by 2025
+        ("84", "digital_economy_share_grdp", 2030, 25.0),  # Trà Vinh KH 50/2022: > 25% by 2030
+        ("84", "online_filing_rate", 2025, 60.0),  # Trà Vinh: >= 60% of dossiers online by 2025
+        ("84", "dti_rank_goal", 2025, 20.0),  # Trà Vinh: top 20 in DTI
+        ("58", "digital_economy_share_grdp", 2025, 20.0),  # Ninh Thuận KH 562/2021: 20% by 2025
+        ("75", "online_filing_rate_department", 2024, 80.0),  # Đồng Nai 2024 plan, by level
+        ("75", "online_filing_rate_district", 2024, 40.0),
+        ("75", "online_filing_rate_commune", 2024, 30.0),
+    ],
+)
 def test_seed_plan_targets_get_a_status(status, code, indicator, year, value):
     rows = _rows(status, code, indicator, year, value)
     assert rows.height >= 1
@@ -91,7 +99,9 @@ def test_old_units_post_merger_targets_name_the_new_unit(status):
 
 
 def test_a_passed_target_year_with_an_observation_is_settled_by_it(status):
-    row = _rows(status, "VN", "online_filing_rate", 2024, 50.0, map_="VN").filter(pl.col("preferred")).row(0, named=True)
+    row = (
+        _rows(status, "VN", "online_filing_rate", 2024, 50.0, map_="VN").filter(pl.col("preferred")).row(0, named=True)
+    )
     assert row["forecast_method"] == "observed" and row["p_meet"] == 0.0 and row["status"] in ("too slow", "regressing")
     assert row["reason_key"] == "missed"
 
@@ -115,7 +125,8 @@ def test_only_units_with_observations_are_projected(built_project, projections):
 def test_every_method_and_one_default_per_series(projections):
     per_series = projections.group_by("indicator", "series", "map", "province_code").agg(
         pl.col("method").n_unique().alias("methods"),
-        pl.col("method").filter(pl.col("is_default")).n_unique().alias("defaults"))
+        pl.col("method").filter(pl.col("is_default")).n_unique().alias("defaults"),
+    )
     assert (per_series["defaults"] == 1).all() and per_series["methods"].max() == 3
 
 
@@ -169,13 +180,22 @@ def test_once_a_new_map_ranking_exists_an_unranked_unit_has_plain_no_data(built_
 
     processed = built_project.processed
     obs = pl.read_parquet(processed / "observations.parquet")
-    ranked = obs.filter(pl.col("indicator") == "dti_rank").head(1).with_columns(  # a fixture 34-unit rank
-        pl.lit("34").alias("map"), pl.lit("01").alias("province_code"), pl.lit(34, dtype=obs["rank_of"].dtype).alias("rank_of"),
-        pl.lit(2025, dtype=pl.Int64).alias("year"), pl.lit(1.0).alias("value"))
+    ranked = (
+        obs.filter(pl.col("indicator") == "dti_rank")
+        .head(1)
+        .with_columns(  # a fixture 34-unit rank
+            pl.lit("34").alias("map"),
+            pl.lit("01").alias("province_code"),
+            pl.lit(34, dtype=obs["rank_of"].dtype).alias("rank_of"),
+            pl.lit(2025, dtype=pl.Int64).alias("year"),
+            pl.lit(1.0).alias("value"),
+        )
+    )
     obs = pl.concat([obs, ranked])
     units, targets = pl.read_parquet(processed / "units.parquet"), pl.read_parquet(processed / "targets.parquet")
     params = ModelParams.from_params(built_project.params)
     forecasts = Forecasts(obs, units, built_project.indicators, {"dti_rank"}, params)
     rows = Progress(obs, units, forecasts, built_project.merger_date).table(
-        targets.filter((pl.col("map") == "34") & (pl.col("indicator") == "dti_rank_goal")))
+        targets.filter((pl.col("map") == "34") & (pl.col("indicator") == "dti_rank_goal"))
+    )
     assert (rows["status"] == "no data").all() and (rows["reason_key"] == "no_data").all()

@@ -15,10 +15,6 @@ D_WITH_STROKE = "\u0110"  # Đ, the Vietnamese letter
 ETH = "\u00d0"  # Ð, the Icelandic lookalike found in real exports
 
 
-
-
-
-
 def reference_keys() -> dict[str, str]:
     """match key -> GSO code (63 map), built straight from provinces_63.csv, plus the country names."""
     keys: dict[str, str] = {}
@@ -47,6 +43,7 @@ def test_every_raw_spelling_has_the_key_of_a_reference_name(name):
 
 
 # ---- clean_text ----------------------------------------------------------------------------------------
+
 
 def test_clean_text_turns_nfd_into_nfc():
     nfc = "Thừa Thiên Huế"
@@ -78,31 +75,49 @@ def test_clean_text_accepts_non_strings():
 
 # ---- match_key -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spelling", [
-    "Đà Nẵng", "TP. Đà Nẵng", "Tp. Đà Nẵng", "TP Đà Nẵng", "TP.Đà Nẵng", "Thành phố Đà Nẵng", "thành phố đà nẵng",
-    "Da Nang City", "Da Nang", "Danang", "ĐÀ  NẴNG", ETH + "à Nẵng", unicodedata.normalize("NFD", "TP. Đà Nẵng"),
-    "  Đà   Nẵng  ",
-])
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Đà Nẵng",
+        "TP. Đà Nẵng",
+        "Tp. Đà Nẵng",
+        "TP Đà Nẵng",
+        "TP.Đà Nẵng",
+        "Thành phố Đà Nẵng",
+        "thành phố đà nẵng",
+        "Da Nang City",
+        "Da Nang",
+        "Danang",
+        "ĐÀ  NẴNG",
+        ETH + "à Nẵng",
+        unicodedata.normalize("NFD", "TP. Đà Nẵng"),
+        "  Đà   Nẵng  ",
+    ],
+)
 def test_match_key_danang_variants(spelling):
     assert match_key(spelling) == "danang"
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Hoà Bình", "Hòa Bình"),
-    ("Thanh Hoá", "Thanh Hóa"),
-    ("Khánh Hoà", "Khánh Hòa"),
-    ("Tỉnh Bình Dương", "Binh Duong"),
-    ("Binh Duong Province", "Bình Dương"),
-    ("Ho Chi Minh City", "Thành phố Hồ Chí Minh"),
-    ("TP.Hồ Chí Minh", "Hồ Chí Minh"),
-    ("Can Tho City", "Thành phố Cần Thơ"),
-    ("TP. Cần Thơ", "Cần Thơ"),
-    ("Tp. Cần Thơ", "Cần Thơ"),
-    ("Bà Rịa–Vũng Tàu", "Bà Rịa - Vũng Tàu"),
-    ("Thừa Thiên - Huế", "Thừa Thiên Huế"),
-    ("Việt Nam (khối tỉnh, thành)", "Việt Nam"),
-    (unicodedata.normalize("NFD", "Hoà Bình"), "Hòa Bình"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Hoà Bình", "Hòa Bình"),
+        ("Thanh Hoá", "Thanh Hóa"),
+        ("Khánh Hoà", "Khánh Hòa"),
+        ("Tỉnh Bình Dương", "Binh Duong"),
+        ("Binh Duong Province", "Bình Dương"),
+        ("Ho Chi Minh City", "Thành phố Hồ Chí Minh"),
+        ("TP.Hồ Chí Minh", "Hồ Chí Minh"),
+        ("Can Tho City", "Thành phố Cần Thơ"),
+        ("TP. Cần Thơ", "Cần Thơ"),
+        ("Tp. Cần Thơ", "Cần Thơ"),
+        ("Bà Rịa–Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+        ("Thừa Thiên - Huế", "Thừa Thiên Huế"),
+        ("Việt Nam (khối tỉnh, thành)", "Việt Nam"),
+        (unicodedata.normalize("NFD", "Hoà Bình"), "Hòa Bình"),
+    ],
+)
 def test_match_key_equivalences(a, b):
     assert match_key(a) == match_key(b)
 
@@ -112,13 +127,16 @@ def test_match_key_hcm_abbreviations(spelling):
     assert match_key(spelling) == "hcm"
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Quảng Nam", "Quảng Ninh"),
-    ("Hà Nam", "Hà Nội"),
-    ("Bắc Ninh", "Bắc Giang"),
-    ("Tây Ninh", "Ninh Thuận"),
-    ("Tiền Giang", "Kiên Giang"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Quảng Nam", "Quảng Ninh"),
+        ("Hà Nam", "Hà Nội"),
+        ("Bắc Ninh", "Bắc Giang"),
+        ("Tây Ninh", "Ninh Thuận"),
+        ("Tiền Giang", "Kiên Giang"),
+    ],
+)
 def test_match_key_keeps_different_provinces_apart(a, b):
     assert match_key(a) != match_key(b)
 
@@ -133,13 +151,17 @@ def test_match_key_does_not_eat_names_that_start_like_a_prefix():
 
 # ---- slug ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, expected", [
-    ("Thành phố Hồ Chí Minh", "thanh-pho-ho-chi-minh"),
-    ("Đà Nẵng", "da-nang"),
-    (ETH + "ắk Lắk", "dak-lak"),
-    ("Bà Rịa - Vũng Tàu", "ba-ria-vung-tau"),
-    (unicodedata.normalize("NFD", "Thừa Thiên Huế"), "thua-thien-hue"),
-    ("  Hà   Nội ", "ha-noi"),
-])
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Thành phố Hồ Chí Minh", "thanh-pho-ho-chi-minh"),
+        ("Đà Nẵng", "da-nang"),
+        (ETH + "ắk Lắk", "dak-lak"),
+        ("Bà Rịa - Vũng Tàu", "ba-ria-vung-tau"),
+        (unicodedata.normalize("NFD", "Thừa Thiên Huế"), "thua-thien-hue"),
+        ("  Hà   Nội ", "ha-noi"),
+    ],
+)
 def test_slug(name, expected):
     assert slug(name) == expected

@@ -16,7 +16,12 @@ def tables(built_project):
 
 
 def test_target_text_in_both_languages():
-    row = {"measured_by": "digital_economy_share_grdp", "target_value": 20.0, "target_year": 2025, "comparator_norm": ">="}
+    row = {
+        "measured_by": "digital_economy_share_grdp",
+        "target_value": 20.0,
+        "target_year": 2025,
+        "comparator_norm": ">=",
+    }
     assert text.target_text(row, "vi") == "≥ 20% năm 2025"
     assert text.target_text(row, "en") == "≥ 20% by 2025"
     rank = {"measured_by": "dti_rank", "target_value": 20.0, "target_year": 2025, "comparator_norm": "<="}

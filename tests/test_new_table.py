@@ -43,12 +43,26 @@ def grown(tmp_path_factory) -> tuple[Project, dict]:
     _run(project)
     releases.snapshot(project, int(project.params["render"]["year"]), released=date(2026, 12, 1))
     before = pl.read_parquet(project.processed / "observations.parquet")
-    project = add_source(project, "dti_2025_fixture", "dti_2025_fixture.csv", DTI_2025, layout="ministry_dti",
-                         year=2025, map=34, url="https://example.invalid/dti-2025",
-                         series={"fixed": {"series": "mic_dti", "authority": 1}})
-    project = add_source(project, "share_2025_fixture", "share_2025_fixture.csv", SHARE_2025,
-                         layout="digital_economy_share", map=34,
-                         series={"column": "estimator", "texts": {"MIC": {"series": "mic", "authority": 1}}})
+    project = add_source(
+        project,
+        "dti_2025_fixture",
+        "dti_2025_fixture.csv",
+        DTI_2025,
+        layout="ministry_dti",
+        year=2025,
+        map=34,
+        url="https://example.invalid/dti-2025",
+        series={"fixed": {"series": "mic_dti", "authority": 1}},
+    )
+    project = add_source(
+        project,
+        "share_2025_fixture",
+        "share_2025_fixture.csv",
+        SHARE_2025,
+        layout="digital_economy_share",
+        map=34,
+        series={"column": "estimator", "texts": {"MIC": {"series": "mic", "authority": 1}}},
+    )
     _run(project)
     return project, {"before": before}
 
@@ -81,13 +95,19 @@ def test_every_new_value_reaches_the_observations(grown):
 def test_a_unit_formed_from_one_old_unit_continues_its_series(grown):
     project, _ = grown
     obs = _obs(project)
-    hanoi_63 = obs.filter((pl.col("map") == "63") & (pl.col("province_code") == "01")
-                          & (pl.col("indicator") == "digital_economy_share_grdp") & (pl.col("series") == "mic"))
+    hanoi_63 = obs.filter(
+        (pl.col("map") == "63")
+        & (pl.col("province_code") == "01")
+        & (pl.col("indicator") == "digital_economy_share_grdp")
+        & (pl.col("series") == "mic")
+    )
     continued = hanoi_63.filter(pl.col("year") == 2025).row(0, named=True)
     assert continued["derivation"] == CONTINUED and continued["observed_map"] == "34" and continued["value"] == 21.5
     assert continued["source_id"] == "share_2025_fixture"  # provenance kept
     # ranks never continue: a rank out of 34 is not a rank out of 63
-    assert obs.filter((pl.col("map") == "63") & (pl.col("indicator") == "dti_rank") & (pl.col("year") == 2025)).is_empty()
+    assert obs.filter(
+        (pl.col("map") == "63") & (pl.col("indicator") == "dti_rank") & (pl.col("year") == 2025)
+    ).is_empty()
     # a merged unit's figures stay its own (Đà Nẵng absorbed Quảng Nam): nothing continues to old 48
     assert obs.filter((pl.col("map") == "63") & (pl.col("province_code") == "48") & (pl.col("year") == 2025)).is_empty()
 
@@ -95,8 +115,12 @@ def test_a_unit_formed_from_one_old_unit_continues_its_series(grown):
 def test_old_targets_are_assessed_with_the_new_map_figures(grown):
     project, _ = grown
     status = pl.read_parquet(project.processed / "status.parquet")
-    row = status.filter((pl.col("map") == "63") & (pl.col("province_code") == "01")
-                        & (pl.col("indicator") == "digital_economy_share_grdp") & (pl.col("series") == "mic"))
+    row = status.filter(
+        (pl.col("map") == "63")
+        & (pl.col("province_code") == "01")
+        & (pl.col("indicator") == "digital_economy_share_grdp")
+        & (pl.col("series") == "mic")
+    )
     assert row.height and row["latest_year"].max() == 2025 and row["n_points"].max() >= 2
 
 
@@ -118,8 +142,11 @@ def test_a_proxy_never_settles_a_target_silently(grown):
     assert rows.height and rows["proxy"].all() and rows["note_key"].is_in(["proxy", "proxy_merged"]).all()
     # where a real measure exists too, the proxy is never the preferred row
     for target_id in rows["target_id"].unique().to_list():
-        others = status.filter((pl.col("target_id") == target_id) & ~pl.col("series").is_in(sorted(proxy_series))
-                               & pl.col("series").is_not_null())
+        others = status.filter(
+            (pl.col("target_id") == target_id)
+            & ~pl.col("series").is_in(sorted(proxy_series))
+            & pl.col("series").is_not_null()
+        )
         if others.height:
             assert not rows.filter((pl.col("target_id") == target_id) & pl.col("preferred")).height
 
@@ -141,9 +168,15 @@ def test_the_change_list_names_every_new_figure_in_the_same_edition(grown):
     added = diff["figures"].filter((pl.col("change") == "added") & ~pl.col("derived"))
     new = added.filter(pl.col("source_id").is_in(["dti_2025_fixture", "share_2025_fixture"]))
     assert new.filter(pl.col("map") == "34").height == 3 * 5 + 2
-    hanoi = new.filter((pl.col("map") == "34") & (pl.col("province_code") == "01")
-                       & (pl.col("indicator") == "dti")).row(0, named=True)
-    assert (hanoi["name_vi"], hanoi["name_en"], hanoi["new_value"], hanoi["old_value"]) == ("Hà Nội", "Ha Noi", 0.83, None)
+    hanoi = new.filter(
+        (pl.col("map") == "34") & (pl.col("province_code") == "01") & (pl.col("indicator") == "dti")
+    ).row(0, named=True)
+    assert (hanoi["name_vi"], hanoi["name_en"], hanoi["new_value"], hanoi["old_value"]) == (
+        "Hà Nội",
+        "Ha Noi",
+        0.83,
+        None,
+    )
     assert hanoi["indicator_en"] and hanoi["series_vi"] and hanoi["period_label"] == "2025"
     assert set(diff["sources"]["source_id"]) == {"dti_2025_fixture", "share_2025_fixture"}
     moved = diff["statuses"]
@@ -163,8 +196,14 @@ def test_counts_without_a_rate_are_kept_as_a_computed_rate(tmp_project):
     from dxtrack.ingest.layouts.online_filing_rate import COUNTS_FORMULA
     from dxtrack.ingest.units import Registry
 
-    project = add_source(tmp_project, "filing_counts", "filing_counts.csv", FILING, layout="online_filing_rate",
-                         series={"fixed": {"series": "unspecified", "authority": 2}})
+    project = add_source(
+        tmp_project,
+        "filing_counts",
+        "filing_counts.csv",
+        FILING,
+        layout="online_filing_rate",
+        series={"fixed": {"series": "unspecified", "authority": 2}},
+    )
     frame, account = read_source_accounted(project, Registry.load(project), "filing_counts")
     row = frame.row(0, named=True)
     assert frame.height == 1 and row["value"] == 75.0 and row["derived"] and row["derivation"] == COUNTS_FORMULA
@@ -186,14 +225,27 @@ def test_indicator_table_refuses_an_unknown_column_and_an_unmapped_qualifier(tmp
     from dxtrack.ingest.collect import read_source
     from dxtrack.ingest.units import Registry
 
-    project = add_source(tmp_project, "panel_x", "panel_x.csv", PANEL, layout="indicator_table",
-                         indicators={"score": "papi_egovernance"}, series={"fixed": {"series": "papi_undp"}})
+    project = add_source(
+        tmp_project,
+        "panel_x",
+        "panel_x.csv",
+        PANEL,
+        layout="indicator_table",
+        indicators={"score": "papi_egovernance"},
+        series={"fixed": {"series": "papi_undp"}},
+    )
     with pytest.raises(DataError, match="unknown column") as err:
         read_source(project, Registry.load(project), "panel_x")
     assert err.value.column == "extra"
-    project = add_source(project, "levels_x", "levels_x.csv", LEVELS, layout="indicator_table",
-                         indicators={"value_pct": {"province level": "work_records_online_province"}},
-                         series={"fixed": {"series": "edoc_exchange_proxy"}})
+    project = add_source(
+        project,
+        "levels_x",
+        "levels_x.csv",
+        LEVELS,
+        layout="indicator_table",
+        indicators={"value_pct": {"province level": "work_records_online_province"}},
+        series={"fixed": {"series": "edoc_exchange_proxy"}},
+    )
     with pytest.raises(DataError, match=r"no indicator for the qualifier \[district level\]"):
         read_source(project, Registry.load(project), "levels_x")
 
@@ -218,8 +270,12 @@ def test_national_series_flag_proxies_beside_the_targets_they_measure(grown):
     project, _ = grown
     national = selections.national_series(load(project.root))
     assert national.filter(pl.col("proxy").fill_null(False))["series"].unique().to_list() == ["edoc_exchange_proxy"]
-    assert set(national["measured_by"]) >= {"smartphone_share", "fibre_household_coverage", "epayment_account_adults",
-                                            "level4_services_share"}
+    assert set(national["measured_by"]) >= {
+        "smartphone_share",
+        "fibre_household_coverage",
+        "epayment_account_adults",
+        "level4_services_share",
+    }
 
 
 def test_a_report_fingerprint_follows_what_it_shows_at_display_precision(built_project, tmp_path):
@@ -237,11 +293,17 @@ def test_a_report_fingerprint_follows_what_it_shows_at_display_precision(built_p
     root = tmp_path / "p"
     shutil.copytree(built_project.root, root)
     tables = load(root)
-    job = Job(root / "n.ipynb", root / "o.ipynb", root / "o.html", {"province": "04", "map": "34", "year": 0, "lang": "en"})
+    job = Job(
+        root / "n.ipynb", root / "o.ipynb", root / "o.html", {"province": "04", "map": "34", "year": 0, "lang": "en"}
+    )
     code = code_fingerprint(tables.project)
     base = job_fingerprint(tables, job, code)
-    bump = lambda d: dataclasses.replace(tables, projections=tables.projections.with_columns(  # noqa: E731
-        *[(pl.col(c) + d) for c in ("mean", "lo80", "hi80", "lo95", "hi95")]))
+    bump = lambda d: dataclasses.replace(
+        tables,
+        projections=tables.projections.with_columns(  # noqa: E731
+            *[(pl.col(c) + d) for c in ("mean", "lo80", "hi80", "lo95", "hi95")]
+        ),
+    )
     assert job_fingerprint(bump(1e-6), job, code) == base
     assert job_fingerprint(bump(0.01), job, code) != base
     series = root / "data" / "raw" / "series.yaml"
@@ -252,5 +314,7 @@ def test_a_report_fingerprint_follows_what_it_shows_at_display_precision(built_p
     assert code_fingerprint(again.project) == code and job_fingerprint(again, job, code) == base
     declared["series"]["mic_dti"]["name_en"] = "Renamed"  # a series Hà Nội's report shows
     series.write_text(yaml.safe_dump(declared, allow_unicode=True), encoding="utf-8")
-    hanoi = Job(root / "n.ipynb", root / "o.ipynb", root / "o.html", {"province": "01", "map": "34", "year": 0, "lang": "en"})
+    hanoi = Job(
+        root / "n.ipynb", root / "o.ipynb", root / "o.html", {"province": "01", "map": "34", "year": 0, "lang": "en"}
+    )
     assert job_fingerprint(load(root), hanoi, code) != job_fingerprint(tables, hanoi, code)

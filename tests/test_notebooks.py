@@ -17,7 +17,13 @@ pytestmark = pytest.mark.slow
 
 def test_notebooks_run_under_nbval(built_project):
     env = {**os.environ, "DXTRACK_ROOT": str(built_project.root)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", *NOTEBOOKS],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", *NOTEBOOKS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "passed" in result.stdout and "failed" not in result.stdout

@@ -45,8 +45,13 @@ def test_pace_classes_without_a_forecast():
     # observed +1/yr; required (20 - 12) / 6 = 1.333: ratio 0.75
     assert assess([2018, 2019], [11, 12], target=20, comparator=">=", target_year=2025).status == "acceleration needed"
     # observed +0.1275/yr vs required +6.83: ratio 0.019 -> moving the right way, far from enough
-    gso = assess([2020, 2021, 2022, 2023, 2024], [12.66, 12.87, 12.83, 12.87, 13.17], target=20, comparator=">=",
-                 target_year=2025)
+    gso = assess(
+        [2020, 2021, 2022, 2023, 2024],
+        [12.66, 12.87, 12.83, 12.87, 13.17],
+        target=20,
+        comparator=">=",
+        target_year=2025,
+    )
     assert gso.status == "too slow" and gso.ratio == pytest.approx(0.1275 / 6.83)
 
 
@@ -55,19 +60,29 @@ def test_falling_series_is_regressing():
     assert p.status == "regressing" and p.ratio < 0 and "moving away" in reason_text(p.reason_key, p.fields, "en")
 
 
-@pytest.mark.parametrize("p_meet, status, key", [
-    (0.9, "on track", "pace"),                            # both agree
-    (0.3, "acceleration needed", "pace_ahead_of_forecast"),  # pace is enough, the forecast doubts it
-])
+@pytest.mark.parametrize(
+    "p_meet, status, key",
+    [
+        (0.9, "on track", "pace"),  # both agree
+        (0.3, "acceleration needed", "pace_ahead_of_forecast"),  # pace is enough, the forecast doubts it
+    ],
+)
 def test_a_fast_pace_is_read_with_the_forecast(p_meet, status, key):
     p = assess([2021, 2022, 2023], [11.91, 14.26, 16.5], target=20, comparator=">=", target_year=2025, p_meet=p_meet)
     assert (p.status, p.reason_key) == (status, key)
 
 
-@pytest.mark.parametrize("p_meet, status, key", [
-    (0.7, "on track", "forecast_ahead_of_pace"),  # the forecast is more hopeful than the raw pace: the reason says so
-    (0.2, "acceleration needed", "pace"),
-])
+@pytest.mark.parametrize(
+    "p_meet, status, key",
+    [
+        (
+            0.7,
+            "on track",
+            "forecast_ahead_of_pace",
+        ),  # the forecast is more hopeful than the raw pace: the reason says so
+        (0.2, "acceleration needed", "pace"),
+    ],
+)
 def test_a_slow_pace_is_read_with_the_forecast(p_meet, status, key):
     p = assess([2018, 2019], [11, 12], target=20, comparator=">=", target_year=2025, p_meet=p_meet)
     assert (p.status, p.reason_key) == (status, key)
@@ -85,15 +100,18 @@ def test_rank_goal_lower_is_better():
 
 
 def test_a_passed_target_year_without_its_figure_is_pending():
-    by_edition = assess([2022, 2024], [50.0, 55.0], target=70, comparator=">", target_year=2025, edition_year=2026,
-                        p_meet=0.02)
+    by_edition = assess(
+        [2022, 2024], [50.0, 55.0], target=70, comparator=">", target_year=2025, edition_year=2026, p_meet=0.02
+    )
     assert by_edition.status == "year passed, pending" and by_edition.reason_key == "pending"
     assert "2025" in reason_text(by_edition.reason_key, by_edition.fields, "en")
     later_figure = assess([2022, 2024], [50.0, 55.0], target=70, comparator=">", target_year=2023)
     assert later_figure.status == "year passed, pending"
     # the same target read in an edition of its own year is still ahead
-    assert assess([2022, 2024], [50.0, 55.0], target=70, comparator=">", target_year=2025,
-                  edition_year=2025).status != "year passed, pending"
+    assert (
+        assess([2022, 2024], [50.0, 55.0], target=70, comparator=">", target_year=2025, edition_year=2025).status
+        != "year passed, pending"
+    )
 
 
 def test_one_point_is_insufficient_but_states_required_pace():
@@ -109,7 +127,13 @@ def test_no_data_and_not_assessable():
 
 def test_reasons_read_in_vietnamese_with_local_number_format():
     rank = assess([2021, 2022], [26.0, 25.0], target=20, comparator="<=", target_year=2025, unit="rank")
-    assert reason_text(rank.reason_key, rank.fields, "vi") == "tốc độ thực tế −1 bậc/năm (2021–2022) so với mức cần −1,67 bậc/năm đến 2025"
-    assert reason_text(rank.reason_key, rank.fields, "en") == "observed −1 places/year (2021–2022) vs required −1.67 places/year to 2025"
+    assert (
+        reason_text(rank.reason_key, rank.fields, "vi")
+        == "tốc độ thực tế −1 bậc/năm (2021–2022) so với mức cần −1,67 bậc/năm đến 2025"
+    )
+    assert (
+        reason_text(rank.reason_key, rank.fields, "en")
+        == "observed −1 places/year (2021–2022) vs required −1.67 places/year to 2025"
+    )
     met = assess([2023], [16.5], target=16, comparator=">", target_year=2023, unit="percent")
     assert reason_text(met.reason_key, met.fields, "vi") == "16,5% năm 2023 đạt mục tiêu > 16%"

@@ -28,12 +28,16 @@ FROZEN_RAW = ROOT / "tests" / "fixtures" / "project" / "data" / "raw"
 
 def _copy_project(dest: Path, *, live_data: bool = False) -> Path:
     """The repository's files as a fresh clone has them, with the frozen data/raw in place of the live one."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.splitlines()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     for name in files:
         source = ROOT / name
-        if source.is_file() and not name.startswith(("data/interim/", "data/processed/", "tests/fixtures/project/")) \
-                and (live_data or not name.startswith("data/raw/")):
+        if (
+            source.is_file()
+            and not name.startswith(("data/interim/", "data/processed/", "tests/fixtures/project/"))
+            and (live_data or not name.startswith("data/raw/"))
+        ):
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
     if not live_data:
@@ -82,7 +86,11 @@ def test_repro_builds_the_tidy_tables_and_metrics(built):
     # derived: 34-map aggregates, and elsewhere only continued figures or rates computed from published counts
     from dxtrack.harmonize.aggregate import CONTINUED
     from dxtrack.ingest.layouts.online_filing_rate import COUNTS_FORMULA
-    assert set(obs.filter(pl.col("derived") & (pl.col("map") != "34"))["derivation"].to_list()) <= {CONTINUED, COUNTS_FORMULA}
+
+    assert set(obs.filter(pl.col("derived") & (pl.col("map") != "34"))["derivation"].to_list()) <= {
+        CONTINUED,
+        COUNTS_FORMULA,
+    }
     assert (built / "metrics/data_quality.json").exists() and (built / "metrics/harmonize.json").exists()
     assert pl.read_parquet(built / "data/processed/targets.parquet")["unit_34_code"].null_count() == 0
     for name in ("projections", "status", "backtest_cases"):
@@ -107,16 +115,30 @@ def test_published_34_map_value_survives_harmonize(tmp_path):
     dti = project / "data/raw/sources/dti_provincial/dti_provincial.csv"
     header = dti.read_text(encoding="utf-8").splitlines()[0]
     fields = header.split(",")
-    row = {"year": "2022", "ranking_group": "34", "province_name_as_source": "Bắc Ninh", "dti_score": "0.7001",
-           "source_url": "https://example.invalid/fixture", "quote": "fixture row"}
+    row = {
+        "year": "2022",
+        "ranking_group": "34",
+        "province_name_as_source": "Bắc Ninh",
+        "dti_score": "0.7001",
+        "source_url": "https://example.invalid/fixture",
+        "quote": "fixture row",
+    }
     # a 2022 DTI published on the 34-unit map (fixture), added as a new source folder
-    add_source(Project(project), "dti_34_fixture", "dti_34_fixture.csv",
-               header + "\n" + ",".join(row.get(f, "") for f in fields) + "\n", layout="dti_wide",
-               series={"fixed": {"series": "mic_dti", "authority": 1}})
+    add_source(
+        Project(project),
+        "dti_34_fixture",
+        "dti_34_fixture.csv",
+        header + "\n" + ",".join(row.get(f, "") for f in fields) + "\n",
+        layout="dti_wide",
+        series={"fixed": {"series": "mic_dti", "authority": 1}},
+    )
     assert _dvc(project, "repro", "harmonize").returncode == 0
     obs = pl.read_parquet(project / "data/processed/observations.parquet").filter(
-        (pl.col("map") == "34") & (pl.col("province_code") == "24") & (pl.col("indicator") == "dti")
-        & (pl.col("year") == 2022))
+        (pl.col("map") == "34")
+        & (pl.col("province_code") == "24")
+        & (pl.col("indicator") == "dti")
+        & (pl.col("year") == 2022)
+    )
     assert obs.height == 1 and obs["value"][0] == 0.7001 and not obs["derived"][0]
 
 
@@ -146,10 +168,16 @@ def test_committed_lock_matches_the_code(tmp_path):
     assert result.returncode == 0, result.stderr
 
     # "deleted" deps are an earlier stage's outputs, absent in a fresh copy; "modified" ones mean a stale lock.
-    stale = {stage: {path: state for e in entries if isinstance(e, dict)
-                     for path, state in e.get("changed deps", {}).items()
-                     if state != "deleted" and not path.startswith(("data/", "releases"))}
-             for stage, entries in json.loads(result.stdout or "{}").items()}
+    stale = {
+        stage: {
+            path: state
+            for e in entries
+            if isinstance(e, dict)
+            for path, state in e.get("changed deps", {}).items()
+            if state != "deleted" and not path.startswith(("data/", "releases"))
+        }
+        for stage, entries in json.loads(result.stdout or "{}").items()
+    }
     stale = {stage: paths for stage, paths in stale.items() if paths}
     assert not stale, f"dvc.lock is stale for {stale}: run `dvc repro` and commit dvc.lock"
 
@@ -163,8 +191,14 @@ def test_a_killed_run_then_a_rerun_gives_the_uninterrupted_result(built):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DXTRACK_ROOT", None)
     for delay in (1.5, 3.0):  # inside clean, then later in the chain
-        proc = subprocess.Popen([str(BIN / "dvc"), "repro", "--force", "model"], cwd=built, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(BIN / "dvc"), "repro", "--force", "model"],
+            cwd=built,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -191,8 +225,11 @@ def test_a_fresh_clone_is_clean_after_repro(built, tmp_path):
     result = _dvc(clone, "repro")
     assert result.returncode == 0, result.stdout + result.stderr
     assert _git(clone, "status", "--porcelain") == ""
-    outputs = [p for p in clone.rglob("*") if p.is_file() and ".git" not in p.parts
-               and p.suffix in (".ipynb", ".html", ".json", ".svg", ".lock")]
+    outputs = [
+        p
+        for p in clone.rglob("*")
+        if p.is_file() and ".git" not in p.parts and p.suffix in (".ipynb", ".html", ".json", ".svg", ".lock")
+    ]
     assert not [p for p in outputs if str(clone) in p.read_text(encoding="utf-8", errors="ignore")]
 
 
@@ -218,8 +255,13 @@ def test_readme_flow_shows_what_changed_and_rerenders_only_what_moved(built):
     assert result.returncode == 0, result.stdout + result.stderr
     after = {p.name: p.stat().st_mtime_ns for p in reports.rglob("*.html")}
     rerendered = {name for name in before if after[name] != before[name]}
-    assert {"briefing.vi.html", "briefing.en.html", "01-ha-noi.vi.html", "48-da-nang.en.html",
-            "86-vinh-long.vi.html"} <= rerendered
+    assert {
+        "briefing.vi.html",
+        "briefing.en.html",
+        "01-ha-noi.vi.html",
+        "48-da-nang.en.html",
+        "86-vinh-long.vi.html",
+    } <= rerendered
     # a unit whose shown figures, projections and statuses do not move (Cao Bằng) keeps its report; the others
     # re-render because the 2025 points (continued to old Hà Nội too) move the pooled DTI trajectories visibly
     assert "04-cao-bang.vi.html" not in rerendered and len(rerendered) < len(before), sorted(rerendered)
@@ -271,8 +313,14 @@ def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
     (built / "reports" / "2026" / ".render-state.json").unlink()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DXTRACK_ROOT", None)
-    proc = subprocess.Popen([sys.executable, "pipelines/render.py"], cwd=built, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "pipelines/render.py"],
+        cwd=built,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     time.sleep(12)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

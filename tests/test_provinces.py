@@ -19,12 +19,8 @@ ETH = "\u00d0"  # Ð lookalike
 COUNTRY_NAMES = ("Việt Nam", "Viet Nam", "Vietnam", "Cả nước", "Toàn quốc", "Nationwide", "National")
 
 
-
-
 OLD_ROWS = read_rows(RAW / "sources" / "provinces_63" / "provinces_63.csv")
 NEW_ROWS = read_rows(RAW / "sources" / "provinces_34" / "provinces_34.csv")
-
-
 
 
 def reference_names() -> list[tuple[str, str]]:
@@ -43,6 +39,7 @@ KEYS_BY_CODE = {r["gso_code"]: {match_key(n) for c, n in REFERENCE_NAMES if c ==
 
 
 # ---- the two maps ----------------------------------------------------------------------------------------
+
 
 def test_map_sizes(registry: Registry):
     assert len(registry.units["63"]) == 63
@@ -82,12 +79,16 @@ def test_members_are_sorted_tuples_of_old_codes(registry: Registry):
 
 def test_seven_codes_mean_a_different_province_on_each_map(registry: Registry):
     old, new = registry.units["63"], registry.units["34"]
-    traps = {c for c in set(old) & set(new)
-             if match_key(old[c].name_vi) != match_key(new[c].name_vi) and new[c].members != (c,)}
+    traps = {
+        c
+        for c in set(old) & set(new)
+        if match_key(old[c].name_vi) != match_key(new[c].name_vi) and new[c].members != (c,)
+    }
     assert traps == {"15", "24", "44", "52", "80", "82", "91"}
 
 
 # ---- every spelling that occurs in the raw files -----------------------------------------------------------
+
 
 def test_spellings_were_collected():
     assert len(RAW_SPELLINGS) > 50
@@ -109,15 +110,42 @@ def test_raw_spelling_resolves_on_63_map(registry: Registry, name: str):
 
 # Raw-file spellings whose code is checked by hand.
 RAW_EXPECTED = {
-    "TP.Huế": "46", "Thừa Thiên - Huế": "46", "Thừa Thiên Huế": "46",
-    "Tp.HCM": "79", "TPHCM": "79", "TP. HCM": "79", "TP HCM": "79", "TP.HCM": "79", "TP.Hồ Chí Minh": "79",
-    "TP. Hồ Chí Minh": "79", "Thành phố Hồ Chí Minh": "79", "Ho Chi Minh City": "79",
-    "Can Tho City": "92", "TP. Cần Thơ": "92", "Cần Thơ": "92",
-    "Da Nang City": "48", "TP. Đà Nẵng": "48", "Thành phố Đà Nẵng": "48", "Đà Nẵng": "48",
-    "Binh Duong": "74", "Bình Dương": "74", "TP Hải Phòng": "31", "TP. Hải Phòng": "31", "TP. Hà Nội": "01",
-    "Hòa Bình": "17", "Yên Bái": "15", "Lào Cai": "10", "Quảng Nam": "49", "Bắc Ninh": "27", "Bắc Giang": "24",
-    "Bà Rịa - Vũng Tàu": "77", "Kon Tum": "62", "Đắk Nông": "67",
-    "Việt Nam": "VN", "Việt Nam (khối tỉnh, thành)": "VN", "Việt Nam (provincial level)": "VN",
+    "TP.Huế": "46",
+    "Thừa Thiên - Huế": "46",
+    "Thừa Thiên Huế": "46",
+    "Tp.HCM": "79",
+    "TPHCM": "79",
+    "TP. HCM": "79",
+    "TP HCM": "79",
+    "TP.HCM": "79",
+    "TP.Hồ Chí Minh": "79",
+    "TP. Hồ Chí Minh": "79",
+    "Thành phố Hồ Chí Minh": "79",
+    "Ho Chi Minh City": "79",
+    "Can Tho City": "92",
+    "TP. Cần Thơ": "92",
+    "Cần Thơ": "92",
+    "Da Nang City": "48",
+    "TP. Đà Nẵng": "48",
+    "Thành phố Đà Nẵng": "48",
+    "Đà Nẵng": "48",
+    "Binh Duong": "74",
+    "Bình Dương": "74",
+    "TP Hải Phòng": "31",
+    "TP. Hải Phòng": "31",
+    "TP. Hà Nội": "01",
+    "Hòa Bình": "17",
+    "Yên Bái": "15",
+    "Lào Cai": "10",
+    "Quảng Nam": "49",
+    "Bắc Ninh": "27",
+    "Bắc Giang": "24",
+    "Bà Rịa - Vũng Tàu": "77",
+    "Kon Tum": "62",
+    "Đắk Nông": "67",
+    "Việt Nam": "VN",
+    "Việt Nam (khối tỉnh, thành)": "VN",
+    "Việt Nam (provincial level)": "VN",
 }
 
 
@@ -135,43 +163,47 @@ def test_reference_name_or_alias_resolves_to_its_row(registry: Registry, code: s
 
 # ---- explicit traps -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, code", [
-    (unicodedata.normalize("NFD", "Thừa Thiên Huế"), "46"),
-    (unicodedata.normalize("NFD", "Đắk Lắk"), "66"),
-    (unicodedata.normalize("NFD", "Bà Rịa - Vũng Tàu"), "77"),
-    (unicodedata.normalize("NFD", "TP. Hồ Chí Minh"), "79"),
-    (ETH + "à Nẵng", "48"),
-    (ETH + "ồng Nai", "75"),
-    (ETH + "ắk Nông", "67"),
-    ("Hoà Bình", "17"),
-    ("Hòa Bình", "17"),
-    ("Tỉnh Hoà Bình", "17"),
-    ("Thanh Hoá", "38"),
-    ("Thanh Hóa", "38"),
-    ("Khánh Hoà", "56"),
-    ("Đà  Nẵng", "48"),
-    ("  Hà   Nội  ", "01"),
-    ("Bà  Rịa  -  Vũng  Tàu", "77"),
-    ("TP. Đà Nẵng", "48"),
-    ("Tp. Đà Nẵng", "48"),
-    ("TP Đà Nẵng", "48"),
-    ("TP.Đà Nẵng", "48"),
-    ("Tp. Cần Thơ", "92"),
-    ("TP Hải Phòng", "31"),
-    ("Thành phố Hồ Chí Minh", "79"),
-    ("Thành phố Cần Thơ", "92"),
-    ("Tỉnh Bình Dương", "74"),
-    ("Tỉnh Quảng Nam", "49"),
-    ("Da Nang City", "48"),
-    ("Ho Chi Minh City", "79"),
-    ("Binh Duong", "74"),
-    ("Binh Duong Province", "74"),
-    ("Can Tho City", "92"),
-    ("Hanoi", "01"),
-    ("Tp.HCM", "79"),
-    ("TP.Huế", "46"),
-    (unicodedata.normalize("NFD", "TP.  " + ETH + "à  Nẵng"), "48"),
-])
+
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        (unicodedata.normalize("NFD", "Thừa Thiên Huế"), "46"),
+        (unicodedata.normalize("NFD", "Đắk Lắk"), "66"),
+        (unicodedata.normalize("NFD", "Bà Rịa - Vũng Tàu"), "77"),
+        (unicodedata.normalize("NFD", "TP. Hồ Chí Minh"), "79"),
+        (ETH + "à Nẵng", "48"),
+        (ETH + "ồng Nai", "75"),
+        (ETH + "ắk Nông", "67"),
+        ("Hoà Bình", "17"),
+        ("Hòa Bình", "17"),
+        ("Tỉnh Hoà Bình", "17"),
+        ("Thanh Hoá", "38"),
+        ("Thanh Hóa", "38"),
+        ("Khánh Hoà", "56"),
+        ("Đà  Nẵng", "48"),
+        ("  Hà   Nội  ", "01"),
+        ("Bà  Rịa  -  Vũng  Tàu", "77"),
+        ("TP. Đà Nẵng", "48"),
+        ("Tp. Đà Nẵng", "48"),
+        ("TP Đà Nẵng", "48"),
+        ("TP.Đà Nẵng", "48"),
+        ("Tp. Cần Thơ", "92"),
+        ("TP Hải Phòng", "31"),
+        ("Thành phố Hồ Chí Minh", "79"),
+        ("Thành phố Cần Thơ", "92"),
+        ("Tỉnh Bình Dương", "74"),
+        ("Tỉnh Quảng Nam", "49"),
+        ("Da Nang City", "48"),
+        ("Ho Chi Minh City", "79"),
+        ("Binh Duong", "74"),
+        ("Binh Duong Province", "74"),
+        ("Can Tho City", "92"),
+        ("Hanoi", "01"),
+        ("Tp.HCM", "79"),
+        ("TP.Huế", "46"),
+        (unicodedata.normalize("NFD", "TP.  " + ETH + "à  Nẵng"), "48"),
+    ],
+)
 def test_trap_spellings_on_63_map(registry: Registry, name: str, code: str):
     unit = registry.resolve(name, "63")
     assert (unit.map, unit.code) == ("63", code)
@@ -192,6 +224,7 @@ def test_country_names_resolve_to_the_country(registry: Registry, name: str, map
 
 
 # ---- map awareness --------------------------------------------------------------------------------------------
+
 
 def test_code_15_trap(registry: Registry):
     assert registry.resolve("Yên Bái", "63").code == "15"
@@ -229,14 +262,17 @@ def test_quang_nam_on_34_map_names_da_nang(registry: Registry):
     assert info.value.value == "Quảng Nam"
 
 
-@pytest.mark.parametrize("old_name, new_name", [
-    ("Bình Dương", "Hồ Chí Minh"),
-    ("Bà Rịa - Vũng Tàu", "Hồ Chí Minh"),
-    ("Hà Giang", "Tuyên Quang"),
-    ("Hà Nam", "Ninh Bình"),
-    ("Kiên Giang", "An Giang"),
-    ("Hậu Giang", "Cần Thơ"),
-])
+@pytest.mark.parametrize(
+    "old_name, new_name",
+    [
+        ("Bình Dương", "Hồ Chí Minh"),
+        ("Bà Rịa - Vũng Tàu", "Hồ Chí Minh"),
+        ("Hà Giang", "Tuyên Quang"),
+        ("Hà Nam", "Ninh Bình"),
+        ("Kiên Giang", "An Giang"),
+        ("Hậu Giang", "Cần Thơ"),
+    ],
+)
 def test_absorbed_old_units_on_34_map_name_their_successor(registry: Registry, old_name: str, new_name: str):
     with pytest.raises(DataError, match=new_name):
         registry.resolve(old_name, "34")
@@ -257,8 +293,12 @@ def test_unknown_name_error_says_where_what_and_closest(registry: Registry):
     assert "row 12" in text
     assert "Tỉnh Xyzabc" in text
     assert "closest" in text
-    assert (err.file, err.row, err.column, err.value) == ("observations/foo.csv", 12, "province_name_as_source",
-                                                          "Tỉnh Xyzabc")
+    assert (err.file, err.row, err.column, err.value) == (
+        "observations/foo.csv",
+        12,
+        "province_name_as_source",
+        "Tỉnh Xyzabc",
+    )
 
 
 def test_unknown_name_closest_suggestions_are_sensible(registry: Registry):

@@ -23,9 +23,16 @@ def setup(built_project):
 
 def _with_dti(tables, map_: str, code: str, value: float):
     """The tables with one more DTI figure for a unit (a fixture value)."""
-    row = tables.observations.filter(pl.col("indicator") == "dti").head(1).with_columns(
-        pl.lit(map_).alias("map"), pl.lit(code).alias("province_code"), pl.lit(2030, dtype=pl.Int64).alias("year"),
-        pl.lit(value).alias("value"))
+    row = (
+        tables.observations.filter(pl.col("indicator") == "dti")
+        .head(1)
+        .with_columns(
+            pl.lit(map_).alias("map"),
+            pl.lit(code).alias("province_code"),
+            pl.lit(2030, dtype=pl.Int64).alias("year"),
+            pl.lit(value).alias("value"),
+        )
+    )
     return dataclasses.replace(tables, observations=pl.concat([tables.observations, row]))
 
 
@@ -68,8 +75,7 @@ def test_stale_jobs_are_the_missing_and_the_changed(setup, tmp_path):
 def test_only_code_the_render_stage_runs_re_renders_reports(built_project, tmp_path):
     """One rule (dvc.yaml's render deps) decides which code changes re-render every report."""
     package = tmp_path / "dxtrack"
-    shutil.copytree(Path(publish.__file__).resolve().parents[1], package,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(publish.__file__).resolve().parents[1], package, ignore=shutil.ignore_patterns("__pycache__"))
     before = publish.code_fingerprint(built_project, package)
     with open(package / "model" / "pace.py", "a", encoding="utf-8") as fh:
         fh.write("\n# a model change reaches reports only through the data it changes\n")

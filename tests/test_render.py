@@ -39,11 +39,14 @@ def rendered(tmp_path_factory) -> dict[str, dict]:
     results = render_all(jobs, workers=2, progress=False)
     assert [r.job for r in results] == jobs
     assert {r.worker for r in results} <= {0, 1}
-    return {job.parameters["province_code"]: {
-        "job": job,
-        "html": job.output_html.read_text(encoding="utf-8"),
-        "nb": nbformat.read(job.output_ipynb, as_version=4),
-    } for job in jobs}
+    return {
+        job.parameters["province_code"]: {
+            "job": job,
+            "html": job.output_html.read_text(encoding="utf-8"),
+            "nb": nbformat.read(job.output_ipynb, as_version=4),
+        }
+        for job in jobs
+    }
 
 
 def test_outputs_exist_and_show_each_parameter(rendered):
@@ -61,15 +64,16 @@ def test_outputs_exist_and_show_each_parameter(rendered):
 def test_province_code_arrives_as_string(rendered):
     page, nb = rendered["01"]["html"], rendered["01"]["nb"]
     assert "province_code=&#x27;01&#x27; type=str" in page or "province_code='01' type=str" in page
-    printed = [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if o.get("output_type") == "stream"]
+    printed = [
+        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "stream"
+    ]
     assert "province_code='01' type=str\n" in printed
     assert nb.metadata.papermill.parameters["province_code"] == "01"
 
 
 def test_exactly_one_vega_bundle_and_no_external_scripts(rendered):
     bundle = engine.vega_bundle()
-    marker = bundle[len(bundle) // 2: len(bundle) // 2 + 200]  # a distinctive slice of the library code
+    marker = bundle[len(bundle) // 2 : len(bundle) // 2 + 200]  # a distinctive slice of the library code
     for code, *_ in CASES:
         page = rendered[code]["html"]
         assert page.count(marker) == 1
@@ -145,8 +149,19 @@ def test_escape():
 
 
 def test_chart_script_cannot_be_broken_out_of():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
-        "display_data", data={engine.VEGALITE_MIME: {"mark": "point", "title": "</script><script>alert(1)//"}})])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={engine.VEGALITE_MIME: {"mark": "point", "title": "</script><script>alert(1)//"}},
+                    )
+                ],
+            )
+        ]
+    )
     page = export_html(nb, lang="en")
     assert "</script><script>alert(1)" not in page
     assert page.count("window.dxtrackCharts = window.dxtrackCharts") == 1
@@ -159,8 +174,19 @@ def test_page_without_charts_has_no_bundle():
 
 
 def test_external_scripts_are_refused():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
-        "display_data", data={"text/html": '<script src="https://cdn.jsdelivr.net/npm/vega@6"></script>'})])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={"text/html": '<script src="https://cdn.jsdelivr.net/npm/vega@6"></script>'},
+                    )
+                ],
+            )
+        ]
+    )
     with pytest.raises(ValueError, match="use_offline_renderer"):
         export_html(nb)
 
@@ -169,8 +195,7 @@ def test_renderer_bundle_and_locale():
     before = alt.renderers.active
     try:
         engine.use_offline_renderer(embed_options={"actions": False})
-        chart = alt.Chart(alt.Data(values=[{"x": 1}])).mark_point().encode(x="x:Q").properties(
-            usermeta={"lang": "vi"})
+        chart = alt.Chart(alt.Data(values=[{"x": 1}])).mark_point().encode(x="x:Q").properties(usermeta={"lang": "vi"})
         bundle, meta = chart._repr_mimebundle_()
         assert set(bundle) == {engine.VEGALITE_MIME, "text/plain"}  # no text/html: JupyterLab draws the MIME
         opts = meta[engine.VEGALITE_MIME]["embed_options"]
@@ -183,9 +208,15 @@ def test_renderer_bundle_and_locale():
 
 
 def test_save_figures(tmp_path):
-    chart = alt.Chart(alt.Data(values=[{"năm": "2024", "v": 1234.5}, {"năm": "2025", "v": 2345.25}]),
-                      title="Tỷ lệ hồ sơ trực tuyến — Trà Vinh").mark_bar().encode(
-        x="năm:O", y=alt.Y("v:Q", axis=alt.Axis(format=",.1f"))).properties(usermeta={"lang": "vi"})
+    chart = (
+        alt.Chart(
+            alt.Data(values=[{"năm": "2024", "v": 1234.5}, {"năm": "2025", "v": 2345.25}]),
+            title="Tỷ lệ hồ sơ trực tuyến — Trà Vinh",
+        )
+        .mark_bar()
+        .encode(x="năm:O", y=alt.Y("v:Q", axis=alt.Axis(format=",.1f")))
+        .properties(usermeta={"lang": "vi"})
+    )
     paths = save_figures(chart, tmp_path / "figures" / "chart")
     assert [p.name for p in paths] == ["chart.png", "chart.svg"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

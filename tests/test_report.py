@@ -60,8 +60,11 @@ def test_headline_takes_the_preferred_national_series(tables):
 
 def test_merger_redraw_flags_units_whose_members_set_different_values(tables):
     redraw = selections.merger_redraw(tables)
-    bac_ninh = redraw.filter((pl.col("unit_34_code") == "24") & (pl.col("indicator") == "digital_economy_share_grdp")
-                             & (pl.col("target_year") == 2025)).row(0, named=True)
+    bac_ninh = redraw.filter(
+        (pl.col("unit_34_code") == "24")
+        & (pl.col("indicator") == "digital_economy_share_grdp")
+        & (pl.col("target_year") == 2025)
+    ).row(0, named=True)
     assert bac_ninh["members_with_target"] == 2 and bac_ninh["values_differ"]
 
 

@@ -50,21 +50,27 @@ def _errors(path: Path, registry) -> list[DataError]:
 
 
 def _line_of(path: Path, key: str) -> int:
-    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                if line.lstrip().startswith(f"{key}:"))
+    return next(
+        i
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.lstrip().startswith(f"{key}:")
+    )
 
 
-@pytest.mark.parametrize("edit, column, fragment", [
-    (lambda d: d.__setitem__("applies_to", "ward"), "applies_to", "unknown unit type"),
-    (lambda d: d["scale"].__setitem__("total", 90), "total", "add up to 100"),
-    (lambda d: d["main_indices"][0]["components"][0].__setitem__("max_points", 40), "max_points", "add up to 70"),
-    (lambda d: d["structure"].__setitem__("components", 5), "components", "4 are listed"),
-    (lambda d: d["document"].__setitem__("url", "ftp://example.org/x"), "url", "http(s)"),
-    (lambda d: d["valid"].__setitem__("to", "2023-01-01"), "to", "ends before it starts"),
-    (lambda d: d.__setitem__("scheme_id", "other_name"), "scheme_id", "equal the file name"),
-    (lambda d: d.__setitem__("issuer", "Quảng Xyz"), "issuer", "unknown province"),
-    (lambda d: d.__setitem__("ranked", "half_year"), "ranked", "reporting periods"),
-])
+@pytest.mark.parametrize(
+    "edit, column, fragment",
+    [
+        (lambda d: d.__setitem__("applies_to", "ward"), "applies_to", "unknown unit type"),
+        (lambda d: d["scale"].__setitem__("total", 90), "total", "add up to 100"),
+        (lambda d: d["main_indices"][0]["components"][0].__setitem__("max_points", 40), "max_points", "add up to 70"),
+        (lambda d: d["structure"].__setitem__("components", 5), "components", "4 are listed"),
+        (lambda d: d["document"].__setitem__("url", "ftp://example.org/x"), "url", "http(s)"),
+        (lambda d: d["valid"].__setitem__("to", "2023-01-01"), "to", "ends before it starts"),
+        (lambda d: d.__setitem__("scheme_id", "other_name"), "scheme_id", "equal the file name"),
+        (lambda d: d.__setitem__("issuer", "Quảng Xyz"), "issuer", "unknown province"),
+        (lambda d: d.__setitem__("ranked", "half_year"), "ranked", "reporting periods"),
+    ],
+)
 def test_bad_declarations_are_located(tmp_path, registry, edit, column, fragment):
     path = _broken(tmp_path, edit)
     errors = _errors(path, registry)

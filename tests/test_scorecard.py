@@ -49,8 +49,11 @@ def test_movers_compare_consecutive_periods_of_one_scheme(tables):
 
 def test_two_schemes_are_never_ranked_together(tables):
     other = tables["unit_scores"].with_columns(
-        pl.when(pl.col("unit_id").str.contains("bien-hoa")).then(pl.lit("another_scheme"))
-        .otherwise(pl.col("scheme_id")).alias("scheme_id"))
+        pl.when(pl.col("unit_id").str.contains("bien-hoa"))
+        .then(pl.lit("another_scheme"))
+        .otherwise(pl.col("scheme_id"))
+        .alias("scheme_id")
+    )
     ranked = scorecard.ranks(other)
     assert ranked.filter(pl.col("scheme_id") == "another_scheme")["rank"].to_list() == [1, 1]
     assert scorecard.movers(ranked).filter(pl.col("unit_id").str.contains("bien-hoa")).height == 1
@@ -69,6 +72,7 @@ def test_distribution_is_for_complete_rankings_only(tables):
 
 
 # ---- bad input ------------------------------------------------------------------------------------------------
+
 
 def _copy(tmp_path: Path) -> Path:
     target = tmp_path / "fx"
@@ -89,8 +93,9 @@ def _edit(root: Path, row_number: int, **changes) -> None:
     meta = path.parent / "source.yaml"
     text = meta.read_text(encoding="utf-8").splitlines()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    meta.write_text("\n".join(f"sha256: {digest}" if line.startswith("sha256:") else line for line in text) + "\n",
-                    encoding="utf-8")
+    meta.write_text(
+        "\n".join(f"sha256: {digest}" if line.startswith("sha256:") else line for line in text) + "\n", encoding="utf-8"
+    )
 
 
 def _located(root: Path, registry) -> list[DataError]:
@@ -99,16 +104,19 @@ def _located(root: Path, registry) -> list[DataError]:
     return info.value.errors if isinstance(info.value, DataErrors) else [info.value]
 
 
-@pytest.mark.parametrize("row, changes, column, fragment", [
-    (4, {"score": "35"}, "score", "above the item's maximum of 30"),      # nen_tang_a max 30
-    (2, {"score": "150"}, "score", "above the scheme's total of 100"),
-    (2, {"score": "99.5"}, "score", "main indices add up to"),
-    (2, {"unit": "Huyện Cẩm Mỹ"}, "unit", "unknown district"),
-    (2, {"period": "2023-Q4"}, "period", "outside scheme"),
-    (2, {"period": "2024-H1"}, "period", "reports by"),
-    (3, {"component": "khong_co"}, "component", "not an item"),
-    (2, {"scheme_id": "no_such_scheme"}, "scheme_id", "no such scheme"),
-])
+@pytest.mark.parametrize(
+    "row, changes, column, fragment",
+    [
+        (4, {"score": "35"}, "score", "above the item's maximum of 30"),  # nen_tang_a max 30
+        (2, {"score": "150"}, "score", "above the scheme's total of 100"),
+        (2, {"score": "99.5"}, "score", "main indices add up to"),
+        (2, {"unit": "Huyện Cẩm Mỹ"}, "unit", "unknown district"),
+        (2, {"period": "2023-Q4"}, "period", "outside scheme"),
+        (2, {"period": "2024-H1"}, "period", "reports by"),
+        (3, {"component": "khong_co"}, "component", "not an item"),
+        (2, {"scheme_id": "no_such_scheme"}, "scheme_id", "no such scheme"),
+    ],
+)
 def test_bad_scores_are_located(tmp_path, registry, row, changes, column, fragment):
     root = _copy(tmp_path)
     _edit(root, row, **changes)
@@ -127,8 +135,8 @@ def test_a_unit_of_the_wrong_type_is_refused(tmp_path, registry):
 
 def test_published_ranks_that_contradict_scores_are_refused(tmp_path, registry):
     root = _copy(tmp_path)
-    _edit(root, 2, published_rank="2")   # Biên Hòa Q1 73.36
-    _edit(root, 9, published_rank="1")   # Long Khánh Q1 65.12: rank 1 with fewer points than rank 2
+    _edit(root, 2, published_rank="2")  # Biên Hòa Q1 73.36
+    _edit(root, 9, published_rank="1")  # Long Khánh Q1 65.12: rank 1 with fewer points than rank 2
     errors = _located(root, registry)
     assert any(e.column == "published_rank" and e.row == 2 for e in errors), [str(e) for e in errors]
 

@@ -18,12 +18,29 @@ ORDER = ["src_a", "src_b", "src_c"]
 
 def cand(**kw) -> dict:
     row = {
-        "source_id": "src_a", "source_row": 2, "name_as_source": "Hà Nội", "map": "63", "unit_level": "province",
-        "province_code": "01", "indicator": "digital_economy_share_grdp", "series": "gso", "release": None,
-        "authority": 1, "year": 2022, "period_label": "2022", "period_start": date(2022, 1, 1),
-        "period_end": date(2022, 12, 31), "full_year": True, "period_exact": True, "value": 10.0,
-        "numerator": None, "denominator": None, "rank_of": None, "source_url": "https://example.org/x",
-        "quote": None, "series_note": None,
+        "source_id": "src_a",
+        "source_row": 2,
+        "name_as_source": "Hà Nội",
+        "map": "63",
+        "unit_level": "province",
+        "province_code": "01",
+        "indicator": "digital_economy_share_grdp",
+        "series": "gso",
+        "release": None,
+        "authority": 1,
+        "year": 2022,
+        "period_label": "2022",
+        "period_start": date(2022, 1, 1),
+        "period_end": date(2022, 12, 31),
+        "full_year": True,
+        "period_exact": True,
+        "value": 10.0,
+        "numerator": None,
+        "denominator": None,
+        "rank_of": None,
+        "source_url": "https://example.org/x",
+        "quote": None,
+        "series_note": None,
     }
     unknown = set(kw) - set(row)
     assert not unknown, unknown
@@ -41,9 +58,14 @@ def places(df: pl.DataFrame) -> list[tuple[str, int]]:
 
 # ---- revisions ----------------------------------------------------------------------------------------------
 
+
 def test_later_release_supersedes_earlier():
-    res = resolve(frame(cand(source_row=3, release="2023-12-29", value=12.88),
-                        cand(source_row=7, release="2025-01-06", value=12.87)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=3, release="2023-12-29", value=12.88), cand(source_row=7, release="2025-01-06", value=12.87)
+        ),
+        ORDER,
+    )
     assert res.observations.height == 1
     kept = res.observations.row(0, named=True)
     assert (kept["value"], kept["release"], kept["source_row"]) == (12.87, "2025-01-06", 7)
@@ -56,9 +78,14 @@ def test_later_release_supersedes_earlier():
 
 
 def test_supersession_does_not_depend_on_row_order():
-    res = resolve(frame(cand(source_row=2, release="2025-01-06", value=12.83),
-                        cand(source_row=9, release="2023-12-04", value=12.67),
-                        cand(source_row=5, release="2023-12-29", value=12.63)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, release="2025-01-06", value=12.83),
+            cand(source_row=9, release="2023-12-04", value=12.67),
+            cand(source_row=5, release="2023-12-29", value=12.63),
+        ),
+        ORDER,
+    )
     assert res.observations["value"].to_list() == [12.83]
     assert sorted(res.superseded["release"].to_list()) == ["2023-12-04", "2023-12-29"]
     assert set(res.superseded["superseded_by_release"]) == {"2025-01-06"}
@@ -66,8 +93,12 @@ def test_supersession_does_not_depend_on_row_order():
 
 
 def test_superseded_even_when_the_value_is_unchanged():
-    res = resolve(frame(cand(source_row=2, release="2023-12-29", value=12.66),
-                        cand(source_row=6, release="2025-01-06", value=12.66)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, release="2023-12-29", value=12.66), cand(source_row=6, release="2025-01-06", value=12.66)
+        ),
+        ORDER,
+    )
     assert res.observations.height == 1
     assert res.observations["release"].to_list() == ["2025-01-06"]
     assert res.superseded["source_row"].to_list() == [2]
@@ -75,8 +106,13 @@ def test_superseded_even_when_the_value_is_unchanged():
 
 
 def test_unknown_release_is_never_superseded():
-    res = resolve(frame(cand(source_row=2, release=None, value=14.0, authority=2),
-                        cand(source_row=3, release="2025-01-06", value=13.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, release=None, value=14.0, authority=2),
+            cand(source_row=3, release="2025-01-06", value=13.0),
+        ),
+        ORDER,
+    )
     assert res.superseded.height == 0
     # both rows are current; they disagree, so it is a conflict, and authority 1 wins
     assert res.observations["value"].to_list() == [13.0]
@@ -85,24 +121,40 @@ def test_unknown_release_is_never_superseded():
 
 
 def test_release_only_supersedes_within_its_own_identity():
-    res = resolve(frame(
-        cand(source_row=2, release="2023-12-29", value=1.0, province_code="01"),
-        cand(source_row=3, release="2025-01-06", value=2.0, province_code="79"),       # other unit
-        cand(source_row=4, release="2023-12-29", value=3.0, series="hids"),            # other series
-        cand(source_row=5, release="2023-12-29", value=4.0, period_start=date(2021, 1, 1),
-             period_end=date(2021, 12, 31), period_label="2021", year=2021),          # other period
-        cand(source_row=6, release="2025-01-06", value=5.0, indicator="online_filing_rate"),  # other indicator
-    ), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, release="2023-12-29", value=1.0, province_code="01"),
+            cand(source_row=3, release="2025-01-06", value=2.0, province_code="79"),  # other unit
+            cand(source_row=4, release="2023-12-29", value=3.0, series="hids"),  # other series
+            cand(
+                source_row=5,
+                release="2023-12-29",
+                value=4.0,
+                period_start=date(2021, 1, 1),
+                period_end=date(2021, 12, 31),
+                period_label="2021",
+                year=2021,
+            ),  # other period
+            cand(source_row=6, release="2025-01-06", value=5.0, indicator="online_filing_rate"),  # other indicator
+        ),
+        ORDER,
+    )
     assert res.superseded.height == 0
     assert res.observations.height == 5
 
 
 # ---- duplicates -------------------------------------------------------------------------------------------
 
+
 def test_agreeing_duplicates_merge_into_one_row():
-    res = resolve(frame(cand(source_id="src_b", source_row=5, value=10.0),
-                        cand(source_id="src_a", source_row=9, value=10.0),
-                        cand(source_id="src_a", source_row=2, value=10.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_id="src_b", source_row=5, value=10.0),
+            cand(source_id="src_a", source_row=9, value=10.0),
+            cand(source_id="src_a", source_row=2, value=10.0),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 1
     kept = res.observations.row(0, named=True)
     assert (kept["source_id"], kept["source_row"]) == ("src_a", 2)
@@ -128,27 +180,51 @@ def test_single_row_has_no_also_in():
 
 
 def test_duplicates_are_counted_across_identities():
-    res = resolve(frame(cand(source_row=2, province_code="01"), cand(source_row=3, province_code="01"),
-                        cand(source_row=4, province_code="79"), cand(source_row=5, province_code="79"),
-                        cand(source_row=6, province_code="79")), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, province_code="01"),
+            cand(source_row=3, province_code="01"),
+            cand(source_row=4, province_code="79"),
+            cand(source_row=5, province_code="79"),
+            cand(source_row=6, province_code="79"),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 2
     assert res.duplicates_merged == 3
 
 
 def test_exact_periods_with_different_labels_but_same_dates_are_one_figure():
-    res = resolve(frame(cand(source_row=2, period_label="2024", year=2024, period_start=date(2024, 1, 1),
-                             period_end=date(2024, 12, 31)),
-                        cand(source_row=3, period_label="2024-01..2024-12", year=2024, period_start=date(2024, 1, 1),
-                             period_end=date(2024, 12, 31))), ORDER)
+    res = resolve(
+        frame(
+            cand(
+                source_row=2,
+                period_label="2024",
+                year=2024,
+                period_start=date(2024, 1, 1),
+                period_end=date(2024, 12, 31),
+            ),
+            cand(
+                source_row=3,
+                period_label="2024-01..2024-12",
+                year=2024,
+                period_start=date(2024, 1, 1),
+                period_end=date(2024, 12, 31),
+            ),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 1
     assert res.duplicates_merged == 1
 
 
 # ---- conflicts ----------------------------------------------------------------------------------------------
 
+
 def test_disagreeing_rows_are_a_conflict_lower_authority_number_wins():
-    res = resolve(frame(cand(source_row=3, value=18.86, authority=2),
-                        cand(source_row=10, value=18.66, authority=1)), ORDER)
+    res = resolve(
+        frame(cand(source_row=3, value=18.86, authority=2), cand(source_row=10, value=18.66, authority=1)), ORDER
+    )
     assert res.observations.height == 1
     kept = res.observations.row(0, named=True)
     assert (kept["value"], kept["source_row"], kept["conflict"]) == (18.66, 10, True)
@@ -172,8 +248,12 @@ def test_conflict_tie_on_authority_goes_to_first_listed_source():
 
 
 def test_source_missing_from_source_order_ranks_last():
-    res = resolve(frame(cand(source_id="zzz_unlisted", source_row=2, value=1.0),
-                        cand(source_id="src_c", source_row=40, value=2.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_id="zzz_unlisted", source_row=2, value=1.0), cand(source_id="src_c", source_row=40, value=2.0)
+        ),
+        ORDER,
+    )
     assert res.observations["source_id"].to_list() == ["src_c"]
 
 
@@ -186,14 +266,25 @@ def test_conflict_tie_on_authority_and_source_goes_to_lower_row():
 
 
 def test_authority_beats_source_order_and_row():
-    res = resolve(frame(cand(source_id="src_a", source_row=2, value=1.0, authority=2),
-                        cand(source_id="src_c", source_row=99, value=2.0, authority=1)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_id="src_a", source_row=2, value=1.0, authority=2),
+            cand(source_id="src_c", source_row=99, value=2.0, authority=1),
+        ),
+        ORDER,
+    )
     assert res.observations["value"].to_list() == [2.0]
 
 
 def test_conflict_with_an_agreeing_third_row():
-    res = resolve(frame(cand(source_row=2, value=5.0), cand(source_row=3, value=6.0),
-                        cand(source_id="src_b", source_row=4, value=5.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, value=5.0),
+            cand(source_row=3, value=6.0),
+            cand(source_id="src_b", source_row=4, value=5.0),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 1
     kept = res.observations.row(0, named=True)
     assert (kept["value"], kept["conflict"], kept["also_in"]) == (5.0, True, "src_b:4")
@@ -203,9 +294,14 @@ def test_conflict_with_an_agreeing_third_row():
 
 
 def test_supersession_happens_before_conflict_detection():
-    res = resolve(frame(cand(source_row=2, release="2023-12-29", value=1.0),
-                        cand(source_row=3, release="2025-01-06", value=2.0),
-                        cand(source_row=4, release="2025-01-06", value=2.5, authority=2)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, release="2023-12-29", value=1.0),
+            cand(source_row=3, release="2025-01-06", value=2.0),
+            cand(source_row=4, release="2025-01-06", value=2.5, authority=2),
+        ),
+        ORDER,
+    )
     assert res.superseded["source_row"].to_list() == [2]
     assert sorted(res.conflicts["source_row"].to_list()) == [3, 4]  # the old release is not part of the conflict
     assert res.observations["value"].to_list() == [2.0]
@@ -213,9 +309,16 @@ def test_supersession_happens_before_conflict_detection():
 
 # ---- what never merges ----------------------------------------------------------------------------------------
 
+
 def test_two_series_never_merge():
-    res = resolve(frame(cand(source_row=2, series="gso", value=12.63), cand(source_row=3, series="mic", value=14.26),
-                        cand(source_row=4, series="hids", value=12.63)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, series="gso", value=12.63),
+            cand(source_row=3, series="mic", value=14.26),
+            cand(source_row=4, series="hids", value=12.63),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 3
     assert sorted(res.observations["series"].to_list()) == ["gso", "hids", "mic"]
     assert res.conflicts.height == 0
@@ -224,49 +327,94 @@ def test_two_series_never_merge():
 
 def test_same_code_on_different_maps_never_merges():
     # code 15 is Yên Bái on the 63 map and Lào Cai on the 34 map
-    res = resolve(frame(cand(source_row=2, map="63", province_code="15", value=1.0),
-                        cand(source_row=3, map="34", province_code="15", value=2.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, map="63", province_code="15", value=1.0),
+            cand(source_row=3, map="34", province_code="15", value=2.0),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 2
     assert res.conflicts.height == 0
 
 
 def test_different_indicators_never_merge():
-    res = resolve(frame(cand(source_row=2, indicator="dti", value=0.5),
-                        cand(source_row=3, indicator="dti_digital_economy", value=0.6)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, indicator="dti", value=0.5),
+            cand(source_row=3, indicator="dti_digital_economy", value=0.6),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 2
     assert res.conflicts.height == 0
 
 
 def test_vague_partial_periods_with_different_labels_are_different_figures():
-    common = dict(year=2024, period_start=date(2024, 1, 1), period_end=date(2024, 12, 31), full_year=False,
-                  period_exact=False)
-    res = resolve(frame(cand(source_row=2, period_label="2024 (to Jul)", value=17.0, **common),
-                        cand(source_row=3, period_label="2024 (to date, reported 11 Nov)", value=30.0, **common)), ORDER)
+    common = dict(
+        year=2024, period_start=date(2024, 1, 1), period_end=date(2024, 12, 31), full_year=False, period_exact=False
+    )
+    res = resolve(
+        frame(
+            cand(source_row=2, period_label="2024 (to Jul)", value=17.0, **common),
+            cand(source_row=3, period_label="2024 (to date, reported 11 Nov)", value=30.0, **common),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 2
     assert res.conflicts.height == 0
     assert sorted(res.observations["period_label"].to_list()) == ["2024 (to Jul)", "2024 (to date, reported 11 Nov)"]
 
 
 def test_vague_partial_periods_with_the_same_label_are_one_figure():
-    common = dict(year=2024, period_label="2024 (to Jul)", period_start=date(2024, 1, 1),
-                  period_end=date(2024, 12, 31), full_year=False, period_exact=False)
+    common = dict(
+        year=2024,
+        period_label="2024 (to Jul)",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 12, 31),
+        full_year=False,
+        period_exact=False,
+    )
     res = resolve(frame(cand(source_row=2, value=17.0, **common), cand(source_row=3, value=18.0, **common)), ORDER)
     assert res.observations.height == 1
     assert res.conflicts.height == 2
 
 
 def test_vague_partial_year_is_not_the_full_year_figure():
-    res = resolve(frame(cand(source_row=2, period_label="2024", year=2024, period_start=date(2024, 1, 1),
-                             period_end=date(2024, 12, 31), value=45.8),
-                        cand(source_row=3, period_label="2024 (to Jul)", year=2024, period_start=date(2024, 1, 1),
-                             period_end=date(2024, 12, 31), full_year=False, period_exact=False, value=42.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(
+                source_row=2,
+                period_label="2024",
+                year=2024,
+                period_start=date(2024, 1, 1),
+                period_end=date(2024, 12, 31),
+                value=45.8,
+            ),
+            cand(
+                source_row=3,
+                period_label="2024 (to Jul)",
+                year=2024,
+                period_start=date(2024, 1, 1),
+                period_end=date(2024, 12, 31),
+                full_year=False,
+                period_exact=False,
+                value=42.0,
+            ),
+        ),
+        ORDER,
+    )
     assert res.observations.height == 2
     assert res.conflicts.height == 0
 
 
 def test_output_has_no_helper_columns():
-    res = resolve(frame(cand(source_row=2, value=1.0), cand(source_row=3, value=2.0),
-                        cand(source_row=4, release="2020", value=3.0)), ORDER)
+    res = resolve(
+        frame(
+            cand(source_row=2, value=1.0), cand(source_row=3, value=2.0), cand(source_row=4, release="2020", value=3.0)
+        ),
+        ORDER,
+    )
     for df in (res.observations, res.superseded, res.conflicts):
         assert not [c for c in df.columns if c.startswith("_") or c == "period_key"], df.columns
     # copies/copies_at (identical rows the reader folded) are folded into also_in and the duplicate count
@@ -285,14 +433,16 @@ def test_empty_candidates():
 
 # ---- the real data ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def real(project: Project, registry: Registry):
     return resolve(read_all(project, registry), observation_sources(project))
 
 
 def test_real_conflicts_da_nang_and_hcmc_2022_mic(real):
-    mic_2022 = real.conflicts.filter((pl.col("series") == "mic") & (pl.col("year") == 2022)
-                                     & (pl.col("indicator") == "digital_economy_share_grdp"))
+    mic_2022 = real.conflicts.filter(
+        (pl.col("series") == "mic") & (pl.col("year") == 2022) & (pl.col("indicator") == "digital_economy_share_grdp")
+    )
     chosen = {r["province_code"]: r["chosen_value"] for r in mic_2022.iter_rows(named=True)}
     assert chosen == {"48": pytest.approx(19.76), "79": pytest.approx(18.66)}
     dn = mic_2022.filter(pl.col("province_code") == "48").sort("source_row")
@@ -302,8 +452,9 @@ def test_real_conflicts_da_nang_and_hcmc_2022_mic(real):
     assert hcm["value"].to_list() == pytest.approx([18.66, 18.86])
     assert hcm["chosen"].to_list() == [True, False]
     for code, value in (("48", 19.76), ("79", 18.66)):
-        obs = real.observations.filter((pl.col("province_code") == code) & (pl.col("series") == "mic")
-                                       & (pl.col("year") == 2022))
+        obs = real.observations.filter(
+            (pl.col("province_code") == code) & (pl.col("series") == "mic") & (pl.col("year") == 2022)
+        )
         assert obs.height == 1
         assert obs["value"][0] == pytest.approx(value)
         assert obs["conflict"][0] is True
@@ -331,15 +482,19 @@ def test_real_observations_are_unique_per_identity(real):
 
 
 def test_real_estimators_never_mix(real):
-    vn_2022 = real.observations.filter((pl.col("province_code") == "VN") & (pl.col("year") == 2022)
-                                       & (pl.col("indicator") == "digital_economy_share_grdp"))
+    vn_2022 = real.observations.filter(
+        (pl.col("province_code") == "VN")
+        & (pl.col("year") == 2022)
+        & (pl.col("indicator") == "digital_economy_share_grdp")
+    )
     assert dict(zip(vn_2022["series"], vn_2022["value"])) == {"gso": pytest.approx(12.83), "mic": pytest.approx(14.26)}
 
 
 def test_real_duplicate_dti_rows_are_merged(real):
     # Bắc Ninh 2020 appears in two rows of dti_provincial that agree
-    row = real.observations.filter((pl.col("province_code") == "27") & (pl.col("year") == 2020)
-                                   & (pl.col("indicator") == "dti_rank")).row(0, named=True)
+    row = real.observations.filter(
+        (pl.col("province_code") == "27") & (pl.col("year") == 2020) & (pl.col("indicator") == "dti_rank")
+    ).row(0, named=True)
     assert row["value"] == 3
     assert row["source_row"] == 4
     assert "dti_provincial:108" in row["also_in"]

@@ -22,11 +22,18 @@ def tables(built_project):
 
 
 def test_links_only_for_http_urls_and_text_escaped():
-    assert text.link("https://a.vn/x?a=1&b=2", "t") == '<a href="https://a.vn/x?a=1&amp;b=2" rel="noopener noreferrer">t</a>'
+    assert (
+        text.link("https://a.vn/x?a=1&b=2", "t")
+        == '<a href="https://a.vn/x?a=1&amp;b=2" rel="noopener noreferrer">t</a>'
+    )
     for bad in ("javascript:alert(1)", "data:text/html,<b>", "ftp://x", "/etc/passwd", 'https://a.vn/"onmouseover=x'):
         assert text.link(bad, "t") == "t"
-    row = {"document": "<script>x</script> **bold**", "document_date": "2020-06-03",
-           "quotes": "<img src=x onerror=1> | over 80% of records", "source_urls": "javascript:1 | https://b.vn/a"}
+    row = {
+        "document": "<script>x</script> **bold**",
+        "document_date": "2020-06-03",
+        "quotes": "<img src=x onerror=1> | over 80% of records",
+        "source_urls": "javascript:1 | https://b.vn/a",
+    }
     html = text.document_html(row, "vi")
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html and "**bold**" in html
     assert "3/6/2020" in html  # d/m/yyyy in Vietnamese
@@ -82,16 +89,27 @@ def test_index_page_lists_every_unit_with_ascii_search_text(tables):
         units = tables.units.filter(pl.col("map") == "34")
         assert page.count('<tr data-search="') == units.height
         assert f"<title>{labels.t('index.title', lang, year=2026)}</title>" in page
-        for name_vi, name_ascii, slug, code in units.select("name_vi", "name_ascii", "slug", "province_code").iter_rows():
+        for name_vi, name_ascii, slug, code in units.select(
+            "name_vi", "name_ascii", "slug", "province_code"
+        ).iter_rows():
             assert f'href="provinces/{code}-{slug}.{lang}.html"' in page
             assert name_ascii in page
-        assert f'index.{site.OTHER[lang]}.html' in page and "briefing." + lang in page
+        assert f"index.{site.OTHER[lang]}.html" in page and "briefing." + lang in page
         assert "<script src=" not in page and "data/" not in page and "dxtrack release" not in page
 
 
 def test_chart_download_is_a_csv_data_link_with_formulas_neutralised():
-    spec = {"title": "x", "usermeta": {"dxtrack_download": {"label": "Tải <CSV>", "filename": "a b.csv",
-                                                            "columns": ["name", "v"], "rows": [["=1+1", 2], ["Hà Nội", 3]]}}}
+    spec = {
+        "title": "x",
+        "usermeta": {
+            "dxtrack_download": {
+                "label": "Tải <CSV>",
+                "filename": "a b.csv",
+                "columns": ["name", "v"],
+                "rows": [["=1+1", 2], ["Hà Nội", 3]],
+            }
+        },
+    }
     link_html = _download_link(spec)
     assert "usermeta" not in spec  # rows travel once: in the link, not in the spec
     assert link_html.count('href="data:text/csv;charset=utf-8,') == 1 and 'download="a-b.csv"' in link_html

@@ -78,8 +78,11 @@ def test_index_search_finds_a_unit_typed_without_diacritics(chromium, network_mo
     dom = _run_chromium(chromium, network_mode, ["--dump-dom", index.as_uri() + "#zzzz"]).stdout
     assert '<p id="dx-none">' in dom  # nothing matches: the page says so
     shot = _artifacts() / "site-index-vi-420.png"
-    _run_chromium(chromium, network_mode, [f"--screenshot={shot}", "--window-size=420,900", "--hide-scrollbars",
-                                           index.as_uri() + "#vinh%20long"])
+    _run_chromium(
+        chromium,
+        network_mode,
+        [f"--screenshot={shot}", "--window-size=420,900", "--hide-scrollbars", index.as_uri() + "#vinh%20long"],
+    )
     assert shot.is_file()
 
 
@@ -92,8 +95,11 @@ def test_pages_draw_every_chart_without_errors(chromium, network_mode, edition, 
         probe = page.parent / f".probe-{width}-{page.name}"
         probe.write_text(text.replace("<head>", "<head>" + COLLECTOR, 1), encoding="utf-8")
         try:
-            proc = _run_chromium(chromium, network_mode, ["--dump-dom", "--virtual-time-budget=20000",
-                                                          f"--window-size={width},2000", probe.as_uri()])
+            proc = _run_chromium(
+                chromium,
+                network_mode,
+                ["--dump-dom", "--virtual-time-budget=20000", f"--window-size={width},2000", probe.as_uri()],
+            )
         finally:
             probe.unlink()
         state = _state(proc.stdout)
@@ -101,16 +107,29 @@ def test_pages_draw_every_chart_without_errors(chromium, network_mode, edition, 
         assert len(re.findall(r'<svg[^>]*class="marks"', proc.stdout)) == charts, page.name
         assert text.count('class="dxtrack-download"') == charts  # every chart's data as CSV
         shot = _artifacts() / f"site-{page.stem}-{width}.png"
-        _run_chromium(chromium, network_mode, [f"--screenshot={shot}", f"--window-size={width},1000",
-                                               "--hide-scrollbars", "--virtual-time-budget=15000", page.as_uri()])
+        _run_chromium(
+            chromium,
+            network_mode,
+            [
+                f"--screenshot={shot}",
+                f"--window-size={width},1000",
+                "--hide-scrollbars",
+                "--virtual-time-budget=15000",
+                page.as_uri(),
+            ],
+        )
         assert shot.is_file() and shot.stat().st_size > 10_000
 
 
 def test_print_to_pdf_on_a4(chromium, network_mode, edition):
     for page in (edition / "briefing.vi.html", _unit_page(edition, "vi")):
         pdf = _artifacts() / f"print-{page.stem}.pdf"
-        proc = _run_chromium(chromium, network_mode, [f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-                                                      "--virtual-time-budget=15000", page.as_uri()], timeout=180)
+        proc = _run_chromium(
+            chromium,
+            network_mode,
+            [f"--print-to-pdf={pdf}", "--no-pdf-header-footer", "--virtual-time-budget=15000", page.as_uri()],
+            timeout=180,
+        )
         assert proc.returncode == 0 and pdf.is_file(), proc.stderr[-2000:]
         data = pdf.read_bytes()
         boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
@@ -127,6 +146,15 @@ def test_without_scripts_every_chart_has_a_static_image(chromium, network_mode, 
             assert svg.is_file() and svg.read_text(encoding="utf-8").lstrip().startswith("<svg")
         # (--dump-dom needs scripts, so the picture is the check: look at it; the SVGs above exist and parse)
         shot = _artifacts() / f"noscript-{page.stem}.png"
-        _run_chromium(chromium, network_mode, ["--disable-javascript", f"--screenshot={shot}",
-                                               "--window-size=1280,2400", "--hide-scrollbars", page.as_uri()])
+        _run_chromium(
+            chromium,
+            network_mode,
+            [
+                "--disable-javascript",
+                f"--screenshot={shot}",
+                "--window-size=1280,2400",
+                "--hide-scrollbars",
+                page.as_uri(),
+            ],
+        )
         assert shot.is_file() and shot.stat().st_size > 20_000

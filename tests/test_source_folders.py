@@ -16,8 +16,12 @@ from dxtrack.ingest.collect import observation_sources
 from conftest import add_source
 
 TABLE = 'Xếp hạng,"Tỉnh, thành phố",DTI\n1,Hà Nội,0.83\n'
-ENTRY = {"layout": "ministry_dti", "year": 2022, "url": "https://example.invalid/x",
-         "series": {"fixed": {"series": "mic_dti", "authority": 1}}}
+ENTRY = {
+    "layout": "ministry_dti",
+    "year": 2022,
+    "url": "https://example.invalid/x",
+    "series": {"fixed": {"series": "mic_dti", "authority": 1}},
+}
 
 
 @pytest.fixture
@@ -98,12 +102,15 @@ def test_a_table_dropped_straight_into_sources(folder):
         load_catalogue(folder.parent)
 
 
-@pytest.mark.parametrize("old, new, key", [
-    ("retrieved: 2026-11-23", "retrieved: '2026-11-23'", "retrieved"),  # quoted: a string, not a date
-    ("retrieved: 2026-11-23", "retrieved: 2999-01-01", "retrieved"),    # in the future
-    ("url: https://example.invalid/x", "url: javascript:alert(1)", "url"),
-    ("year: 2022", "year: true", "year"),
-])
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("retrieved: 2026-11-23", "retrieved: '2026-11-23'", "retrieved"),  # quoted: a string, not a date
+        ("retrieved: 2026-11-23", "retrieved: 2999-01-01", "retrieved"),  # in the future
+        ("url: https://example.invalid/x", "url: javascript:alert(1)", "url"),
+        ("year: 2022", "year: true", "year"),
+    ],
+)
 def test_values_are_checked(folder, old, new, key):
     edit_meta(folder, old, new)
     assert error(folder).column == key

@@ -21,12 +21,17 @@ from dxtrack.ingest.layouts.dti_wide import DTI_WIDE_COLUMNS
 from dxtrack.ingest.reader import CANDIDATE_SCHEMA
 
 SOURCE_IDS = ["dti_provincial", "dti_supplementary", "dti_aggregates", "digital_economy_share", "online_filing_rate"]
-VALUE_COLUMN = {"dti_supplementary": "value", "dti_aggregates": "value", "digital_economy_share": "value_pct",
-                "online_filing_rate": "value_pct"}
+VALUE_COLUMN = {
+    "dti_supplementary": "value",
+    "dti_aggregates": "value",
+    "digital_economy_share": "value_pct",
+    "online_filing_rate": "value_pct",
+}
 FILES = {sid: f"data/raw/sources/{sid}/{sid}.csv" for sid in SOURCE_IDS}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
+
 
 def load(path: Path) -> tuple[list[str], list[dict]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -87,6 +92,7 @@ def assert_located(err: DataError, source_id: str, row: int | None, column: str 
 
 # ---- the real files --------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def frames(project: Project, registry: Registry) -> dict[str, pl.DataFrame]:
     return {sid: read_source(project, registry, sid) for sid in SOURCE_IDS}
@@ -146,10 +152,12 @@ def test_dti_provincial_hand_checked_values(frames):
     # Bắc Ninh 2020 is reported twice (spreadsheet rows 4 and 108): the rows agree
     for source_row in (4, 108):
         assert only(df, province_code="27", year=2020, indicator="dti_rank", source_row=source_row)["value"] == 3
-        assert only(df, province_code="27", year=2020, indicator="dti",
-                    source_row=source_row)["value"] == pytest.approx(0.4096)
-    assert only(df, province_code="27", year=2020, indicator="dti_digital_government",
-                source_row=4)["value"] == pytest.approx(0.4449)
+        assert only(df, province_code="27", year=2020, indicator="dti", source_row=source_row)[
+            "value"
+        ] == pytest.approx(0.4096)
+    assert only(df, province_code="27", year=2020, indicator="dti_digital_government", source_row=4)[
+        "value"
+    ] == pytest.approx(0.4449)
     assert only(df, province_code="27", year=2020, indicator="dti_rank_digital_economy")["value"] == 2
     assert set(df["series"].unique()) == {"mic_dti"}
     assert df["full_year"].all()
@@ -179,7 +187,9 @@ def test_dti_supplementary_hand_checked_values(frames):
     assert row["value"] == pytest.approx(0.8575)
     assert row["name_as_source"] == "TP. Đà Nẵng"
     assert row["source_row"] == 2
-    assert only(df, province_code="48", year=2022, indicator="dti_activity_digital_economy")["value"] == pytest.approx(0.7836)
+    assert only(df, province_code="48", year=2022, indicator="dti_activity_digital_economy")["value"] == pytest.approx(
+        0.7836
+    )
 
 
 def test_dti_aggregates(frames):
@@ -207,8 +217,12 @@ def test_digital_economy_share_estimators_and_releases(frames):
     df = frames["digital_economy_share"]
     national_2022 = df.filter((pl.col("province_code") == "VN") & (pl.col("year") == 2022))
     by = {(r["series"], r["release"]): r["value"] for r in national_2022.iter_rows(named=True)}
-    assert by == {("gso", "2023-12-29"): pytest.approx(12.63), ("gso", "2025-01-06"): pytest.approx(12.83),
-                  ("gso", "2023-12-04"): pytest.approx(12.67), ("mic", None): pytest.approx(14.26)}
+    assert by == {
+        ("gso", "2023-12-29"): pytest.approx(12.63),
+        ("gso", "2025-01-06"): pytest.approx(12.83),
+        ("gso", "2023-12-04"): pytest.approx(12.67),
+        ("mic", None): pytest.approx(14.26),
+    }
     hcmc = only(df, name_as_source="Tp.HCM")
     assert (hcmc["province_code"], hcmc["value"], hcmc["series"]) == ("79", pytest.approx(18.66), "mic")
     danang_2024 = only(df, name_as_source="Da Nang City", year=2024)
@@ -264,6 +278,7 @@ def test_read_all_concatenates_every_source(project: Project, registry: Registry
 
 # ---- malformed copies -----------------------------------------------------------------------------------
 
+
 def edit(project: Project, source_id: str, change) -> None:
     """Load the source's CSV from the temporary project, let `change(header, rows)` modify it, write it back."""
     path = project.source_path(source_id)
@@ -286,15 +301,18 @@ def test_rewritten_unchanged_file_still_reads(tmp_project: Project, frames):
     assert df.equals(frames["digital_economy_share"])
 
 
-@pytest.mark.parametrize("sid, column", [
-    ("digital_economy_share", "value_pct"),
-    ("digital_economy_share", "estimator"),
-    ("dti_provincial", "province_name_as_source"),
-    ("dti_supplementary", "field"),
-    ("online_filing_rate", "definition_scope"),
-    ("online_filing_rate", "period"),
-    ("dti_aggregates", "measure"),
-])
+@pytest.mark.parametrize(
+    "sid, column",
+    [
+        ("digital_economy_share", "value_pct"),
+        ("digital_economy_share", "estimator"),
+        ("dti_provincial", "province_name_as_source"),
+        ("dti_supplementary", "field"),
+        ("online_filing_rate", "definition_scope"),
+        ("online_filing_rate", "period"),
+        ("dti_aggregates", "measure"),
+    ],
+)
 def test_missing_required_column(tmp_project: Project, sid: str, column: str):
     edit(tmp_project, sid, lambda h, rows: ([c for c in h if c != column], rows))
     err = read_error(tmp_project, sid)
@@ -307,6 +325,7 @@ def test_missing_required_column(tmp_project: Project, sid: str, column: str):
 def test_decimal_comma_and_percent_sign_parse(tmp_project: Project):
     def change(header, rows):
         rows[locate(rows, year="2022", province_name_as_source="Bắc Ninh")]["value_pct"] = "56,83%"
+
     edit(tmp_project, "digital_economy_share", change)
     df = read_source(tmp_project, Registry.load(tmp_project), "digital_economy_share")
     assert only(df, province_code="27", year=2022)["value"] == pytest.approx(56.83)
@@ -316,6 +335,7 @@ def test_vietnamese_formatted_counts_and_rate_parse(tmp_project: Project):
     def change(header, rows):
         r = rows[locate(rows, year="2024", province_name_as_source="Hà Nam")]
         r.update(value_pct="68,54 %", dossiers_total="168.746", dossiers_online="115.665")
+
     edit(tmp_project, "online_filing_rate", change)
     df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     row = only(df, province_code="35")
@@ -324,13 +344,17 @@ def test_vietnamese_formatted_counts_and_rate_parse(tmp_project: Project):
 
 
 def test_names_in_nfd_with_eth_and_prefixes_resolve(tmp_project: Project):
-    spellings = {"Bắc Ninh": unicodedata.normalize("NFD", "Tỉnh Bắc Ninh"),
-                 "Đà Nẵng": "TP.  \u00d0à  Nẵng",
-                 "Hải Phòng": "Tp. Hải Phòng"}
+    spellings = {
+        "Bắc Ninh": unicodedata.normalize("NFD", "Tỉnh Bắc Ninh"),
+        "Đà Nẵng": "TP.  \u00d0à  Nẵng",
+        "Hải Phòng": "Tp. Hải Phòng",
+    }
+
     def change(header, rows):
         for r in rows:
             if r["year"] == "2022" and r["province_name_as_source"] in spellings:
                 r["province_name_as_source"] = spellings[r["province_name_as_source"]]
+
     edit(tmp_project, "digital_economy_share", change)
     df = read_source(tmp_project, Registry.load(tmp_project), "digital_economy_share").filter(pl.col("year") == 2022)
     assert only(df, province_code="27")["value"] == pytest.approx(56.83)
@@ -352,9 +376,11 @@ def test_file_with_bom_reads(tmp_project: Project, frames):
 
 def test_unknown_province_name(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2022", province_name_as_source="Thái Nguyên")
         rows[i]["province_name_as_source"] = "Tỉnh Xyzabc"
+
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(index["i"]), "province_name_as_source", "Tỉnh Xyzabc")
@@ -365,6 +391,7 @@ def test_unknown_province_name(tmp_project: Project):
 def test_error_in_first_data_row_is_row_2(tmp_project: Project):
     def change(header, rows):
         rows[0]["province_name_as_source"] = "Nowhere Province"
+
     edit(tmp_project, "dti_provincial", change)
     err = read_error(tmp_project, "dti_provincial")
     assert_located(err, "dti_provincial", 2, "province_name_as_source", "Nowhere Province")
@@ -373,9 +400,11 @@ def test_error_in_first_data_row_is_row_2(tmp_project: Project):
 @pytest.mark.parametrize("bad", ["70", "64", "0"])
 def test_rank_out_of_range(tmp_project: Project, bad: str):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate_last(rows, year="2020", province_name_as_source="Bắc Ninh")
         rows[i]["rank"] = bad
+
     edit(tmp_project, "dti_provincial", change)
     err = read_error(tmp_project, "dti_provincial")
     assert_located(err, "dti_provincial", sheet_row(index["i"]), "rank", bad)
@@ -384,9 +413,11 @@ def test_rank_out_of_range(tmp_project: Project, bad: str):
 
 def test_rank_out_of_range_in_long_file(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = next(i for i, r in enumerate(rows) if r["field"].startswith("rank_digital_economy"))
         rows[i]["value"] = "70"
+
     edit(tmp_project, "dti_supplementary", change)
     err = read_error(tmp_project, "dti_supplementary")
     assert_located(err, "dti_supplementary", sheet_row(index["i"]), "value", "70")
@@ -394,9 +425,11 @@ def test_rank_out_of_range_in_long_file(tmp_project: Project):
 
 def test_share_value_that_is_text(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2022", province_name_as_source="Hà Nội")
         rows[i]["value_pct"] = "abc"
+
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(index["i"]), "value_pct", "abc")
@@ -404,9 +437,11 @@ def test_share_value_that_is_text(tmp_project: Project):
 
 def test_dti_score_that_is_text(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate_last(rows, year="2020", province_name_as_source="Quảng Ninh")
         rows[i]["dti_score"] = "0,38x"
+
     edit(tmp_project, "dti_provincial", change)
     err = read_error(tmp_project, "dti_provincial")
     assert_located(err, "dti_provincial", sheet_row(index["i"]), "dti_score", "0,38x")
@@ -447,9 +482,11 @@ def test_utf16_without_byte_order_mark_is_refused(tmp_project: Project):
 def test_unknown_estimator(tmp_project: Project):
     index = {}
     text = "World Bank estimate (new)"
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2022", province_name_as_source="Vĩnh Phúc")
         rows[i]["estimator"] = text
+
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(index["i"]), "estimator", text)
@@ -459,9 +496,11 @@ def test_unknown_estimator(tmp_project: Project):
 def test_estimator_matching_is_exact(tmp_project: Project):
     # A near-miss of a listed text (one word changed) is a new estimator, not the old one.
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2023", province_name_as_source="TP. Hồ Chí Minh")
         rows[i]["estimator"] = "MIC estimate (not GSO!)"
+
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(index["i"]), "estimator", "MIC estimate (not GSO!)")
@@ -469,9 +508,11 @@ def test_estimator_matching_is_exact(tmp_project: Project):
 
 def test_unknown_definition_scope(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2024", province_name_as_source="Hà Giang")
         rows[i]["definition_scope"] = "some other definition"
+
     edit(tmp_project, "online_filing_rate", change)
     err = read_error(tmp_project, "online_filing_rate")
     assert_located(err, "online_filing_rate", sheet_row(index["i"]), "definition_scope", "some other definition")
@@ -481,9 +522,11 @@ def test_unknown_definition_scope(tmp_project: Project):
 @pytest.mark.parametrize("sid", ["dti_provincial", "dti_supplementary"])
 def test_ranking_group_63_after_the_merger(tmp_project: Project, sid: str):
     index = {}
+
     def change(header, rows):
         index["i"] = 3
         rows[3]["year"] = "2026"
+
     edit(tmp_project, sid, change)
     err = read_error(tmp_project, sid)
     assert_located(err, sid, sheet_row(index["i"]), "ranking_group")
@@ -493,6 +536,7 @@ def test_ranking_group_63_after_the_merger(tmp_project: Project, sid: str):
 def test_ranking_group_must_be_63_or_34(tmp_project: Project):
     def change(header, rows):
         rows[5]["ranking_group"] = "64"
+
     edit(tmp_project, "dti_provincial", change)
     err = read_error(tmp_project, "dti_provincial")
     assert_located(err, "dti_provincial", sheet_row(5), "ranking_group", "64")
@@ -500,9 +544,11 @@ def test_ranking_group_must_be_63_or_34(tmp_project: Project):
 
 def test_more_online_dossiers_than_total(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2024", province_name_as_source="Hà Nam")
         rows[i]["dossiers_online"] = "200000"
+
     edit(tmp_project, "online_filing_rate", change)
     err = read_error(tmp_project, "online_filing_rate")
     assert_located(err, "online_filing_rate", sheet_row(index["i"]), "dossiers_online", "200000")
@@ -510,9 +556,11 @@ def test_more_online_dossiers_than_total(tmp_project: Project):
 
 def test_negative_count(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, province_name_as_source="Kon Tum")
         rows[i]["dossiers_total"] = "-56039"
+
     edit(tmp_project, "online_filing_rate", change)
     err = read_error(tmp_project, "online_filing_rate")
     assert_located(err, "online_filing_rate", sheet_row(index["i"]), "dossiers_total", "-56039")
@@ -520,9 +568,11 @@ def test_negative_count(tmp_project: Project):
 
 def test_unreadable_period(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2024", province_name_as_source="Nam Định")
         rows[i]["period"] = "cả năm 2024"
+
     edit(tmp_project, "online_filing_rate", change)
     err = read_error(tmp_project, "online_filing_rate")
     assert_located(err, "online_filing_rate", sheet_row(index["i"]), "period", "cả năm 2024")
@@ -531,6 +581,7 @@ def test_unreadable_period(tmp_project: Project):
 def test_bad_year(tmp_project: Project):
     def change(header, rows):
         rows[6]["year"] = "20x2"
+
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(6), "year", "20x2")
@@ -539,6 +590,7 @@ def test_bad_year(tmp_project: Project):
 def test_target_kind_is_not_an_observation(tmp_project: Project):
     def change(header, rows):
         rows[4]["kind"] = "target"
+
     edit(tmp_project, "digital_economy_share", change)
     err = read_error(tmp_project, "digital_economy_share")
     assert_located(err, "digital_economy_share", sheet_row(4), "kind", "target")
@@ -547,6 +599,7 @@ def test_target_kind_is_not_an_observation(tmp_project: Project):
 def test_unknown_dti_field(tmp_project: Project):
     def change(header, rows):
         rows[7]["field"] = "rank_happiness"
+
     edit(tmp_project, "dti_supplementary", change)
     err = read_error(tmp_project, "dti_supplementary")
     assert_located(err, "dti_supplementary", sheet_row(7), "field", "rank_happiness")
@@ -556,6 +609,7 @@ def test_post_merger_period_uses_the_34_map(tmp_project: Project):
     def change(header, rows):
         r = rows[locate(rows, year="2024", province_name_as_source="Đà Nẵng")]
         r.update(year="2025", period="2025-09")
+
     edit(tmp_project, "online_filing_rate", change)
     df = read_source(tmp_project, Registry.load(tmp_project), "online_filing_rate")
     row = only(df, year=2025)
@@ -564,9 +618,11 @@ def test_post_merger_period_uses_the_34_map(tmp_project: Project):
 
 def test_old_province_name_in_a_post_merger_period(tmp_project: Project):
     index = {}
+
     def change(header, rows):
         index["i"] = i = locate(rows, year="2024", province_name_as_source="Nam Định")
         rows[i].update(year="2025", period="2025-09")
+
     edit(tmp_project, "online_filing_rate", change)
     err = read_error(tmp_project, "online_filing_rate")
     assert_located(err, "online_filing_rate", sheet_row(index["i"]), "province_name_as_source", "Nam Định")

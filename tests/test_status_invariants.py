@@ -46,14 +46,19 @@ def violations(status: pl.DataFrame, params: ModelParams) -> list[str]:
                 out.append(f"a disagreement reason where pace and forecast agree: {where}")
         if r["status"] == "regressing" and not observed and not (ratio is not None and ratio <= 0):
             out.append(f"regressing without moving away: {where}")
-        if r["status"] == "too slow" and not observed and not (ratio is not None and 0 < ratio < params.acceleration_ratio):
+        if (
+            r["status"] == "too slow"
+            and not observed
+            and not (ratio is not None and 0 < ratio < params.acceleration_ratio)
+        ):
             out.append(f"too slow outside 0 < ratio < {params.acceleration_ratio}: {where}")
         if r["status"] == "met so far" and not meets(r["latest_value"], r["comparator_norm"], r["target_value"]):
             out.append(f"met so far but the latest value does not meet the target: {where}")
         if r["status"] == "met so far" and r["latest_year"] >= r["target_year"]:
             out.append(f"met so far after the target year: {where}")
         if r["status"] == "year passed, pending" and not (
-                r["target_year"] < max(params.edition_year or 0, (r["latest_year"] or 0) + 1)):
+            r["target_year"] < max(params.edition_year or 0, (r["latest_year"] or 0) + 1)
+        ):
             out.append(f"pending while the target year is still ahead: {where}")
         if r["status"] == "insufficient data" and (r["n_points"] or 0) > 1:
             out.append(f"insufficient data with {r['n_points']} points: {where}")
@@ -66,8 +71,7 @@ def violations(status: pl.DataFrame, params: ModelParams) -> list[str]:
 
 @pytest.fixture(scope="module")
 def status_and_params(built_project):
-    return (pl.read_parquet(built_project.processed / "status.parquet"),
-            ModelParams.from_params(built_project.params))
+    return (pl.read_parquet(built_project.processed / "status.parquet"), ModelParams.from_params(built_project.params))
 
 
 def test_every_row_of_status_parquet_keeps_the_invariants(status_and_params):
@@ -82,20 +86,25 @@ def test_the_official_series_settles_a_target_whenever_the_unit_has_it(status_an
     per_target = assessed.group_by("target_id").agg(
         pl.col("official").any().alias("has_official"),
         pl.col("series").filter(pl.col("preferred")).first().alias("preferred_series"),
-        pl.col("official_series").first())
+        pl.col("official_series").first(),
+    )
     with_official = per_target.filter(pl.col("has_official"))
     assert (with_official["preferred_series"] == with_official["official_series"]).all()
     assert status.filter(pl.col("preferred")).group_by("target_id").len()["len"].max() == 1
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"status": "on track", "p_meet": 0.1}, "on track with P below"),
-    ({"p_meet": 1.0}, "P of exactly 0 or 1"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"status": "on track", "p_meet": 0.1}, "on track with P below"),
+        ({"p_meet": 1.0}, "P of exactly 0 or 1"),
+    ],
+)
 def test_the_checker_catches_a_doctored_row(status_and_params, change, message):
     status, params = status_and_params
-    row = status.filter(pl.col("p_meet").is_not_null() & (pl.col("forecast_method") != "observed")
-                        & pl.col("status").is_in(FORWARD)).head(1)
+    row = status.filter(
+        pl.col("p_meet").is_not_null() & (pl.col("forecast_method") != "observed") & pl.col("status").is_in(FORWARD)
+    ).head(1)
     if not row.height:
         row = status.filter(pl.col("p_meet").is_not_null() & (pl.col("forecast_method") != "observed")).head(1)
     doctored = row.with_columns(**{k: pl.lit(v) for k, v in change.items()})

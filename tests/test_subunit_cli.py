@@ -24,7 +24,9 @@ def test_tasks_json_lists_overdue_before_due_soon(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["as_of"] == "2024-09-01"
     assert [(t["task_id"], t["occurrence"], t["state"]) for t in data["tasks"]] == [
-        ("S-3", 2, "overdue"), ("S-3", 3, "due_soon")]
+        ("S-3", 2, "overdue"),
+        ("S-3", 3, "due_soon"),
+    ]
     assert all(t["synthetic"] for t in data["tasks"])
 
 

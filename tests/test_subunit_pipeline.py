@@ -44,7 +44,7 @@ def make_fixture_project(root: Path) -> Project:
     for folder in (FIXTURE / "sources").iterdir():
         shutil.copytree(folder, raw / "sources" / folder.name)
     params = (ROOT / "params.yaml").read_text(encoding="utf-8")
-    params = re.sub(r'^edition_date: .*$', f'edition_date: "{AS_OF}"', params, flags=re.M)
+    params = re.sub(r"^edition_date: .*$", f'edition_date: "{AS_OF}"', params, flags=re.M)
     params = re.sub(r"^  year: \d+$", "  year: 2024", params, flags=re.M)
     (root / "params.yaml").write_text(params, encoding="utf-8")
     shutil.copy(ROOT / "dvc.yaml", root / "dvc.yaml")
@@ -68,8 +68,16 @@ def fixture_tables(tmp_path_factory):
 
 def test_clean_and_model_write_every_sub_province_table(fixture_tables):
     root = fixture_tables.project.root
-    for name in ("schemes", "scheme_items", "subunits", "agencies", "unit_scores", "tasks", "task_occurrences",
-                 "task_updates"):
+    for name in (
+        "schemes",
+        "scheme_items",
+        "subunits",
+        "agencies",
+        "unit_scores",
+        "tasks",
+        "task_occurrences",
+        "task_updates",
+    ):
         assert (root / "data" / "interim" / f"{name}.parquet").is_file(), name
     for name in ("scorecard_ranks", "scorecard_movers", "scorecard_distribution", "task_status"):
         assert (root / "data" / "processed" / f"{name}.parquet").is_file(), name
@@ -89,8 +97,9 @@ def test_ties_reach_the_processed_ranks(fixture_tables):
     assert tied.height >= 2 and tied.group_by("period_label", "rank").len()["len"].min() >= 2
 
 
-@pytest.mark.parametrize("lang, overdue, banner", [("en", "Overdue", "SYNTHETIC DATA"),
-                                                   ("vi", "Quá hạn", "DỮ LIỆU GIẢ LẬP")])
+@pytest.mark.parametrize(
+    "lang, overdue, banner", [("en", "Overdue", "SYNTHETIC DATA"), ("vi", "Quá hạn", "DỮ LIỆU GIẢ LẬP")]
+)
 def test_a_34_unit_report_shows_its_former_provinces_tasks_overdue_first(fixture_tables, lang, overdue, banner):
     from dxtrack.report import subunits
 
@@ -100,7 +109,9 @@ def test_a_34_unit_report_shows_its_former_provinces_tasks_overdue_first(fixture
     order = ["overdue", "due_soon", "open", "done_late", "done_on_time"]
     assert states and states == sorted(states, key=order.index) and states[0] == "overdue"
     assert "Nhiệm vụ giả lập" in html or "Synthetic task" in html  # the task's own words (or its summary)
-    assert subunits.tasks_html(fixture_tables, "63", "75", lang).count("dx-task-overdue") == html.count("dx-task-overdue")
+    assert subunits.tasks_html(fixture_tables, "63", "75", lang).count("dx-task-overdue") == html.count(
+        "dx-task-overdue"
+    )
 
 
 def test_scorecard_section_ranks_links_and_chart(fixture_tables):
@@ -117,8 +128,9 @@ def test_scorecard_section_ranks_links_and_chart(fixture_tables):
 def test_data_text_is_escaped_in_the_sections(fixture_tables):
     from dxtrack.report import subunits
 
-    hostile = fixture_tables.task_status.with_columns(pl.lit("<script>x</script> & co").alias("task_vi"),
-                                                      pl.lit("javascript:alert(1)").alias("source_url"))
+    hostile = fixture_tables.task_status.with_columns(
+        pl.lit("<script>x</script> & co").alias("task_vi"), pl.lit("javascript:alert(1)").alias("source_url")
+    )
     tables = type(fixture_tables)(**{**fixture_tables.__dict__, "task_status": hostile})
     html = subunits.tasks_html(tables, "34", "75", "vi")
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt; &amp; co" in html
@@ -167,8 +179,9 @@ def test_coverage_must_be_complete_or_partial(tmp_path):
 def test_a_mistyped_sub_province_layout_is_an_error(tmp_project):
     folder = tmp_project.sources_dir / "nam_dinh_tb128_2022"
     meta = folder / "source.yaml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("layout: task_register", "layout: task_registr"),
-                    encoding="utf-8")
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("layout: task_register", "layout: task_registr"), encoding="utf-8"
+    )
     with pytest.raises(DataError) as err:
         check_layouts(tmp_project)
     assert "task_register" in (err.value.hint or "")
@@ -185,13 +198,17 @@ def test_a_task_without_url_needs_the_sources_notes(tmp_project):
     assert "notes" in str(err.value) and "nam_dinh_tb128_2022" in str(err.value)
 
 
-@pytest.mark.parametrize("text, fragment", [('edition_date: "2026-02-30"', "real date"),
-                                            ('edition_date: "2019-01-01"', "edition's year"),
-                                            ("edition_date: soon", "real date")])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('edition_date: "2026-02-30"', "real date"),
+        ('edition_date: "2019-01-01"', "edition's year"),
+        ("edition_date: soon", "real date"),
+    ],
+)
 def test_edition_date_is_checked_with_its_line(tmp_project, text, fragment):
     path = tmp_project.root / "params.yaml"
-    path.write_text(re.sub(r"^edition_date: .*$", text, path.read_text(encoding="utf-8"), flags=re.M),
-                    encoding="utf-8")
+    path.write_text(re.sub(r"^edition_date: .*$", text, path.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
     with pytest.raises(DataError) as err:
         Project(tmp_project.root).edition_date
     assert fragment in err.value.message and err.value.file == "params.yaml" and err.value.row
@@ -199,8 +216,9 @@ def test_edition_date_is_checked_with_its_line(tmp_project, text, fragment):
 
 def test_due_soon_days_is_checked(tmp_project):
     path = tmp_project.root / "params.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("due_soon_days: 30", "due_soon_days: -3"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("due_soon_days: 30", "due_soon_days: -3"), encoding="utf-8"
+    )
     with pytest.raises(DataError) as err:
         Project(tmp_project.root).due_soon_days
     assert err.value.column == "model.tasks.due_soon_days"

@@ -18,17 +18,20 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "subunits"
 
 
-@pytest.mark.parametrize("text, due", [
-    ("trước ngày 20/5/2022", date(2022, 5, 19)),        # before the 20th: the 19th is the last day on time
-    ("hoàn thành trước ngày 01/6/2022", date(2022, 5, 31)),
-    ("before 1/3/2024", date(2024, 2, 29)),             # leap year
-    ("ngày 20/6/2022", date(2022, 6, 20)),
-    ("2022-06-20", date(2022, 6, 20)),
-    ("quý I/2023", date(2023, 3, 31)),
-    ("trong quý IV/2023", date(2023, 12, 31)),
-    ("Q2/2024", date(2024, 6, 30)),
-    ("năm 2023", date(2023, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "text, due",
+    [
+        ("trước ngày 20/5/2022", date(2022, 5, 19)),  # before the 20th: the 19th is the last day on time
+        ("hoàn thành trước ngày 01/6/2022", date(2022, 5, 31)),
+        ("before 1/3/2024", date(2024, 2, 29)),  # leap year
+        ("ngày 20/6/2022", date(2022, 6, 20)),
+        ("2022-06-20", date(2022, 6, 20)),
+        ("quý I/2023", date(2023, 3, 31)),
+        ("trong quý IV/2023", date(2023, 12, 31)),
+        ("Q2/2024", date(2024, 6, 30)),
+        ("năm 2023", date(2023, 12, 31)),
+    ],
+)
 def test_one_off_deadlines(text, due):
     deadline = parse_deadline(text)
     assert deadline.kind == "once" and deadline.due == due
@@ -46,11 +49,23 @@ def test_quarterly_deadline_expands_to_each_quarter_in_the_window():
 def test_yearly_deadline_expands_to_each_year():
     deadline = parse_deadline("hàng năm, trước ngày 30/11")
     assert deadline.occurrences(date(2022, 7, 12), date(2025, 6, 30)) == [
-        date(2022, 11, 29), date(2023, 11, 29), date(2024, 11, 29)]
+        date(2022, 11, 29),
+        date(2023, 11, 29),
+        date(2024, 11, 29),
+    ]
 
 
-@pytest.mark.parametrize("text", ["sớm nhất có thể", "trước ngày 31/2/2022", "hàng năm", "hàng quý, trước ngày 20",
-                                  "hàng quý, trước ngày 1 của tháng cuối quý", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sớm nhất có thể",
+        "trước ngày 31/2/2022",
+        "hàng năm",
+        "hàng quý, trước ngày 20",
+        "hàng quý, trước ngày 1 của tháng cuối quý",
+        "",
+    ],
+)
 def test_unreadable_deadlines_are_located(text):
     with pytest.raises(DataError) as info:
         parse_deadline(text, where={"file": "t.csv", "row": 7, "column": "deadline"})
@@ -63,8 +78,9 @@ def tables(registry):
 
 
 def _status(tables, as_of: date, soon: int = 30) -> dict:
-    rows = task_status(tables["tasks"], tables["task_occurrences"], tables["task_updates"], tables["agencies"],
-                       as_of, soon)
+    rows = task_status(
+        tables["tasks"], tables["task_occurrences"], tables["task_updates"], tables["agencies"], as_of, soon
+    )
     return {(r["task_id"], r["occurrence"]): r for r in rows.iter_rows(named=True)}
 
 
@@ -106,27 +122,33 @@ def _copy(tmp_path: Path) -> Path:
 
 def _rewrite(path: Path, old: str, new: str) -> None:
     import hashlib
+
     path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     meta = path.parent / "source.yaml"
     lines = meta.read_text(encoding="utf-8").splitlines()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    meta.write_text("\n".join(f"sha256: {digest}" if l.startswith("sha256:") else l for l in lines) + "\n",
-                    encoding="utf-8")
+    meta.write_text(
+        "\n".join(f"sha256: {digest}" if l.startswith("sha256:") else l for l in lines) + "\n", encoding="utf-8"
+    )
 
 
-@pytest.mark.parametrize("file, old, new, row, column", [
-    ("synthetic_updates/updates_synthetic.csv", "S-3,2,", "S-9,2,", 6, "task_id"),
-    ("synthetic_updates/updates_synthetic.csv", "S-3,2,", "S-3,7,", 6, "task_id"),
-    ("synthetic_updates/updates_synthetic.csv", "2024-06-01", "2027-06-01", 6, "date"),
-    ("synthetic_updates/updates_synthetic.csv", "not_started", "half done", 6, "status"),
-    ("synthetic_tasks/tasks_synthetic.csv", "quý I/2023", "sớm", 3, "deadline"),
-    ("synthetic_tasks/tasks_synthetic.csv", "2024-12-31", "2023-12-31", 4, "recur_to"),
-])
+@pytest.mark.parametrize(
+    "file, old, new, row, column",
+    [
+        ("synthetic_updates/updates_synthetic.csv", "S-3,2,", "S-9,2,", 6, "task_id"),
+        ("synthetic_updates/updates_synthetic.csv", "S-3,2,", "S-3,7,", 6, "task_id"),
+        ("synthetic_updates/updates_synthetic.csv", "2024-06-01", "2027-06-01", 6, "date"),
+        ("synthetic_updates/updates_synthetic.csv", "not_started", "half done", 6, "status"),
+        ("synthetic_tasks/tasks_synthetic.csv", "quý I/2023", "sớm", 3, "deadline"),
+        ("synthetic_tasks/tasks_synthetic.csv", "2024-12-31", "2023-12-31", 4, "recur_to"),
+    ],
+)
 def test_bad_registers_and_updates_are_located(tmp_path, registry, file, old, new, row, column):
     root = _copy(tmp_path)
     _rewrite(root / "sources" / file, old, new)
     with pytest.raises(DataError) as info:
         build(root, registry, root=root)
     errors = info.value.errors if isinstance(info.value, DataErrors) else [info.value]
-    assert any(e.row == row and e.column == column and e.file.endswith(Path(file).name) for e in errors), \
-        [str(e) for e in errors]
+    assert any(e.row == row and e.column == column and e.file.endswith(Path(file).name) for e in errors), [
+        str(e) for e in errors
+    ]

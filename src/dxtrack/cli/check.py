@@ -15,8 +15,11 @@ from dxtrack.ingest.units import Registry
 def add_parser(subparsers) -> None:
     from dxtrack.ingest import check
 
-    p = subparsers.add_parser("check", help="validate a new table; show what it would add, supersede or conflict with",
-                              description=check.__doc__.split("\n\n")[0])
+    p = subparsers.add_parser(
+        "check",
+        help="validate a new table; show what it would add, supersede or conflict with",
+        description=check.__doc__.split("\n\n")[0],
+    )
     p.add_argument("path", help="a source folder (the table + its source.yaml), or the table in it")
     p.add_argument("--limit", type=int, default=20, help="rows listed per kind of change (default 20)")
     p.set_defaults(func=cmd_check)
@@ -47,8 +50,11 @@ def cmd_check(args, project: Project) -> int:
     new, reader = read_new(project, registry, source)
     info = reader.info
     how = f"{info.format}, {info.encoding}" + (f", {info.delimiter}-separated" if info.delimiter else "")
-    header = "-".join(str(n) for n in (info.header_rows[0], info.header_rows[-1])) if len(info.header_rows) > 1 \
+    header = (
+        "-".join(str(n) for n in (info.header_rows[0], info.header_rows[-1]))
+        if len(info.header_rows) > 1
         else str(info.header_rows[0])
+    )
     print(f"{reader.display}: source {source.id}, layout {source.layout} ({how}; header row {header})")
     print(f"  sha256 {sha256_of(source.path)} (matches its source.yaml)")
     maps = ", ".join(sorted(new["map"].unique())) or "–"
@@ -56,33 +62,49 @@ def cmd_check(args, project: Project) -> int:
     distinct = new["source_row"].n_unique()
     rows = distinct + sum(n - 1 for n, _ in reader.copies.values())
     shown = f"{rows} rows ({distinct} distinct)" if rows != distinct else f"{rows} rows"
-    print(f"  valid: {shown}, {new.height} values; map {maps}; year {years}; "
-          f"indicators {', '.join(sorted(new['indicator'].unique()))}")
+    print(
+        f"  valid: {shown}, {new.height} values; map {maps}; year {years}; "
+        f"indicators {', '.join(sorted(new['indicator'].unique()))}"
+    )
     account = reader.account()
     reported = sum(len(rows) for rows in account["rows_reported"].values())
     print(f"  rows: {account['rows_read']} read = {account['rows_kept']} kept + {reported} reported")
     for reason, rows in account["rows_reported"].items():
-        listed = ", ".join(str(r) for r in rows[:args.limit]) + (" …" if len(rows) > args.limit else "")
+        listed = ", ".join(str(r) for r in rows[: args.limit]) + (" …" if len(rows) > args.limit else "")
         print(f"    {len(rows)} row(s) without a value: {reason} (rows {listed})")
-    flags = [f"{new.filter(pl.col(c)).height} {label}" for c, label in
-             (("proxy", "proxy value(s): the series is a proxy, labelled wherever shown"),
-              ("derived", "value(s) computed from published counts")) if new.filter(pl.col(c)).height]
+    flags = [
+        f"{new.filter(pl.col(c)).height} {label}"
+        for c, label in (
+            ("proxy", "proxy value(s): the series is a proxy, labelled wherever shown"),
+            ("derived", "value(s) computed from published counts"),
+        )
+        if new.filter(pl.col(c)).height
+    ]
     if flags:
         print("  " + "; ".join(flags))
     result = compare(project, registry, source, new)
     names_ = _names(registry)
     inside = result["inside"]
-    print(f"  inside the file: {inside.duplicates_merged} duplicate value(s), "
-          f"{inside.conflicts.filter(pl.col('chosen')).height} conflict(s)")
-    changes = pl.concat([result["changes"].select("kind", *KEY, "period_label", "old", "new", "old_release",
-                                                  "new_release"),
-                         result["older"].select("kind", *KEY, "period_label", pl.lit(None, pl.Float64).alias("old"),
-                                                "new", "old_release", "new_release")], how="vertical")
+    print(
+        f"  inside the file: {inside.duplicates_merged} duplicate value(s), "
+        f"{inside.conflicts.filter(pl.col('chosen')).height} conflict(s)"
+    )
+    changes = pl.concat(
+        [
+            result["changes"].select("kind", *KEY, "period_label", "old", "new", "old_release", "new_release"),
+            result["older"].select(
+                "kind", *KEY, "period_label", pl.lit(None, pl.Float64).alias("old"), "new", "old_release", "new_release"
+            ),
+        ],
+        how="vertical",
+    )
     changes = changes.sort("kind", "indicator", "map", "province_code", "series", "period_start", "period_label")
     for r in result["rank_clashes"].iter_rows(named=True):
-        print(f"  rank clash: {r['indicator']} [{r['series']}] {r['year']} map {r['map']}: rank {r['value']:g} held by "
-              + ", ".join(f"{r['map']}:{c} {names_.get((r['map'], c), '?')}" for c in r["units"])
-              + f" (sources {', '.join(r['sources'])}; kept as published)")
+        print(
+            f"  rank clash: {r['indicator']} [{r['series']}] {r['year']} map {r['map']}: rank {r['value']:g} held by "
+            + ", ".join(f"{r['map']}:{c} {names_.get((r['map'], c), '?')}" for c in r["units"])
+            + f" (sources {', '.join(r['sources'])}; kept as published)"
+        )
     print(f"compared with {result['basis']} ({result['before']} observations; {result['after']} with this file)")
     counts = dict(changes.group_by("kind").len().iter_rows())
     for kind in KINDS:
@@ -95,7 +117,10 @@ def cmd_check(args, project: Project) -> int:
             print(f"\n{kind} ({shown}):")
             for r in rows.head(args.limit).iter_rows(named=True):
                 print(_line(r, names))
-    where = "in data/raw/sources/" if source.folder.resolve().parent == project.sources_dir.resolve() else \
-        "copy the folder into data/raw/sources/, then"
+    where = (
+        "in data/raw/sources/"
+        if source.folder.resolve().parent == project.sources_dir.resolve()
+        else "copy the folder into data/raw/sources/, then"
+    )
     print(f"\nnothing was written; {where} run `dvc repro`")
     return 0

@@ -64,12 +64,27 @@ def _dump(value) -> None:
 def cmd_coverage(args, project: Project) -> int:
     metric = _metrics(project, "harmonize.json")
     maps = [args.map] if args.map else ["63", "34"]
-    picked = {i: {m: c for m, c in per.items() if m in maps} for i, per in metric["coverage"].items()
-              if args.all or i in project.headline_indicators}
+    picked = {
+        i: {m: c for m, c in per.items() if m in maps}
+        for i, per in metric["coverage"].items()
+        if args.all or i in project.headline_indicators
+    }
     if args.json:
-        _dump([{"indicator": i, "indicator_name": labels.indicator_name(i, args.lang), "map": m, "year": int(y),
-                "units": c["units"], "of": c["of"]} for i, per in sorted(picked.items())
-               for m, years in sorted(per.items()) for y, c in sorted(years.items())])
+        _dump(
+            [
+                {
+                    "indicator": i,
+                    "indicator_name": labels.indicator_name(i, args.lang),
+                    "map": m,
+                    "year": int(y),
+                    "units": c["units"],
+                    "of": c["of"],
+                }
+                for i, per in sorted(picked.items())
+                for m, years in sorted(per.items())
+                for y, c in sorted(years.items())
+            ]
+        )
         return 0
     print(labels.t("cli.coverage_head", args.lang))
     table = coverage_table(metric["coverage"], maps, None if args.all else project.headline_indicators)
@@ -96,8 +111,10 @@ def cmd_conflicts(args, project: Project) -> int:
         return 0
     for c in metric["conflicts"]:
         mark = "kept" if c["chosen"] else "    "
-        print(f"{mark}  {c['map']}:{c['province_code']} {c['indicator']} [{c['series']}] {c['year']}: "
-              f"{c['value']:g}  ({c['source_id']} row {c['source_row']}, authority {c['authority']})")
+        print(
+            f"{mark}  {c['map']}:{c['province_code']} {c['indicator']} [{c['series']}] {c['year']}: "
+            f"{c['value']:g}  ({c['source_id']} row {c['source_row']}, authority {c['authority']})"
+        )
     if metric["conflicts"]:
         print(f"{labels.t('cli.rule', args.lang)}: {metric['conflicts'][0]['rule']}")
     else:
@@ -107,8 +124,11 @@ def cmd_conflicts(args, project: Project) -> int:
 
 def cmd_resolve(args, project: Project) -> int:
     unit = Registry.load(project).resolve(args.name, args.map)
-    extra = f"; formed from old units {', '.join(unit.members)}" if unit.members else (
-        f"; merged into new unit {unit.successor}" if unit.successor else "")
+    extra = (
+        f"; formed from old units {', '.join(unit.members)}"
+        if unit.members
+        else (f"; merged into new unit {unit.successor}" if unit.successor else "")
+    )
     print(f"{unit.map}:{unit.code} {unit.name_vi}{extra}")
     return 0
 
@@ -124,7 +144,9 @@ def _find_unit(registry: Registry, name: str, map_: str | None) -> Unit:
 
 
 def _target_line(row: dict) -> str:
-    unit = "%" if row["measured_by"] != "dti_rank" and row["target_value"] is not None and row["rank_of"] is None else ""
+    unit = (
+        "%" if row["measured_by"] != "dti_rank" and row["target_value"] is not None and row["rank_of"] is None else ""
+    )
     value = "?" if row["target_value"] is None else f"{row['target_value']:g}{unit}"
     year = row["target_year"] or "no year"
     force = "" if row["in_force"] else "  (not in force: " + (row["in_force_note"] or "superseded") + ")"
@@ -153,20 +175,39 @@ def cmd_status(args, project: Project) -> int:
     if args.json or args.lang == "vi":
         return _status_worded(args, status, registry, unit)
     if unit.map == "34":
-        print(f"34:{unit.code} {unit.name_vi} (since 1 July 2025)"
-              + (f", formed from {', '.join(registry.unit('63', c).name_vi for c in unit.members)}" if unit.members else ""))
-        groups = [(f"targets set by {unit.name_vi} (34:{unit.code})",
-                   status.filter((pl.col("map") == "34") & (pl.col("province_code") == unit.code)))]
-        groups += [(f"targets set by {registry.unit('63', c).name_vi} (63:{c}, before the merger)",
-                    status.filter((pl.col("map") == "63") & (pl.col("province_code") == c))) for c in unit.members]
+        print(
+            f"34:{unit.code} {unit.name_vi} (since 1 July 2025)"
+            + (
+                f", formed from {', '.join(registry.unit('63', c).name_vi for c in unit.members)}"
+                if unit.members
+                else ""
+            )
+        )
+        groups = [
+            (
+                f"targets set by {unit.name_vi} (34:{unit.code})",
+                status.filter((pl.col("map") == "34") & (pl.col("province_code") == unit.code)),
+            )
+        ]
+        groups += [
+            (
+                f"targets set by {registry.unit('63', c).name_vi} (63:{c}, before the merger)",
+                status.filter((pl.col("map") == "63") & (pl.col("province_code") == c)),
+            )
+            for c in unit.members
+        ]
     else:
         label = unit.name_vi if unit.map == "VN" else f"63:{unit.code} {unit.name_vi} (before 1 July 2025)"
-        merged = f"; merged into 34:{unit.successor} {registry.unit('34', unit.successor).name_vi}" if unit.successor else ""
+        merged = (
+            f"; merged into 34:{unit.successor} {registry.unit('34', unit.successor).name_vi}" if unit.successor else ""
+        )
         print(label + merged)
         groups = [("targets", status.filter((pl.col("map") == unit.map) & (pl.col("province_code") == unit.code)))]
     for title, rows in groups:
         print(f"\n{title}: {rows['target_id'].n_unique()}")
-        for target_id in rows.sort("target_year", "indicator", "target_id", nulls_last=True)["target_id"].unique(maintain_order=True):
+        for target_id in rows.sort("target_year", "indicator", "target_id", nulls_last=True)["target_id"].unique(
+            maintain_order=True
+        ):
             series_rows = rows.filter(pl.col("target_id") == target_id).sort("preferred", descending=True)
             first = series_rows.row(0, named=True)
             print(f"  {_target_line(first)}")
@@ -174,8 +215,10 @@ def cmd_status(args, project: Project) -> int:
                 print(f"    {'*' if row['preferred'] else ' '} {_status_line(row)}")
             if first["note"]:
                 print(f"      note: {first['note']}")
-    print("\n* preferred series (params.yaml model.series_preference); statuses: dxtrack.model.pace, P(meet): "
-          "default method at the target year (params.yaml model.default_method)")
+    print(
+        "\n* preferred series (params.yaml model.series_preference); statuses: dxtrack.model.pace, P(meet): "
+        "default method at the target year (params.yaml model.default_method)"
+    )
     return 0
 
 
@@ -189,24 +232,48 @@ def _status_worded(args, status: pl.DataFrame, registry: Registry, unit: Unit) -
     for m, c in keys:
         rows = status.filter((pl.col("map") == m) & (pl.col("province_code") == c))
         name = labels.t("unit.country", lang) if m == "VN" else registry.unit(m, c).name_vi
-        for r in rows.sort("target_year", "indicator", "target_id", "preferred", nulls_last=True,
-                           descending=[False, False, False, True]).iter_rows(named=True):
-            records.append({
-                "set_by": name, "map": m, "province_code": c, "target_id": r["target_id"], "indicator": r["indicator"],
-                "indicator_name": labels.indicator_name(r["indicator"], lang), "target": target_text(r, lang),
-                "document": r["document"], "in_force": r["in_force"], "series": r["series"],
-                "series_name": labels.series_name(r["series"], lang) if r["series"] else None,
-                "official": r["preferred"], "status": r["status"], "status_label": labels.status_label(r["status"], lang),
-                "p_meet": r["p_meet"], "latest_value": r["latest_value"], "latest_year": r["latest_year"],
-                "reason": r["reason_vi"] if lang == "vi" else r["reason"],
-                "note": r["note_vi"] if lang == "vi" else r["note"]})
+        for r in rows.sort(
+            "target_year",
+            "indicator",
+            "target_id",
+            "preferred",
+            nulls_last=True,
+            descending=[False, False, False, True],
+        ).iter_rows(named=True):
+            records.append(
+                {
+                    "set_by": name,
+                    "map": m,
+                    "province_code": c,
+                    "target_id": r["target_id"],
+                    "indicator": r["indicator"],
+                    "indicator_name": labels.indicator_name(r["indicator"], lang),
+                    "target": target_text(r, lang),
+                    "document": r["document"],
+                    "in_force": r["in_force"],
+                    "series": r["series"],
+                    "series_name": labels.series_name(r["series"], lang) if r["series"] else None,
+                    "official": r["preferred"],
+                    "status": r["status"],
+                    "status_label": labels.status_label(r["status"], lang),
+                    "p_meet": r["p_meet"],
+                    "latest_value": r["latest_value"],
+                    "latest_year": r["latest_year"],
+                    "reason": r["reason_vi"] if lang == "vi" else r["reason"],
+                    "note": r["note_vi"] if lang == "vi" else r["note"],
+                }
+            )
     if args.json:
         _dump({"unit": {"map": unit.map, "code": unit.code, "name": unit.name_vi}, "targets": records})
         return 0
     print(f"{unit.map}:{unit.code} {unit.name_vi}")
     for r in records:
         mark = "*" if r["official"] else " "
-        p = f" · {labels.t('col.p_meet', lang)} {labels.fmt_probability(r['p_meet'], lang)}" if r["p_meet"] is not None else ""
+        p = (
+            f" · {labels.t('col.p_meet', lang)} {labels.fmt_probability(r['p_meet'], lang)}"
+            if r["p_meet"] is not None
+            else ""
+        )
         print(f"  {r['set_by']}: {r['indicator_name']}, {r['target']} [{r['document']}]")
         print(f"    {mark} {r['status_label']}{p}" + (f" [{r['series_name']}]" if r["series_name"] else ""))
         print(f"      {r['reason']}")
@@ -217,9 +284,11 @@ def _status_worded(args, status: pl.DataFrame, registry: Registry, unit: Unit) -
 def cmd_release(args, project: Project) -> int:
     edition = args.edition or int(project.params["render"]["year"])
     target = releases.snapshot(project, edition)
-    print(f"release {edition}: observations, statuses and the list of sources saved in "
-          f"{target.relative_to(project.root)}/ (commit it: from now on the briefing reports what changed since, "
-          f"in this edition and the next)")
+    print(
+        f"release {edition}: observations, statuses and the list of sources saved in "
+        f"{target.relative_to(project.root)}/ (commit it: from now on the briefing reports what changed since, "
+        f"in this edition and the next)"
+    )
     return 0
 
 
@@ -234,22 +303,29 @@ def cmd_diff(args, project: Project) -> int:
     derived = figures.filter(pl.col("derived")).height
     figures = figures.filter(~pl.col("derived"))  # published figures; derived ones follow from them
     counts = dict(figures.group_by("change").len().iter_rows())
-    print(f"since the release of edition {diff['since']}" + (f" ({diff['released']})" if diff["released"] else "")
-          + f": {counts.get('added', 0)} added, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} "
-          f"withdrawn published figures ({derived} derived figures moved with them); {statuses.height} target(s) "
-          f"changed status; {sources.height} new source(s)")
+    print(
+        f"since the release of edition {diff['since']}"
+        + (f" ({diff['released']})" if diff["released"] else "")
+        + f": {counts.get('added', 0)} added, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} "
+        f"withdrawn published figures ({derived} derived figures moved with them); {statuses.height} target(s) "
+        f"changed status; {sources.height} new source(s)"
+    )
     for r in sources.iter_rows(named=True):
         print(f"  new source {r['source_id']}: {r['publisher']}" + ("  [synthetic]" if r["synthetic"] else ""))
     for r in figures.head(args.limit).iter_rows(named=True):
         old = "—" if r["old_value"] is None else f"{r['old_value']:g}"
         new = "—" if r["new_value"] is None else f"{r['new_value']:g}"
-        print(f"  {r['change']:<9} {r['map']}:{r['province_code']} {r['name_vi'] or ''} / {r['name_en'] or ''}  "
-              f"{r['indicator']} [{r['series']}] {r['period_label']}: {old} → {new}  ({r['source_id']})")
+        print(
+            f"  {r['change']:<9} {r['map']}:{r['province_code']} {r['name_vi'] or ''} / {r['name_en'] or ''}  "
+            f"{r['indicator']} [{r['series']}] {r['period_label']}: {old} → {new}  ({r['source_id']})"
+        )
     if figures.height > args.limit:
         print(f"  … {figures.height - args.limit} more (--limit)")
     for r in statuses.iter_rows(named=True):
-        print(f"  status  {r['map']}:{r['province_code']} {r['name_vi'] or ''}  {r['indicator']} {r['target_year']}: "
-              f"{r['old_status'] or '—'} → {r['status']}\n          {r['reason_en']}")
+        print(
+            f"  status  {r['map']}:{r['province_code']} {r['name_vi'] or ''}  {r['indicator']} {r['target_year']}: "
+            f"{r['old_status'] or '—'} → {r['status']}\n          {r['reason_en']}"
+        )
     return 0
 
 

@@ -34,8 +34,12 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("tasks", help="a province's assigned tasks: overdue and due first")
     p.add_argument("--province", required=True)
     p.add_argument("--as-of", type=date.fromisoformat, default=None, help="default: today")
-    p.add_argument("--soon", type=int, default=None,
-                   help="days ahead counted as due soon (default: model.tasks.due_soon_days in params.yaml)")
+    p.add_argument(
+        "--soon",
+        type=int,
+        default=None,
+        help="days ahead counted as due soon (default: model.tasks.due_soon_days in params.yaml)",
+    )
     p.add_argument("--all", action="store_true", help="also tasks done and not yet due")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--lang", choices=["vi", "en"], default="en")
@@ -46,6 +50,7 @@ def add_parsers(sub) -> None:
 def _codes(registry: Registry, name: str) -> tuple[str, list[str]]:
     """The unit's display name and the 63-map codes whose schemes and registers belong to it."""
     from dxtrack.core.errors import DataError
+
     try:
         unit = registry.resolve(name, "34")
         return unit.name_vi, list(unit.members)
@@ -86,20 +91,34 @@ def cmd_scorecard(args, project: Project) -> int:
         print(f"\n{s['name_vi'] if lang == 'vi' else s['name_en']}  [{s['scheme_id']}]")
         if s["synthetic"]:
             print(f"  {w('synthetic.banner', lang)}")
-        print(f"  {w('scheme.applies_to', lang, unit_type=w('unit_type.' + s['applies_to'], lang))}; "
-              + (w("scheme.total", lang, total=fmt_number(s["total"], lang, 0)) if s["total"] is not None
-                 else w("scheme.total_unknown", lang)))
-        counts = (w("scheme.structure", lang, main=s["main_indices_count"] or "?", components=s["components_count"] or "?")
-                  if s["main_indices_count"] or s["components_count"] else w("scheme.structure_unknown", lang))
+        print(
+            f"  {w('scheme.applies_to', lang, unit_type=w('unit_type.' + s['applies_to'], lang))}; "
+            + (
+                w("scheme.total", lang, total=fmt_number(s["total"], lang, 0))
+                if s["total"] is not None
+                else w("scheme.total_unknown", lang)
+            )
+        )
+        counts = (
+            w("scheme.structure", lang, main=s["main_indices_count"] or "?", components=s["components_count"] or "?")
+            if s["main_indices_count"] or s["components_count"]
+            else w("scheme.structure_unknown", lang)
+        )
         print(f"  {counts}" + ("" if s["components_known"] else f" — {w('scheme.components_unknown', lang)}"))
         mains = t["scheme_items"].filter((pl.col("scheme_id") == s["scheme_id"]) & (pl.col("kind") == "main"))
         if mains.height:
-            print("  " + "; ".join(
-                f"{m['name_vi'] if lang == 'vi' else m['name_en']}"
-                + (f" ({fmt_number(m['max_points'], lang, 0)})" if m["max_points"] is not None else "")
-                for m in mains.sort("position").iter_rows(named=True)))
-        print(f"  {w('scheme.valid', lang, start=s['valid_from'], end=s['valid_to'] or w('scheme.open', lang))}; "
-              f"{w('scheme.document', lang, document=s['document_number'] or s['document_url'])}")
+            print(
+                "  "
+                + "; ".join(
+                    f"{m['name_vi'] if lang == 'vi' else m['name_en']}"
+                    + (f" ({fmt_number(m['max_points'], lang, 0)})" if m["max_points"] is not None else "")
+                    for m in mains.sort("position").iter_rows(named=True)
+                )
+            )
+        print(
+            f"  {w('scheme.valid', lang, start=s['valid_from'], end=s['valid_to'] or w('scheme.open', lang))}; "
+            f"{w('scheme.document', lang, document=s['document_number'] or s['document_url'])}"
+        )
         rows = ranked.filter(pl.col("scheme_id") == s["scheme_id"])
         if rows.height == 0:
             print(f"  {w('scheme.no_scores', lang)}")
@@ -117,12 +136,31 @@ def cmd_scorecard(args, project: Project) -> int:
             d = dist.filter((pl.col("scheme_id") == s["scheme_id"]) & (pl.col("period_label") == period))
             if d.height:
                 d0 = d.row(0, named=True)
-                print("    " + w("distribution.line", lang, units=d0["units"], median=fmt_number(d0["median"], lang, 2),
-                                  low=fmt_number(d0["min"], lang, 2), high=fmt_number(d0["max"], lang, 2)))
-            for m in movers.filter((pl.col("scheme_id") == s["scheme_id"]) & (pl.col("period_label") == period)
-                                   ).iter_rows(named=True):
-                print("    " + w("movers.line", lang, unit=m["name_vi"] if lang == "vi" else m["name_en"],
-                                  change=m["places_gained"], before=m["previous_rank"], after=m["rank"]))
+                print(
+                    "    "
+                    + w(
+                        "distribution.line",
+                        lang,
+                        units=d0["units"],
+                        median=fmt_number(d0["median"], lang, 2),
+                        low=fmt_number(d0["min"], lang, 2),
+                        high=fmt_number(d0["max"], lang, 2),
+                    )
+                )
+            for m in movers.filter(
+                (pl.col("scheme_id") == s["scheme_id"]) & (pl.col("period_label") == period)
+            ).iter_rows(named=True):
+                print(
+                    "    "
+                    + w(
+                        "movers.line",
+                        lang,
+                        unit=m["name_vi"] if lang == "vi" else m["name_en"],
+                        change=m["places_gained"],
+                        before=m["previous_rank"],
+                        after=m["rank"],
+                    )
+                )
     return 0
 
 
@@ -133,8 +171,11 @@ def task_rows(t: dict, codes: list[str], as_of: date, soon: int, everything: boo
     if not everything:
         rows = rows.filter(pl.col("state").is_in(["overdue", "due_soon"]))
     order = {s: i for i, s in enumerate(TASK_STATES)}
-    return rows.with_columns(pl.col("state").replace_strict(order).alias("_order")).sort(
-        "_order", "due_date", "task_id", "occurrence").drop("_order")
+    return (
+        rows.with_columns(pl.col("state").replace_strict(order).alias("_order"))
+        .sort("_order", "due_date", "task_id", "occurrence")
+        .drop("_order")
+    )
 
 
 def cmd_tasks(args, project: Project) -> int:
@@ -144,12 +185,39 @@ def cmd_tasks(args, project: Project) -> int:
     soon = project.due_soon_days if args.soon is None else args.soon
     rows = task_rows(t, codes, as_of, soon, args.all)
     if args.json:
-        keep = ["state", "task_id", "occurrence", "due_date", "days_overdue", "days_late", "no_update",
-                "last_status", "last_update", "province_code", "document", "document_date", "issuer", "task_vi",
-                "summary_en", "lead_agency", "co_agencies", "lead_successor_vi", "lead_successor_en",
-                "deadline_text", "source_url", "source_text", "synthetic"]
-        print(json.dumps({"province": name, "as_of": as_of.isoformat(), "tasks": rows.select(keep).to_dicts()},
-                         ensure_ascii=False, indent=2, default=str))
+        keep = [
+            "state",
+            "task_id",
+            "occurrence",
+            "due_date",
+            "days_overdue",
+            "days_late",
+            "no_update",
+            "last_status",
+            "last_update",
+            "province_code",
+            "document",
+            "document_date",
+            "issuer",
+            "task_vi",
+            "summary_en",
+            "lead_agency",
+            "co_agencies",
+            "lead_successor_vi",
+            "lead_successor_en",
+            "deadline_text",
+            "source_url",
+            "source_text",
+            "synthetic",
+        ]
+        print(
+            json.dumps(
+                {"province": name, "as_of": as_of.isoformat(), "tasks": rows.select(keep).to_dicts()},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
         return 0
     lang = args.lang
     print(f"{w('section.tasks', lang)} — {name}. {w('task.as_of', lang, date=as_of.strftime('%d/%m/%Y'))}")

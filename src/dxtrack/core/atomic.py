@@ -44,6 +44,7 @@ class Busy(RuntimeError):
 
 # ---- temporary files --------------------------------------------------------------------------------------
 
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -121,8 +122,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_group(targets: Sequence[str | os.PathLike], journal: str | os.PathLike | None = None
-                 ) -> Iterator[list[Path]]:
+def atomic_group(
+    targets: Sequence[str | os.PathLike], journal: str | os.PathLike | None = None
+) -> Iterator[list[Path]]:
     """Yield one temporary path per target; when the block ends without error, switch all targets over.
 
     `journal`: where the list of renames is kept while they run (needed for more than one target; default:
@@ -195,6 +197,7 @@ def recover(journal: str | os.PathLike) -> list[Path]:
 
 # ---- locks ------------------------------------------------------------------------------------------------
 
+
 class FileLock:
     """An exclusive, non-blocking lock on `path` (created if needed), released when the holder exits or dies."""
 
@@ -228,6 +231,7 @@ class FileLock:
 
 
 # ---- writers ----------------------------------------------------------------------------------------------
+
 
 def parquet_to(df: pl.DataFrame, path: Path) -> None:
     """Parquet with fixed settings, so equal frames give equal bytes."""

@@ -17,11 +17,17 @@ def coverage(observations: pl.DataFrame, *, derived: bool | None = None) -> dict
     rows = observations.filter((pl.col("unit_level") == "province") & pl.col("full_year"))
     if derived is not None and "derived" in rows.columns:
         rows = rows.filter(pl.col("derived") == derived)
-    counts = (rows.group_by("indicator", "map", "year").agg(pl.col("province_code").n_unique().alias("units"))
-              .sort("indicator", "map", "year"))
+    counts = (
+        rows.group_by("indicator", "map", "year")
+        .agg(pl.col("province_code").n_unique().alias("units"))
+        .sort("indicator", "map", "year")
+    )
     out: dict = {}
     for r in counts.iter_rows(named=True):
         of = MAP_SIZES[r["map"]]
         out.setdefault(r["indicator"], {}).setdefault(r["map"], {})[str(r["year"])] = {
-            "units": r["units"], "of": of, "share": round(r["units"] / of, 4)}
+            "units": r["units"],
+            "of": of,
+            "share": round(r["units"] / of, 4),
+        }
     return out

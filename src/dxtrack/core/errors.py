@@ -9,10 +9,24 @@ class DataError(ValueError):
     `row` counts as a spreadsheet does: the header is row 1, the first data row is row 2.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, value: object = None, hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        hint: str | None = None,
+    ):
         self.message, self.file, self.row, self.column, self.value, self.hint = (
-            message, file, row, column, value, hint)
+            message,
+            file,
+            row,
+            column,
+            value,
+            hint,
+        )
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

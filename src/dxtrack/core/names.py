@@ -61,8 +61,11 @@ def foreign_letters(text: str) -> list[str]:
         category = unicodedata.category(ch)
         if category.startswith("M"):
             continue  # a combining mark on a letter (a tone left over after NFC)
-        odd = (category.startswith("L") and not _vietnamese_letter(ch)) or \
-            (category.startswith("N") and not ch.isascii()) or category in ("Cf", "Cc", "Co", "Cn", "Cs")
+        odd = (
+            (category.startswith("L") and not _vietnamese_letter(ch))
+            or (category.startswith("N") and not ch.isascii())
+            or category in ("Cf", "Cc", "Co", "Cn", "Cs")
+        )
         if odd:
             shown = f"{ch!r} " if category.startswith(("L", "N")) else "an invisible "
             found.append(f"{shown}(U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})")

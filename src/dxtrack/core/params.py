@@ -50,6 +50,7 @@ def integer(lo: int | None = None, hi: int | None = None) -> Callable:
         if lo is not None and v < lo or hi is not None and v > hi:
             return v, f"must lie between {lo} and {hi}" if hi is not None else f"must be at least {lo}"
         return v, None
+
     return check
 
 
@@ -65,6 +66,7 @@ def real(lo: float | None = None, hi: float | None = None, *, lo_open: bool = Fa
             right = ")" if hi_open else "]"
             return v, f"must lie in {left}{'-∞' if lo is None else lo}, {'∞' if hi is None else hi}{right}"
         return v, None
+
     return check
 
 
@@ -86,6 +88,7 @@ def choice(*options: str, coerce: bool = False) -> Callable:
         if v not in options:
             return v, f"must be one of {', '.join(repr(o) for o in options)}"
         return v, None
+
     return check
 
 
@@ -104,6 +107,7 @@ def list_of(item: Callable, *, unique: bool = True, non_empty: bool = True) -> C
         if unique and len(set(map(str, out))) != len(out):
             return v, "lists an item twice"
         return out, None
+
     return check
 
 
@@ -122,6 +126,7 @@ def mapping_of(value: Callable, *, non_empty: bool = False) -> Callable:
                 return v, f"entry {k!r} {problem}"
             out[str(k)] = x
         return out, None
+
     return check
 
 
@@ -141,18 +146,23 @@ def floor_or_auto(v):
 # (`draws: 0` would give P(meet) from no draws), a probability lies in (0, 1), a year in the project's span.
 SCHEMA: dict[str, Spec] = {
     "merger_date": Spec(iso_date, "the day the 63 provinces became 34 (YYYY-MM-DD)"),
-    "edition_date": Spec(iso_date, "the day an edition states task flags as of (YYYY-MM-DD), in render.year or the next"),
+    "edition_date": Spec(
+        iso_date, "the day an edition states task flags as of (YYYY-MM-DD), in render.year or the next"
+    ),
     "harmonize": Spec(None, "section"),
-    "harmonize.population_year": Spec(integer(1990, 2100), "population year used as the merge weight (a year the "
-                                                           "weights table has for every old unit)"),
+    "harmonize.population_year": Spec(
+        integer(1990, 2100),
+        "population year used as the merge weight (a year the weights table has for every old unit)",
+    ),
     "model": Spec(None, "section"),
     "model.methods": Spec(list_of(choice(*METHODS)), f"methods fitted, from {', '.join(METHODS)}"),
     "model.default_method": Spec(None, "section"),
     "model.default_method.level": Spec(choice(*METHODS), "default method for levels (one of model.methods)"),
     "model.default_method.rank": Spec(choice(*METHODS), "default method for ranks (one of model.methods)"),
     "model.horizon": Spec(integer(2000, 2100), "last projected year"),
-    "model.logit_clip": Spec(real(0, 0.5, lo_open=True, hi_open=True), "proportion moved inside the bounds "
-                                                                        "before the logit"),
+    "model.logit_clip": Spec(
+        real(0, 0.5, lo_open=True, hi_open=True), "proportion moved inside the bounds before the logit"
+    ),
     "model.revision_floor": Spec(floor_or_auto, "`auto` or the revision SD on the logit scale", required=False),
     "model.pooled": Spec(None, "section"),
     "model.pooled.noise_sd_prior": Spec(real(0, lo_open=True), "prior observation noise SD (> 0)"),
@@ -167,15 +177,19 @@ SCHEMA: dict[str, Spec] = {
     "model.pooled.rank_df": Spec(real(0, lo_open=True), "t degrees of freedom of a rank's yearly move (> 0)"),
     "model.pace": Spec(None, "section"),
     "model.pace.on_track_ratio": Spec(real(0, lo_open=True), "observed/required pace that is on track (> 0)"),
-    "model.pace.acceleration_ratio": Spec(real(0, lo_open=True), "pace ratio below which progress is too slow "
-                                                                 "(> 0, below on_track_ratio)"),
+    "model.pace.acceleration_ratio": Spec(
+        real(0, lo_open=True), "pace ratio below which progress is too slow (> 0, below on_track_ratio)"
+    ),
     "model.status": Spec(None, "section", required=False),
-    "model.status.p_on_track": Spec(real(0, 1, lo_open=True, hi_open=True), "P(meet) needed for on track, in (0, 1)",
-                                    required=False),
-    "model.status.p_floor": Spec(real(0, 0.5, hi_open=True), "P(meet) clipped to [p_floor, 1 - p_floor], in [0, 0.5)",
-                                 required=False),
-    "model.status.min_points_for_p": Spec(integer(1), "full-year points before P(meet) is shown (>= 1)",
-                                          required=False),
+    "model.status.p_on_track": Spec(
+        real(0, 1, lo_open=True, hi_open=True), "P(meet) needed for on track, in (0, 1)", required=False
+    ),
+    "model.status.p_floor": Spec(
+        real(0, 0.5, hi_open=True), "P(meet) clipped to [p_floor, 1 - p_floor], in [0, 0.5)", required=False
+    ),
+    "model.status.min_points_for_p": Spec(
+        integer(1), "full-year points before P(meet) is shown (>= 1)", required=False
+    ),
     "model.ranks": Spec(None, "section"),
     "model.ranks.draws": Spec(integer(1, 10_000_000), "joint simulation draws (>= 1)"),
     "model.ranks.seed": Spec(integer(0, 2**32 - 1), "random seed (0 .. 2^32-1)"),
@@ -183,21 +197,22 @@ SCHEMA: dict[str, Spec] = {
     "model.tasks.due_soon_days": Spec(integer(0, 366), "days after edition_date that count as due soon (0-366)"),
     "model.backtest": Spec(None, "section"),
     "model.backtest.tie_margin": Spec(real(0, 1), "fraction of CRPS the default may trail the best, in [0, 1]"),
-    "model.backtest.horizons": Spec(list_of(integer(1, 30)), "years ahead scored (whole numbers >= 1)",
-                                    required=False),
+    "model.backtest.horizons": Spec(list_of(integer(1, 30)), "years ahead scored (whole numbers >= 1)", required=False),
     "model.backtest.bootstrap_draws": Spec(integer(1, 10_000_000), "bootstrap draws (>= 1)", required=False),
     "model.backtest.bootstrap_seed": Spec(integer(0, 2**32 - 1), "bootstrap seed (0 .. 2^32-1)", required=False),
-    "model.backtest.datasets": Spec(mapping_of(list_of(text)), "data set name -> indicator patterns",
-                                    required=False),
+    "model.backtest.datasets": Spec(mapping_of(list_of(text)), "data set name -> indicator patterns", required=False),
     "model.official_series": Spec(mapping_of(text), "indicator -> its official series id", required=False),
-    "model.series_preference": Spec(mapping_of(list_of(text)), "indicator -> series ids in report order",
-                                    required=False),
+    "model.series_preference": Spec(
+        mapping_of(list_of(text)), "indicator -> series ids in report order", required=False
+    ),
     "render": Spec(None, "section"),
     "render.year": Spec(integer(2020, 2100), "report edition (reports/<year>/), 2020-2100"),
     "render.languages": Spec(list_of(choice(*LANGUAGES)), f"report languages, from {', '.join(LANGUAGES)}"),
     "render.province_map": Spec(choice("34", "63", coerce=True), 'map of the province reports: "34" or "63"'),
     "render.workers": Spec(integer(1, 64), "notebooks run in parallel (1-64)"),
 }
+
+
 def _get(data: dict, dotted: str):
     node: Any = data
     for part in dotted.split("."):
@@ -235,14 +250,21 @@ def validate(data: Any, lines: dict[str, int], display: str = PARAMS_FILE) -> di
             if path not in SCHEMA:
                 known = [s for s in SCHEMA if s.rsplit(".", 1)[0] == prefix or (not prefix and "." not in s)]
                 close = process.extractOne(path, known, scorer=fuzz.WRatio) if known else None
-                err(path, "unknown key", k, f"did you mean {close[0]!r}?" if close and close[1] >= 70
-                    else "each key of params.yaml is listed in dxtrack.core.params.SCHEMA")
+                err(
+                    path,
+                    "unknown key",
+                    k,
+                    f"did you mean {close[0]!r}?"
+                    if close and close[1] >= 70
+                    else "each key of params.yaml is listed in dxtrack.core.params.SCHEMA",
+                )
                 continue
             if SCHEMA[path].check is None:
                 if not isinstance(v, dict):
                     err(path, "must be a section (a mapping of keys)", v)
                 else:
                     walk(v, path)
+
     walk(data, "")
     out = _copy(data)
     for key, spec in SCHEMA.items():
@@ -276,21 +298,33 @@ def _relations(p: dict, err) -> None:
     m = p["model"]
     for family in ("level", "rank"):
         if m["default_method"][family] not in m["methods"]:
-            err(f"model.default_method.{family}", f"names a method not in model.methods {m['methods']}",
-                m["default_method"][family])
+            err(
+                f"model.default_method.{family}",
+                f"names a method not in model.methods {m['methods']}",
+                m["default_method"][family],
+            )
     if m["pace"]["acceleration_ratio"] >= m["pace"]["on_track_ratio"]:
-        err("model.pace.acceleration_ratio", f"must be below model.pace.on_track_ratio "
-            f"({m['pace']['on_track_ratio']})", m["pace"]["acceleration_ratio"])
+        err(
+            "model.pace.acceleration_ratio",
+            f"must be below model.pace.on_track_ratio ({m['pace']['on_track_ratio']})",
+            m["pace"]["acceleration_ratio"],
+        )
     merger = date.fromisoformat(p["merger_date"])
     if m["horizon"] < merger.year:
         err("model.horizon", f"must not be before the merger year ({merger.year})", m["horizon"])
     edition = date.fromisoformat(p["edition_date"])
     if not p["render"]["year"] <= edition.year <= p["render"]["year"] + 1:
-        err("edition_date", f"must fall in the edition's year (render.year {p['render']['year']}) or the next",
-            p["edition_date"])
+        err(
+            "edition_date",
+            f"must fall in the edition's year (render.year {p['render']['year']}) or the next",
+            p["edition_date"],
+        )
     if p["render"]["year"] > m["horizon"]:
-        err("render.year", f"must not be after model.horizon ({m['horizon']}): the edition would show no projection",
-            p["render"]["year"])
+        err(
+            "render.year",
+            f"must not be after model.horizon ({m['horizon']}): the edition would show no projection",
+            p["render"]["year"],
+        )
 
 
 class Params(dict):
@@ -325,11 +359,14 @@ def check_references(params: dict, indicators: dict, series: dict) -> None:
     m = params["model"]
     for key in ("official_series", "series_preference"):
         for indicator, value in (m.get(key) or {}).items():
-            where = {"file": PARAMS_FILE, "row": line_of(params, f"model.{key}.{indicator}") or
-                     line_of(params, f"model.{key}"), "column": f"model.{key}.{indicator}"}
+            where = {
+                "file": PARAMS_FILE,
+                "row": line_of(params, f"model.{key}.{indicator}") or line_of(params, f"model.{key}"),
+                "column": f"model.{key}.{indicator}",
+            }
             if indicator not in indicators:
                 errors.append(DataError("not an indicator of data/raw/indicators.yaml", value=indicator, **where))
-            for sid in (value if isinstance(value, list) else [value]):
+            for sid in value if isinstance(value, list) else [value]:
                 if sid not in declared:
                     errors.append(DataError("not a series declared in data/raw/series.yaml", value=sid, **where))
     if errors:

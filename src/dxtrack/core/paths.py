@@ -35,8 +35,12 @@ def expand_families(raw: dict, display: str) -> dict[str, dict]:
             continue
         family = (entry or {}).get("family")
         if family is not None and family not in families:
-            raise DataError(f"unknown family; indicators.yaml defines {sorted(families)}", file=display,
-                            column=f"{indicator}.family", value=family)
+            raise DataError(
+                f"unknown family; indicators.yaml defines {sorted(families)}",
+                file=display,
+                column=f"{indicator}.family",
+                value=family,
+            )
         out[indicator] = {**families.get(family, {}), **{k: v for k, v in (entry or {}).items() if k != "family"}}
     return out
 
@@ -90,8 +94,10 @@ class Project:
     @cached_property
     def indicators(self) -> dict[str, dict]:
         """data/raw/indicators.yaml, each entry completed from its `family:` (the `families:` section)."""
-        return expand_families(read_yaml(self.raw / "indicators.yaml", self.display(self.raw / "indicators.yaml")),
-                               self.display(self.raw / "indicators.yaml"))
+        return expand_families(
+            read_yaml(self.raw / "indicators.yaml", self.display(self.raw / "indicators.yaml")),
+            self.display(self.raw / "indicators.yaml"),
+        )
 
     @property
     def headline_indicators(self) -> list[str]:
@@ -139,8 +145,9 @@ class Project:
         if day is None:
             raise self.params_error("edition_date", "must be a real date written YYYY-MM-DD", value)
         if year and not year <= day.year <= year + 1:
-            raise self.params_error("edition_date", f"must fall in the edition's year (render.year {year}) or the next",
-                                    value)
+            raise self.params_error(
+                "edition_date", f"must fall in the edition's year (render.year {year}) or the next", value
+            )
         return day
 
     @property
@@ -168,8 +175,10 @@ class Project:
         """The one source of a layout there must be exactly one of (each map's province list, the weights)."""
         found = self.sources_with_layout(layout)
         if len(found) != 1:
-            raise DataError(f"expected exactly one source with layout {layout!r}, found {found or 'none'}",
-                            file=self.display(self.sources_dir))
+            raise DataError(
+                f"expected exactly one source with layout {layout!r}, found {found or 'none'}",
+                file=self.display(self.sources_dir),
+            )
         return found[0]
 
     def source_path(self, source_id: str) -> Path:

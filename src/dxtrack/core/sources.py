@@ -47,19 +47,38 @@ KEYS: dict[str, tuple[bool, tuple[type, ...], str]] = {
     "year": (False, (int,), "the reference year, for layouts whose rows do not carry one"),
     "encoding": (False, (str,), "overrides the encoding detection (e.g. cp1258)"),
     "sheet": (False, (str,), "the worksheet to read in a workbook (default: the only sheet holding a table)"),
-    "hidden": (False, (str,), "a workbook's hidden rows, columns or sheets: `read` (they are data) or `skip` "
-                              "(leave them out); absent: a hidden cell holding data is refused"),
+    "hidden": (
+        False,
+        (str,),
+        "a workbook's hidden rows, columns or sheets: `read` (they are data) or `skip` "
+        "(leave them out); absent: a hidden cell holding data is refused",
+    ),
     "series": (False, (dict,), "which series the figures belong to: `fixed:` or `column:` + `texts:`"),
     "periods": (False, (dict,), "period texts the generic rules would misread: text -> {start, end, why}"),
-    "names": (False, (dict,), "spellings in this table that stand for a unit under another name: as written -> "
-                              "the unit's name (e.g. a block label 'Việt Nam (localities)' -> 'Việt Nam')"),
-    "indicators": (False, (dict,), "layout indicator_table: value column -> indicator id, or -> {qualifier: "
-                                   "indicator id} where a unit name ends in a [qualifier]"),
+    "names": (
+        False,
+        (dict,),
+        "spellings in this table that stand for a unit under another name: as written -> "
+        "the unit's name (e.g. a block label 'Việt Nam (localities)' -> 'Việt Nam')",
+    ),
+    "indicators": (
+        False,
+        (dict,),
+        "layout indicator_table: value column -> indicator id, or -> {qualifier: "
+        "indicator id} where a unit name ends in a [qualifier]",
+    ),
     "synthetic": (False, (bool,), "true for invented data (tests, examples): labelled wherever it is shown"),
-    "notes": (False, (str,), "anything a reader of the data should know; a document with no public address "
-                             "omits `url` and says so here"),
-    "coverage": (False, (str,), "ranking layouts (`unit_scores`): `complete` when every unit ranked is listed, "
-                                "`partial` for a top/bottom list; only complete rankings are ranked again"),
+    "notes": (
+        False,
+        (str,),
+        "anything a reader of the data should know; a document with no public address omits `url` and says so here",
+    ),
+    "coverage": (
+        False,
+        (str,),
+        "ranking layouts (`unit_scores`): `complete` when every unit ranked is listed, "
+        "`partial` for a top/bottom list; only complete rankings are ranked again",
+    ),
 }
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
@@ -122,8 +141,13 @@ def _mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in seen:
-            raise DataError(f"the key appears twice (lines {seen[key]} and {line}); YAML would keep only the last",
-                            file=getattr(loader, "display", None), row=line, column=str(key), value=key)
+            raise DataError(
+                f"the key appears twice (lines {seen[key]} and {line}); YAML would keep only the last",
+                file=getattr(loader, "display", None),
+                row=line,
+                column=str(key),
+                value=key,
+            )
         seen[key] = line
     data = loader.construct_mapping(node, deep=True)
     if node is getattr(loader, "root_node", None):
@@ -164,8 +188,9 @@ def _read(path: Path, display: str, *, located: bool) -> tuple[Any, dict[str, in
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise DataError(f"not valid YAML: {problem}", file=display,
-                        row=None if mark is None else mark.line + 1) from None
+        raise DataError(
+            f"not valid YAML: {problem}", file=display, row=None if mark is None else mark.line + 1
+        ) from None
     finally:
         loader.dispose()
     return data, getattr(loader, "lines", {})
@@ -179,20 +204,27 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_source(folder: Path, root: Path | None = None, *, today: date | None = None,
-                verify_checksum: bool = True) -> Source:
+def load_source(
+    folder: Path, root: Path | None = None, *, today: date | None = None, verify_checksum: bool = True
+) -> Source:
     """One folder's source.yaml, validated against KEYS and against the folder's files."""
     folder = Path(folder)
     source_id = folder.name
     meta = folder / SOURCE_FILE
     display = _display(meta, root)
     if not _ID.match(source_id):
-        raise DataError("a source folder's name is its id: lower-case letters, digits and _ only",
-                        file=_display(folder, root), value=source_id)
+        raise DataError(
+            "a source folder's name is its id: lower-case letters, digits and _ only",
+            file=_display(folder, root),
+            value=source_id,
+        )
     if not meta.is_file():
         files = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-        raise DataError(f"a source folder needs a {SOURCE_FILE} describing its file (it holds {files})",
-                        file=_display(folder, root), hint="see docs/adding-data.md, §3")
+        raise DataError(
+            f"a source folder needs a {SOURCE_FILE} describing its file (it holds {files})",
+            file=_display(folder, root),
+            hint="see docs/adding-data.md, §3",
+        )
     entry, lines = read_metadata(meta, display)
     source = Source(source_id, folder, entry, lines)
     errors: list[DataError] = []
@@ -219,7 +251,9 @@ def load_source(folder: Path, root: Path | None = None, *, today: date | None = 
 def _check_values(source: Source, root: Path | None, today: date) -> None:
     entry = source.entry
     if entry["retrieved"] > today:
-        raise DataError("`retrieved` is in the future", **source.where("retrieved", root), value=str(entry["retrieved"]))
+        raise DataError(
+            "`retrieved` is in the future", **source.where("retrieved", root), value=str(entry["retrieved"])
+        )
     url = entry.get("url")
     if url is not None and not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
         raise DataError("`url` must be an http:// or https:// address", **source.where("url", root), value=url)
@@ -228,11 +262,13 @@ def _check_values(source: Source, root: Path | None, today: date) -> None:
     if "map" in entry and str(entry["map"]) not in ("63", "34"):
         raise DataError("`map` must be 63 or 34", **source.where("map", root), value=entry["map"])
     if "coverage" in entry and entry["coverage"] not in COVERAGE:
-        raise DataError(f"`coverage` must be one of {list(COVERAGE)}", **source.where("coverage", root),
-                        value=entry["coverage"])
+        raise DataError(
+            f"`coverage` must be one of {list(COVERAGE)}", **source.where("coverage", root), value=entry["coverage"]
+        )
     if not _SHA.match(entry["sha256"]):
-        raise DataError("`sha256` must be 64 lower-case hex digits", **source.where("sha256", root),
-                        value=entry["sha256"])
+        raise DataError(
+            "`sha256` must be 64 lower-case hex digits", **source.where("sha256", root), value=entry["sha256"]
+        )
 
 
 def _check_file(source: Source, root: Path | None, verify_checksum: bool) -> None:
@@ -240,35 +276,50 @@ def _check_file(source: Source, root: Path | None, verify_checksum: bool) -> Non
     folder = source.folder.resolve()
     target = (source.folder / name).resolve()  # symlinks resolved: a link out of the folder is refused too
     if Path(name).name != name or target.parent != folder:
-        raise DataError("`file` must name a file inside this folder (no path, no link out of it)",
-                        **source.where("file", root), value=name)
+        raise DataError(
+            "`file` must name a file inside this folder (no path, no link out of it)",
+            **source.where("file", root),
+            value=name,
+        )
     if not target.is_file():
         present = sorted(p.name for p in source.folder.iterdir() if p.name != SOURCE_FILE)
         raise DataError(f"no such file in the folder (it holds {present})", **source.where("file", root), value=name)
-    extra = sorted(p.name for p in source.folder.iterdir()
-                   if p.name not in {SOURCE_FILE, name, *NOTES} and not p.name.startswith("."))
+    extra = sorted(
+        p.name
+        for p in source.folder.iterdir()
+        if p.name not in {SOURCE_FILE, name, *NOTES} and not p.name.startswith(".")
+    )
     if extra:
-        raise DataError(f"files not described by {SOURCE_FILE}: {extra}; one folder holds one table",
-                        file=_display(source.folder / extra[0], root),
-                        hint="give each table its own folder with its own source.yaml")
+        raise DataError(
+            f"files not described by {SOURCE_FILE}: {extra}; one folder holds one table",
+            file=_display(source.folder / extra[0], root),
+            hint="give each table its own folder with its own source.yaml",
+        )
     if verify_checksum:
         actual = sha256_of(target)
         if actual != source.entry["sha256"]:
-            raise DataError(f"the file's SHA-256 is {actual}, not the one recorded: the file changed since it was "
-                            "described (raw files are never edited; a revised table is a new folder)",
-                            **source.where("sha256", root), value=source.entry["sha256"],
-                            hint=f"if this is the file as downloaded, record sha256: {actual}")
+            raise DataError(
+                f"the file's SHA-256 is {actual}, not the one recorded: the file changed since it was "
+                "described (raw files are never edited; a revised table is a new folder)",
+                **source.where("sha256", root),
+                value=source.entry["sha256"],
+                hint=f"if this is the file as downloaded, record sha256: {actual}",
+            )
 
 
 def load_catalogue(sources_dir: Path, root: Path | None = None, *, today: date | None = None) -> dict[str, Source]:
     """Every source folder under `sources_dir`, by id (sorted: the order is the id order, never listing order)."""
     if not sources_dir.is_dir():
         raise DataError("no sources folder", file=_display(sources_dir, root))
-    stray = sorted(p.name for p in sources_dir.iterdir() if not p.is_dir() and not p.name.startswith(".")
-                   and p.name not in NOTES)
+    stray = sorted(
+        p.name for p in sources_dir.iterdir() if not p.is_dir() and not p.name.startswith(".") and p.name not in NOTES
+    )
     if stray:
-        raise DataError(f"a table must sit in its own folder with a {SOURCE_FILE}, not directly here",
-                        file=_display(sources_dir / stray[0], root), hint="see docs/adding-data.md, §1")
+        raise DataError(
+            f"a table must sit in its own folder with a {SOURCE_FILE}, not directly here",
+            file=_display(sources_dir / stray[0], root),
+            hint="see docs/adding-data.md, §1",
+        )
     catalogue: dict[str, Source] = {}
     errors: list[DataError] = []
     for folder in sorted(p for p in sources_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):

@@ -8,10 +8,24 @@ alone cannot say which scheme applies.
 from __future__ import annotations
 
 LEVELS = ("country", "province", "department", "district", "commune")
-UNIT_TYPES = ("country", "province", "department", "department_with_procedures", "department_without_procedures",
-              "district", "commune")
-LEVEL_OF_TYPE = {"country": "country", "province": "province", "department": "department", "department_with_procedures": "department",
-                 "department_without_procedures": "department", "district": "district", "commune": "commune"}
+UNIT_TYPES = (
+    "country",
+    "province",
+    "department",
+    "department_with_procedures",
+    "department_without_procedures",
+    "district",
+    "commune",
+)
+LEVEL_OF_TYPE = {
+    "country": "country",
+    "province": "province",
+    "department": "department",
+    "department_with_procedures": "department",
+    "department_without_procedures": "department",
+    "district": "district",
+    "commune": "commune",
+}
 
 # Reporting periods a scheme can state; a score's period must be one of its scheme's.
 PERIOD_KINDS = ("quarter", "half_year", "year")

@@ -35,8 +35,11 @@ FRAMES = {
     "scorecard_distribution": "data/processed/scorecard_distribution.parquet",
     "task_status": "data/processed/task_status.parquet",
 }
-METRICS = {"quality": "metrics/data_quality.json", "harmonize": "metrics/harmonize.json",
-           "backtest": "metrics/backtest.json"}
+METRICS = {
+    "quality": "metrics/data_quality.json",
+    "harmonize": "metrics/harmonize.json",
+    "backtest": "metrics/backtest.json",
+}
 
 
 @dataclass
@@ -88,5 +91,7 @@ def _require(path: Path) -> Path:
 def load(root: str | Path | None = None) -> Tables:
     project = Project.find(root)
     frames = {name: pl.read_parquet(_require(project.root / rel)) for name, rel in FRAMES.items()}
-    metrics = {name: json.loads(_require(project.root / rel).read_text(encoding="utf-8")) for name, rel in METRICS.items()}
+    metrics = {
+        name: json.loads(_require(project.root / rel).read_text(encoding="utf-8")) for name, rel in METRICS.items()
+    }
     return Tables(project=project, **frames, **metrics)

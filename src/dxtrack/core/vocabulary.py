@@ -34,8 +34,18 @@ def rank_of(map_: str) -> int | None:
 
 
 # ---- statuses (model/pace.py decides them; report/labels.yaml words them) ---------------------------------
-STATUSES = ("achieved", "met so far", "on track", "acceleration needed", "too slow", "regressing",
-            "year passed, pending", "insufficient data", "no data", "not assessable")
+STATUSES = (
+    "achieved",
+    "met so far",
+    "on track",
+    "acceleration needed",
+    "too slow",
+    "regressing",
+    "year passed, pending",
+    "insufficient data",
+    "no data",
+    "not assessable",
+)
 # achieved: met in the target year (observed) · met so far: already at the target, its year still ahead ·
 # on track / acceleration needed / too slow / regressing: pace and P(meet) read together (model/pace.py) ·
 # year passed, pending: the target year is over, its figure not yet published (the forecast of that year

@@ -40,8 +40,13 @@ def _walk(node: yaml.Node, prefix: str, lines: dict[str, int], display: str) -> 
             line = key_node.start_mark.line + 1
             path = f"{prefix}.{key}" if prefix else key
             if key in seen:
-                raise DataError(f"the key appears twice (lines {seen[key]} and {line}); YAML would keep only the "
-                                "last", file=display, row=line, column=path, value=key)
+                raise DataError(
+                    f"the key appears twice (lines {seen[key]} and {line}); YAML would keep only the last",
+                    file=display,
+                    row=line,
+                    column=path,
+                    value=key,
+                )
             seen[key] = line
             lines[path] = line
             _walk(value_node, path, lines, display)
@@ -74,8 +79,9 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[str, in
         problem = getattr(exc, "problem", None) or type(exc).__name__
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(problem):
             problem = f"{problem} (tags that build Python objects are never read: write plain values)"
-        raise DataError(f"not valid YAML: {problem}", file=display,
-                        row=None if mark is None else mark.line + 1) from None
+        raise DataError(
+            f"not valid YAML: {problem}", file=display, row=None if mark is None else mark.line + 1
+        ) from None
     finally:
         loader.dispose()
     return data, lines

@@ -38,26 +38,45 @@ class Harmonized:
     report: dict
 
 
-def harmonize(observations: pl.DataFrame, units: pl.DataFrame, weights: pl.DataFrame, indicators: dict,
-              population_year: int) -> Harmonized:
+def harmonize(
+    observations: pl.DataFrame, units: pl.DataFrame, weights: pl.DataFrame, indicators: dict, population_year: int
+) -> Harmonized:
     # `derived` may already be set by the clean stage (a rate computed from published counts): kept as it is.
     published = observations.with_columns(
-        *[(pl.col(c) if c in observations.columns else pl.lit(None)).cast(t).alias(c)
-          for c, t in (("derived", pl.Boolean), ("derived_from", pl.String), ("derivation", pl.String),
-                       ("proxy", pl.Boolean))]).with_columns(
-        pl.col("derived").fill_null(False), pl.col("proxy").fill_null(False), pl.col("map").alias("observed_map"))
+        *[
+            (pl.col(c) if c in observations.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in (
+                ("derived", pl.Boolean),
+                ("derived_from", pl.String),
+                ("derivation", pl.String),
+                ("proxy", pl.Boolean),
+            )
+        ]
+    ).with_columns(
+        pl.col("derived").fill_null(False), pl.col("proxy").fill_null(False), pl.col("map").alias("observed_map")
+    )
     published = published.with_columns(
-        pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"))
+        pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key")
+    )
     new_units = units.filter(pl.col("map") == "34").select("province_code", "member_codes")
     old = published.filter((pl.col("map") == "63") & (pl.col("unit_level") == "province"))
 
-    pop = dict(weights.filter((pl.col("year") == population_year) & pl.col("population_thousand").is_not_null())
-               .select("province_code", "population_thousand").iter_rows())
-    grdp = {(c, y): g for c, y, g in weights.filter(pl.col("grdp_billion_vnd").is_not_null())
-            .select("province_code", "year", "grdp_billion_vnd").iter_rows()}
+    pop = dict(
+        weights.filter((pl.col("year") == population_year) & pl.col("population_thousand").is_not_null())
+        .select("province_code", "population_thousand")
+        .iter_rows()
+    )
+    grdp = {
+        (c, y): g
+        for c, y, g in weights.filter(pl.col("grdp_billion_vnd").is_not_null())
+        .select("province_code", "year", "grdp_billion_vnd")
+        .iter_rows()
+    }
 
-    by_figure = {key: {r["province_code"]: r for r in group.iter_rows(named=True)}
-                 for key, group in old.group_by(FIGURE, maintain_order=True)}
+    by_figure = {
+        key: {r["province_code"]: r for r in group.iter_rows(named=True)}
+        for key, group in old.group_by(FIGURE, maintain_order=True)
+    }
     derived_rows: list[dict] = []
     reasons: dict[str, Counter] = {}
     for key, members_present in by_figure.items():
@@ -77,8 +96,11 @@ def harmonize(observations: pl.DataFrame, units: pl.DataFrame, weights: pl.DataF
     identity = ["map", "province_code", *[c for c in IDENTITY if c not in ("map", "province_code")]]
     clash = derived.join(published.select(identity), on=identity, how="semi", nulls_equal=True)
     kept = derived.join(published.select(identity), on=identity, how="anti", nulls_equal=True)
-    combined = pl.concat([published, kept], how="vertical").drop("period_key").sort(
-        "map", "province_code", "indicator", "series", "period_start", "period_end", "period_label", "derived")
+    combined = (
+        pl.concat([published, kept], how="vertical")
+        .drop("period_key")
+        .sort("map", "province_code", "indicator", "series", "period_start", "period_end", "period_label", "derived")
+    )
     report = {
         "population_weight_year": population_year,
         "derived_values": kept.height,
@@ -99,17 +121,37 @@ def _continued(published: pl.DataFrame, new_units: pl.DataFrame, indicators: dic
     a rank out of 34 is not a rank out of 63. `observed_map` keeps the map each figure was published on."""
     single = {members[0]: code for code, members in new_units.iter_rows() if len(members) == 1}
     comparable = [i for i, d in indicators.items() if d.get("unit") != "rank"]
-    rows = published.filter((pl.col("map") == "34") & (pl.col("unit_level") == "province") & ~pl.col("derived")
-                            & pl.col("indicator").is_in(comparable)
-                            & pl.col("province_code").is_in(list(single.values())))
+    rows = published.filter(
+        (pl.col("map") == "34")
+        & (pl.col("unit_level") == "province")
+        & ~pl.col("derived")
+        & pl.col("indicator").is_in(comparable)
+        & pl.col("province_code").is_in(list(single.values()))
+    )
     old_code = {new: old for old, new in single.items()}
-    return [{**r, "map": "63", "province_code": old_code[r["province_code"]], "derived": True,
-             "derived_from": f"34:{r['province_code']}={r['value']:g}", "derivation": CONTINUED, "rank_of": None}
-            for r in rows.iter_rows(named=True)]
+    return [
+        {
+            **r,
+            "map": "63",
+            "province_code": old_code[r["province_code"]],
+            "derived": True,
+            "derived_from": f"34:{r['province_code']}={r['value']:g}",
+            "derivation": CONTINUED,
+            "rank_of": None,
+        }
+        for r in rows.iter_rows(named=True)
+    ]
 
 
-def _derive(indicator: dict, new_code: str, members: list[str], present: dict[str, dict], pop: dict,
-            grdp: dict, population_year: int) -> tuple[dict | None, str]:
+def _derive(
+    indicator: dict,
+    new_code: str,
+    members: list[str],
+    present: dict[str, dict],
+    pop: dict,
+    grdp: dict,
+    population_year: int,
+) -> tuple[dict | None, str]:
     method = indicator.get("aggregation", {}).get("method", "none")
     template = next(iter(present.values()))
     if indicator.get("unit") == "rank":
@@ -120,8 +162,15 @@ def _derive(indicator: dict, new_code: str, members: list[str], present: dict[st
     values = {m: present[m]["value"] for m in members}
     if len(members) == 1:
         only = present[members[0]]
-        return _row(template, new_code, only["value"], only["numerator"], only["denominator"],
-                    f"63:{members[0]}={only['value']:g}", "single member: carried over"), ""
+        return _row(
+            template,
+            new_code,
+            only["value"],
+            only["numerator"],
+            only["denominator"],
+            f"63:{members[0]}={only['value']:g}",
+            "single member: carried over",
+        ), ""
     if method == "weighted_mean":
         weight_name = indicator["aggregation"]["weight"]
         if weight_name == "population":
@@ -142,13 +191,38 @@ def _derive(indicator: dict, new_code: str, members: list[str], present: dict[st
             return None, "dossier counts not published for every member"
         value = 100.0 * sum(nums.values()) / sum(dens.values())
         parts = "; ".join(f"63:{m}={nums[m]:g}/{dens[m]:g}" for m in members)
-        return _row(template, new_code, value, sum(nums.values()), sum(dens.values()), parts,
-                    "sum of online dossiers / sum of dossiers"), ""
+        return _row(
+            template,
+            new_code,
+            value,
+            sum(nums.values()),
+            sum(dens.values()),
+            parts,
+            "sum of online dossiers / sum of dossiers",
+        ), ""
     return None, "indicator is not aggregated across merged units"
 
 
-def _row(template: dict, new_code: str, value: float, numerator, denominator, derived_from: str, derivation: str) -> dict:
-    return {**template, "map": "34", "province_code": new_code, "value": round(value, 10), "numerator": numerator,
-            "denominator": denominator, "derived": True, "derived_from": derived_from, "derivation": derivation,
-            "source_id": "derived", "source_row": None, "source_column": None, "name_as_source": None,
-            "source_url": None, "quote": None, "also_in": None, "conflict": False, "authority": None}
+def _row(
+    template: dict, new_code: str, value: float, numerator, denominator, derived_from: str, derivation: str
+) -> dict:
+    return {
+        **template,
+        "map": "34",
+        "province_code": new_code,
+        "value": round(value, 10),
+        "numerator": numerator,
+        "denominator": denominator,
+        "derived": True,
+        "derived_from": derived_from,
+        "derivation": derivation,
+        "source_id": "derived",
+        "source_row": None,
+        "source_column": None,
+        "name_as_source": None,
+        "source_url": None,
+        "quote": None,
+        "also_in": None,
+        "conflict": False,
+        "authority": None,
+    }

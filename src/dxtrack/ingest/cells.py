@@ -22,8 +22,11 @@ from rapidfuzz import fuzz, process, utils
 from dxtrack.core.errors import DataError
 from dxtrack.core.names import clean_text
 
-_BOMS = [(codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE with BOM"),
-         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE with BOM")]
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE with BOM"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE with BOM"),
+]
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # UTF-8 text that was once decoded as Windows-1252/1258 and saved again ("Äà Náºµng" for "Đà Nẵng").
 _MOJIBAKE = re.compile("áº|á»|Æ°|Æ¡|Ä‘|Ä\u0090|Ã[\u00a0-\u00bf]")
@@ -51,11 +54,17 @@ def decode_bytes(data: bytes, display: str, declared: str | None = None) -> tupl
             codec = codecs.lookup(declared).name
             return data.decode("utf-8-sig" if codec == "utf-8" else declared), declared
         except LookupError:
-            raise DataError("unknown encoding named in sources.yaml", file=display, column="encoding",
-                            value=declared) from None
+            raise DataError(
+                "unknown encoding named in sources.yaml", file=display, column="encoding", value=declared
+            ) from None
         except UnicodeDecodeError as exc:
-            raise DataError(f"not {declared} text (byte {exc.start})", file=display, column="encoding",
-                            value=declared, hint="fix or remove `encoding` in its sources.yaml entry") from None
+            raise DataError(
+                f"not {declared} text (byte {exc.start})",
+                file=display,
+                column="encoding",
+                value=declared,
+                hint="fix or remove `encoding` in its sources.yaml entry",
+            ) from None
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:
@@ -68,11 +77,17 @@ def decode_bytes(data: bytes, display: str, declared: str | None = None) -> tupl
         try:
             text, label = data.decode("cp1258"), "Windows-1258"
         except UnicodeDecodeError as exc:
-            raise DataError(f"neither UTF-8 nor Windows-1258 text (byte {exc.start})", file=display,
-                            hint="save the file from Excel as 'CSV UTF-8'") from None
+            raise DataError(
+                f"neither UTF-8 nor Windows-1258 text (byte {exc.start})",
+                file=display,
+                hint="save the file from Excel as 'CSV UTF-8'",
+            ) from None
     if "\x00" in text:
-        raise DataError("the file holds NUL bytes: UTF-16 text without a byte-order mark?", file=display,
-                        hint="save from Excel as 'CSV UTF-8' or 'Unicode Text', which write the mark")
+        raise DataError(
+            "the file holds NUL bytes: UTF-16 text without a byte-order mark?",
+            file=display,
+            hint="save from Excel as 'CSV UTF-8' or 'Unicode Text', which write the mark",
+        )
     return text, label
 
 
@@ -98,8 +113,10 @@ def _text_rows(text: str, display: str) -> tuple[Iterable[tuple[int, list[str]]]
         try:
             yield from enumerate(reader, start=1)
         except csv.Error as exc:
-            raise DataError(f"broken CSV structure: {exc}", file=display, row=reader.line_num,
-                            hint="look for an unbalanced quote") from None
+            raise DataError(
+                f"broken CSV structure: {exc}", file=display, row=reader.line_num, hint="look for an unbalanced quote"
+            ) from None
+
     return rows(), delimiter
 
 
@@ -128,19 +145,38 @@ def _excel_problem(cell, formula) -> str | None:
     formula saved without its computed value (a file written by a program that does not calculate)."""
     if cell.value is None:
         if formula is not None:
-            return ("a formula saved without its computed value (the workbook was written by a program that does "
-                    "not calculate): open it in Excel or LibreOffice and save it again")
+            return (
+                "a formula saved without its computed value (the workbook was written by a program that does "
+                "not calculate): open it in Excel or LibreOffice and save it again"
+            )
         return None
     if getattr(cell, "data_type", None) == "e" or (isinstance(cell.value, str) and cell.value.strip() in _EXCEL_ERRORS):
         return "an Excel error value, not a figure: fix the formula in the workbook, or leave the cell blank"
     if getattr(cell, "is_date", False) or hasattr(cell.value, "isoformat") or hasattr(cell.value, "total_seconds"):
-        return ("a date-formatted cell: Excel shows this number as a date, so the figure typed is lost; format "
-                "the column as Number (or Text) and check its values")
+        return (
+            "a date-formatted cell: Excel shows this number as a date, so the figure typed is lost; format "
+            "the column as Number (or Text) and check its values"
+        )
     return None
 
 
-_EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+_EXCEL_ERRORS = {
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+}
 
 
 def _data_sheet(book, display: str, sheet: str | None, hidden: str | None):
@@ -149,31 +185,50 @@ def _data_sheet(book, display: str, sheet: str | None, hidden: str | None):
     `hidden:` says what to do with it."""
     if sheet is not None:
         if sheet not in book.sheetnames:
-            raise DataError(f"no worksheet named {sheet!r}; the workbook has {book.sheetnames}", file=display,
-                            column="sheet", value=sheet)
+            raise DataError(
+                f"no worksheet named {sheet!r}; the workbook has {book.sheetnames}",
+                file=display,
+                column="sheet",
+                value=sheet,
+            )
         return book[sheet]
 
     def has_table(ws) -> bool:
-        return any(sum(v is not None and str(v).strip() != "" for v in row) >= 2
-                   for row in ws.iter_rows(values_only=True))
+        return any(
+            sum(v is not None and str(v).strip() != "" for v in row) >= 2 for row in ws.iter_rows(values_only=True)
+        )
 
     tables = [ws for ws in book.worksheets if has_table(ws)]
     hidden_tables = [ws for ws in tables if ws.sheet_state != "visible"]
     if hidden_tables and hidden not in HIDDEN_RULES:
         ws = hidden_tables[0]
-        raise DataError(f"the workbook has a hidden worksheet holding a table ({ws.sheet_state})", file=display,
-                        column="sheet", value=ws.title,
-                        hint="say which sheet to read (`sheet:` in source.yaml), or `hidden: skip` / `hidden: read`")
+        raise DataError(
+            f"the workbook has a hidden worksheet holding a table ({ws.sheet_state})",
+            file=display,
+            column="sheet",
+            value=ws.title,
+            hint="say which sheet to read (`sheet:` in source.yaml), or `hidden: skip` / `hidden: read`",
+        )
     if hidden == "skip":
         tables = [ws for ws in tables if ws.sheet_state == "visible"]
     if len(tables) == 1:
         return tables[0]
     if not tables:
         first = book.worksheets[0]
-        raise DataError("no worksheet holds a table: no row has two filled cells", file=display, column="sheet",
-                        value=first.title, hint=f"the workbook's sheets: {book.sheetnames}")
-    raise DataError(f"{len(tables)} worksheets hold tables: {[ws.title for ws in tables]}", file=display,
-                    column="sheet", value=tables[0].title, hint="name the one to read with `sheet:` in source.yaml")
+        raise DataError(
+            "no worksheet holds a table: no row has two filled cells",
+            file=display,
+            column="sheet",
+            value=first.title,
+            hint=f"the workbook's sheets: {book.sheetnames}",
+        )
+    raise DataError(
+        f"{len(tables)} worksheets hold tables: {[ws.title for ws in tables]}",
+        file=display,
+        column="sheet",
+        value=tables[0].title,
+        hint="name the one to read with `sheet:` in source.yaml",
+    )
 
 
 def _hidden_lines(ws) -> tuple[set[int], set[int]]:
@@ -189,8 +244,9 @@ def _hidden_lines(ws) -> tuple[set[int], set[int]]:
     return rows, columns
 
 
-def _xlsx_rows(path: Path, display: str, sheet: str | None, hidden: str | None = None
-               ) -> tuple[list[tuple[int, list[str]]], set[int]]:
+def _xlsx_rows(
+    path: Path, display: str, sheet: str | None, hidden: str | None = None
+) -> tuple[list[tuple[int, list[str]]], set[int]]:
     """Rows of one worksheet (see _data_sheet), merged header cells filled; and the rows merges touch.
 
     Hidden rows and columns that hold anything are refused with their place, unless `hidden:` (source.yaml)
@@ -209,8 +265,13 @@ def _xlsx_rows(path: Path, display: str, sheet: str | None, hidden: str | None =
     ws = _data_sheet(book, display, sheet, hidden)
     where = f"{display} [sheet {ws.title}]" if len(book.sheetnames) > 1 else display
     if ws.sheet_state != "visible" and hidden is None:
-        raise DataError(f"the worksheet is {ws.sheet_state}", file=where, column="sheet", value=ws.title,
-                        hint="say `hidden: read` in source.yaml if it really is the table to read")
+        raise DataError(
+            f"the worksheet is {ws.sheet_state}",
+            file=where,
+            column="sheet",
+            value=ws.title,
+            hint="say `hidden: read` in source.yaml if it really is the table to read",
+        )
     fws = formulas[ws.title]
     hidden_rows, hidden_columns = _hidden_lines(ws)
     rows: dict[int, list[str]] = {}
@@ -227,15 +288,25 @@ def _xlsx_rows(path: Path, display: str, sheet: str | None, hidden: str | None =
                 continue
             problem = _excel_problem(cell, formula)
             if problem:
-                raise DataError(problem, file=where, row=number, column=f"{get_column_letter(cell.column)}",
-                                value=formula or (str(cell.value) if cell.value is not None else ""))
+                raise DataError(
+                    problem,
+                    file=where,
+                    row=number,
+                    column=f"{get_column_letter(cell.column)}",
+                    value=formula or (str(cell.value) if cell.value is not None else ""),
+                )
             text = _cell_text(cell)
             if is_hidden and text.strip() and hidden is None:
                 what = f"row {number}" if number in hidden_rows else f"column {get_column_letter(cell.column)}"
-                raise DataError(f"hidden {what} holds data: hidden cells are not what a reader of the table sees",
-                                file=where, row=number, column=get_column_letter(cell.column), value=text,
-                                hint="unhide and check it, or say in source.yaml `hidden: read` (they are data) "
-                                     "or `hidden: skip` (leave them out)")
+                raise DataError(
+                    f"hidden {what} holds data: hidden cells are not what a reader of the table sees",
+                    file=where,
+                    row=number,
+                    column=get_column_letter(cell.column),
+                    value=text,
+                    hint="unhide and check it, or say in source.yaml `hidden: read` (they are data) "
+                    "or `hidden: skip` (leave them out)",
+                )
             texts.append(text)
         if number in hidden_rows and hidden == "skip":
             continue
@@ -283,8 +354,11 @@ def _header(rows: list[tuple[int, list[str]]], merged_rows: set[int]) -> tuple[l
     if i + 1 < len(rows):
         second_number, second = rows[i + 1]
         second = [clean_text(c) for c in second]
-        split = (top_number in merged_rows or "" in top[:len(second)]) and any(second) and not any(
-            _NUMBER_LIKE.match(c) for c in second if c)
+        split = (
+            (top_number in merged_rows or "" in top[: len(second)])
+            and any(second)
+            and not any(_NUMBER_LIKE.match(c) for c in second if c)
+        )
         if split:
             filled, last = [], ""
             for t, s in zip(top + [""] * (len(second) - len(top)), second + [""] * (len(top) - len(second))):
@@ -304,8 +378,15 @@ COPIES, COPIES_AT = "__copies", "__copies_at"
 COPIES_LISTED = 10  # rows named per set of identical rows (the count covers them all)
 
 
-def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: str | None = None,
-               hidden: str | None = None, collapse: bool = False) -> tuple[pl.DataFrame, TableInfo]:
+def read_table(
+    path: Path,
+    display: str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    hidden: str | None = None,
+    collapse: bool = False,
+) -> tuple[pl.DataFrame, TableInfo]:
     """Every cell as NFC text (blank -> null), plus `__row`: the spreadsheet row number.
 
     CSV or tab-separated text (delimiter: the one that splits the header into most fields) in UTF-8, UTF-16
@@ -347,19 +428,32 @@ def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: 
     try:
         header, info.header_rows, first = _header(head, merged_rows)
     except NotATable as exc:
-        hint = (f"the file was decoded as {encoding} because source.yaml says `encoding: {encoding}`: is that right?"
-                if encoding else "a table needs a header row and data rows of two or more columns; check the "
-                "delimiter, the encoding, or (a workbook) the sheet")
-        raise DataError(f"not a table: no line has two filled cells ({info.encoding}"
-                        f"{', ' + info.delimiter + '-separated' if info.delimiter else ''})", file=display,
-                        row=exc.row, value=exc.value[:80], hint=hint) from None
+        hint = (
+            f"the file was decoded as {encoding} because source.yaml says `encoding: {encoding}`: is that right?"
+            if encoding
+            else "a table needs a header row and data rows of two or more columns; check the "
+            "delimiter, the encoding, or (a workbook) the sheet"
+        )
+        raise DataError(
+            f"not a table: no line has two filled cells ({info.encoding}"
+            f"{', ' + info.delimiter + '-separated' if info.delimiter else ''})",
+            file=display,
+            row=exc.row,
+            value=exc.value[:80],
+            hint=hint,
+        ) from None
     while header and not header[-1]:
         header.pop()
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated or "" in header:
-        raise DataError(f"column names must be distinct and non-empty; repeated: {duplicated}", file=display,
-                        row=info.header_rows[0], column=(duplicated or [""])[0],
-                        value=(duplicated or [""])[0], hint=f"the header reads {header}")
+        raise DataError(
+            f"column names must be distinct and non-empty; repeated: {duplicated}",
+            file=display,
+            row=info.header_rows[0],
+            column=(duplicated or [""])[0],
+            value=(duplicated or [""])[0],
+            hint=f"the header reads {header}",
+        )
     width = len(header)
     # Identical rows are read once: {cells: [first row, copies, other rows (the first COPIES_LISTED)]}.
     distinct: dict[tuple[str, ...], list] = {}
@@ -368,9 +462,14 @@ def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: 
             record = record[:width]
         if len(record) != width:
             extra = next((c for c in record[width:] if c.strip()), None)
-            raise DataError(f"{len(record)} fields where the header has {width}", file=display, row=number,
-                            column=None if extra is None else f"(field {len(record)})", value=extra,
-                            hint="a decimal comma or a comma inside text must be quoted, e.g. \"56,83\"")
+            raise DataError(
+                f"{len(record)} fields where the header has {width}",
+                file=display,
+                row=number,
+                column=None if extra is None else f"(field {len(record)})",
+                value=extra,
+                hint='a decimal comma or a comma inside text must be quoted, e.g. "56,83"',
+            )
         key = tuple(record)
         seen = distinct.get(key) if collapse else None
         if seen is not None:
@@ -380,13 +479,23 @@ def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: 
             continue
         for column, cell in zip(header, record):
             if _MOJIBAKE.search(cell):
-                raise DataError("garbled text: UTF-8 that was read as Windows-1252 and saved again", file=display,
-                                row=number, column=column, value=cell,
-                                hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'")
+                raise DataError(
+                    "garbled text: UTF-8 that was read as Windows-1252 and saved again",
+                    file=display,
+                    row=number,
+                    column=column,
+                    value=cell,
+                    hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'",
+                )
         distinct[key if collapse else (number,)] = [number, 1, [], record]
     if not distinct:
-        raise DataError("the file has a header but no data rows", file=display, row=info.header_rows[-1] + 1,
-                        column=header[0], value="")
+        raise DataError(
+            "the file has a header but no data rows",
+            file=display,
+            row=info.header_rows[-1] + 1,
+            column=header[0],
+            value="",
+        )
     records = list(distinct.values())
     distinct.clear()
     cleaned: dict[str, str] = {}
@@ -403,8 +512,10 @@ def read_table(path: Path, display: str, *, encoding: str | None = None, sheet: 
     frame = {"__row": [r[0] for r in records], **columns}
     schema = {"__row": pl.Int64, **{h: pl.String for h in header}}
     if collapse:
-        frame |= {COPIES: [r[1] for r in records],
-                  COPIES_AT: ["; ".join(map(str, r[2])) if r[2] else None for r in records]}
+        frame |= {
+            COPIES: [r[1] for r in records],
+            COPIES_AT: ["; ".join(map(str, r[2])) if r[2] else None for r in records],
+        }
         schema |= {COPIES: pl.Int64, COPIES_AT: pl.String}
     return pl.DataFrame(frame, schema=schema), info
 
@@ -419,8 +530,17 @@ def require_columns(df: pl.DataFrame, required: Iterable[str], display: str, hea
     missing = [c for c in required if c not in df.columns]
     if missing:
         found = [c for c in df.columns if c != "__row"]
-        closest = process.extractOne(missing[0], found, scorer=fuzz.WRatio, processor=utils.default_process) if found else None
+        closest = (
+            process.extractOne(missing[0], found, scorer=fuzz.WRatio, processor=utils.default_process)
+            if found
+            else None
+        )
         value = closest[0] if closest and closest[1] >= 60 else None
         renamed = f"; renamed to {value!r}?" if value else ""
-        raise DataError(f"missing column(s) {missing}{renamed} the file has {found}", file=display, row=header_row,
-                        column=missing[0], value=value)
+        raise DataError(
+            f"missing column(s) {missing}{renamed} the file has {found}",
+            file=display,
+            row=header_row,
+            column=missing[0],
+            value=value,
+        )

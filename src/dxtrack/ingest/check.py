@@ -31,19 +31,24 @@ KEY = FIGURE_IDENTITY
 KINDS = ["add", "supersede", "conflict", "replace", "drop", "older release", "unchanged"]
 
 
-
 def find_source(project: Project, path: Path) -> Source:
     """The source folder `path` is (or holds the file of), validated: in data/raw/sources/ or anywhere else
     (a table can be checked before it is copied in)."""
     path = path.absolute()
     folder = path if path.is_dir() else path.parent
     if not (folder / SOURCE_FILE).is_file():
-        raise DataError(f"no {SOURCE_FILE} here: a table goes in its own folder, described by a {SOURCE_FILE}",
-                        file=project.display(folder), hint="see docs/adding-data.md §1 and §3")
+        raise DataError(
+            f"no {SOURCE_FILE} here: a table goes in its own folder, described by a {SOURCE_FILE}",
+            file=project.display(folder),
+            hint="see docs/adding-data.md §1 and §3",
+        )
     source = load_source(folder, project.root)
     if not path.is_dir() and path.resolve() != source.path.resolve():
-        raise DataError(f"the folder's {SOURCE_FILE} describes {source.entry['file']!r}, not this file",
-                        file=project.display(path), hint="one folder holds one table")
+        raise DataError(
+            f"the folder's {SOURCE_FILE} describes {source.entry['file']!r}, not this file",
+            file=project.display(path),
+            hint="one folder holds one table",
+        )
     return source
 
 
@@ -52,17 +57,22 @@ def read_new(project: Project, registry: Registry, source: Source) -> tuple[pl.D
     check_layouts(project)
     layout = LAYOUTS.get(source.layout)
     if layout is None or layout.kind != "observations":
-        raise DataError(f"layout {source.layout!r} is not an observation table; known: {OBSERVATIONS}",
-                        **source.where("layout", project.root), value=source.layout)
+        raise DataError(
+            f"layout {source.layout!r} is not an observation table; known: {OBSERVATIONS}",
+            **source.where("layout", project.root),
+            value=source.layout,
+        )
     reader = Reader(project, registry, source)
     candidates = layout.read(reader)
-    return contracts.validate(candidates, contracts.observation_schema(project), project,
-                              files={source.id: reader.display}), reader
+    return contracts.validate(
+        candidates, contracts.observation_schema(project), project, files={source.id: reader.display}
+    ), reader
 
 
 def _keyed(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
-        pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"))
+        pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key")
+    )
 
 
 def compare(project: Project, registry: Registry, source: Source, new: pl.DataFrame) -> dict:
@@ -81,43 +91,88 @@ def compare(project: Project, registry: Registry, source: Source, new: pl.DataFr
     inside = resolve(pl.concat([empty, new], how="vertical"), [source.id])  # duplicates and conflicts in the file
     basis = "data/raw without this file" + (" (its earlier version)" if previous else "")
 
-    old = _keyed(before).select(*KEY, "period_label", pl.col("value").alias("old"), pl.col("release").alias("old_release"),
-                                pl.col("source_id").alias("old_source"))
-    now = _keyed(after.observations).select(*KEY, "period_label", "year", pl.col("value").alias("new"),
-                                            pl.col("release").alias("new_release"),
-                                            pl.col("source_id").alias("new_source"), "conflict")
+    old = _keyed(before).select(
+        *KEY,
+        "period_label",
+        pl.col("value").alias("old"),
+        pl.col("release").alias("old_release"),
+        pl.col("source_id").alias("old_source"),
+    )
+    now = _keyed(after.observations).select(
+        *KEY,
+        "period_label",
+        "year",
+        pl.col("value").alias("new"),
+        pl.col("release").alias("new_release"),
+        pl.col("source_id").alias("new_source"),
+        "conflict",
+    )
     both = old.join(now, on=KEY, how="full", nulls_equal=True, coalesce=True, suffix="_new").with_columns(
-        pl.coalesce("period_label_new", "period_label").alias("period_label"))
+        pl.coalesce("period_label_new", "period_label").alias("period_label")
+    )
     # The conflicts table has no period label: a vague period's conflict is matched on its dates.
     conflicted = after.conflicts.filter(pl.col("source_id") == source.id).select(KEY[:-1]).unique()
     conflicted = conflicted.with_columns(pl.lit(True).alias("involves_file"))
     both = both.join(conflicted, on=KEY[:-1], how="left", nulls_equal=True)
-    kind = (pl.when(pl.col("old").is_null()).then(pl.lit("add"))
-            .when(pl.col("new").is_null()).then(pl.lit("drop"))
-            .when(pl.col("involves_file").fill_null(False)).then(pl.lit("conflict"))
-            .when(pl.col("old").round(9) == pl.col("new").round(9)).then(pl.lit("unchanged"))
-            .when((pl.col("new_source") == source.id) & pl.col("old_release").is_not_null()
-                  & (pl.col("new_release") > pl.col("old_release"))).then(pl.lit("supersede"))
-            .otherwise(pl.lit("replace")))
+    kind = (
+        pl.when(pl.col("old").is_null())
+        .then(pl.lit("add"))
+        .when(pl.col("new").is_null())
+        .then(pl.lit("drop"))
+        .when(pl.col("involves_file").fill_null(False))
+        .then(pl.lit("conflict"))
+        .when(pl.col("old").round(9) == pl.col("new").round(9))
+        .then(pl.lit("unchanged"))
+        .when(
+            (pl.col("new_source") == source.id)
+            & pl.col("old_release").is_not_null()
+            & (pl.col("new_release") > pl.col("old_release"))
+        )
+        .then(pl.lit("supersede"))
+        .otherwise(pl.lit("replace"))
+    )
     # "unchanged": this file's figures already in the data with the same value (kept once, listed in also_in)
     mine = _keyed(new).select(KEY).unique().with_columns(pl.lit(True).alias("in_file"))
-    both = both.with_columns(kind.alias("kind")).join(mine, on=KEY, how="left", nulls_equal=True).filter(
-        (pl.col("kind") != "unchanged") | pl.col("in_file").fill_null(False)).drop("in_file")
-    older = _keyed(after.superseded).filter(pl.col("source_id") == source.id).select(
-        *KEY, "period_label", pl.col("value").alias("new"), pl.col("release").alias("new_release"),
-        pl.col("superseded_by_release").alias("old_release")).with_columns(pl.lit("older release").alias("kind"))
-    return {"basis": basis, "changes": both, "older": older, "before": before.height,
-            "after": after.observations.height, "inside": inside,
-            "rank_clashes": rank_clashes(after.observations).join(
-                _keyed(new).select("indicator", "series", "map", "year").unique(),
-                on=["indicator", "series", "map", "year"], how="semi")}
+    both = (
+        both.with_columns(kind.alias("kind"))
+        .join(mine, on=KEY, how="left", nulls_equal=True)
+        .filter((pl.col("kind") != "unchanged") | pl.col("in_file").fill_null(False))
+        .drop("in_file")
+    )
+    older = (
+        _keyed(after.superseded)
+        .filter(pl.col("source_id") == source.id)
+        .select(
+            *KEY,
+            "period_label",
+            pl.col("value").alias("new"),
+            pl.col("release").alias("new_release"),
+            pl.col("superseded_by_release").alias("old_release"),
+        )
+        .with_columns(pl.lit("older release").alias("kind"))
+    )
+    return {
+        "basis": basis,
+        "changes": both,
+        "older": older,
+        "before": before.height,
+        "after": after.observations.height,
+        "inside": inside,
+        "rank_clashes": rank_clashes(after.observations).join(
+            _keyed(new).select("indicator", "series", "map", "year").unique(),
+            on=["indicator", "series", "map", "year"],
+            how="semi",
+        ),
+    }
 
 
 def rank_clashes(observations: pl.DataFrame) -> pl.DataFrame:
     """Two or more units holding one rank of one full-year ranking (indicator, series, map, year): a finding to
     look at (e.g. a rank that belongs to another year), kept as published, never resolved silently."""
     ranks = observations.filter(pl.col("rank_of").is_not_null() & pl.col("full_year"))
-    return (ranks.group_by("indicator", "series", "map", "year", "value")
-            .agg(pl.col("province_code").sort().alias("units"), pl.col("source_id").unique().sort().alias("sources"))
-            .filter(pl.col("units").list.len() > 1)
-            .sort("indicator", "series", "map", "year", "value"))
+    return (
+        ranks.group_by("indicator", "series", "map", "year", "value")
+        .agg(pl.col("province_code").sort().alias("units"), pl.col("source_id").unique().sort().alias("sources"))
+        .filter(pl.col("units").list.len() > 1)
+        .sort("indicator", "series", "map", "year", "value")
+    )

@@ -15,8 +15,9 @@ def observation_sources(project: Project) -> list[str]:
     breaks ties between conflicting figures of equal authority (dxtrack.ingest.resolve): the figure already in
     the data stays ahead of one that arrives later with the same authority, and the conflict is reported."""
     check_layouts(project)
-    return sorted(sources_of_kind(project, "observations"),
-                  key=lambda sid: (project.catalogue[sid].entry["retrieved"], sid))
+    return sorted(
+        sources_of_kind(project, "observations"), key=lambda sid: (project.catalogue[sid].entry["retrieved"], sid)
+    )
 
 
 def read_source(project: Project, registry: Registry, source_id: str) -> pl.DataFrame:

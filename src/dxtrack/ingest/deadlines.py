@@ -93,5 +93,9 @@ def parse_deadline(text: str, *, where: dict | None = None) -> Deadline:
     m = re.fullmatch(r"(?:trong\s+)?(?:nam|in)\s+(\d{4})", s)
     if m:
         return Deadline(clean_text(text), "once", due=date(int(m[1]), 12, 31))
-    raise DataError("unreadable deadline; e.g. 'trước ngày 20/5/2022', 'quý I/2023', 'năm 2023', "
-                    "'hàng quý, trước ngày 20 của tháng cuối quý', 'hàng năm, trước ngày 30/11'", value=text, **where)
+    raise DataError(
+        "unreadable deadline; e.g. 'trước ngày 20/5/2022', 'quý I/2023', 'năm 2023', "
+        "'hàng quý, trước ngày 20 của tháng cuối quý', 'hàng năm, trước ngày 30/11'",
+        value=text,
+        **where,
+    )

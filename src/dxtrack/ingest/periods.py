@@ -69,8 +69,9 @@ def parse_period(text: str | None, year: int, overrides: dict | None = None, *, 
         else:
             start, end = _bounds(head)
     except ValueError:
-        raise DataError("unreadable period; use YYYY, YYYY-Qn, YYYY-Hn, YYYY-MM, YYYY-MM-DD or A..B",
-                        value=text, **where) from None
+        raise DataError(
+            "unreadable period; use YYYY, YYYY-Qn, YYYY-Hn, YYYY-MM, YYYY-MM-DD or A..B", value=text, **where
+        ) from None
     # "2024 (to Jul …)": a note on a bare year marks a part of the year whose end the text does not fix.
     whole = not (note.strip() and re.fullmatch(r"\d{4}", head))
     if start > end:

@@ -42,12 +42,15 @@ class Resolved:
 
 def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
     if "copies" not in candidates.columns:
-        candidates = candidates.with_columns(pl.lit(1, pl.Int64).alias("copies"), pl.lit(None, pl.String).alias("copies_at"))
+        candidates = candidates.with_columns(
+            pl.lit(1, pl.Int64).alias("copies"), pl.lit(None, pl.String).alias("copies_at")
+        )
     candidates = candidates.with_columns(pl.col("copies").fill_null(1))
     ranked = candidates.with_columns(
         pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"),
-        pl.col("source_id").replace_strict({s: i for i, s in enumerate(source_order)}, default=len(source_order),
-                                           return_dtype=pl.Int64).alias("_source_rank"),
+        pl.col("source_id")
+        .replace_strict({s: i for i, s in enumerate(source_order)}, default=len(source_order), return_dtype=pl.Int64)
+        .alias("_source_rank"),
         pl.format("{}:{}", "source_id", "source_row").alias("_place"),
     )
     latest = pl.col("release").max().over(IDENTITY)
@@ -67,31 +70,65 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
     # Places where the kept figure was found again (same value), for provenance: other rows with the value, and
     # the identical copies of any of them that the reader folded into one row (`copies`, `copies_at`).
     mine = pl.concat_list(
-        pl.when(pl.col("_position") > 0).then(pl.concat_list(pl.col("_place"))).otherwise(pl.lit([], pl.List(pl.String))),
-        pl.col("copies_at").str.split("; ").fill_null(pl.lit([], pl.List(pl.String))))
-    agreeing = (current.join(chosen_value, on=IDENTITY, nulls_equal=True)
-                .filter(pl.col("value").round(9) == pl.col("chosen_value").round(9))
-                .with_columns(mine.alias("_mine"),
-                              ((pl.col("_position") > 0).cast(pl.Int64) + pl.col("copies") - 1).alias("_n"))
-                .group_by(IDENTITY).agg(pl.col("_mine").list.explode(keep_nulls=False, empty_as_null=False).sort().alias("_places"), pl.col("_n").sum())
-                .filter(pl.col("_n") > 0)
-                .with_columns(pl.when(pl.col("_n") > ALSO_IN_LIMIT)
-                              .then(pl.format("{}; … and {} more ({} places in all)",
-                                              pl.col("_places").list.head(ALSO_IN_LIMIT).list.join("; "),
-                                              pl.col("_n") - ALSO_IN_LIMIT, pl.col("_n")))
-                              .otherwise(pl.col("_places").list.join("; ")).alias("also_in"))
-                .drop("_places", "_n"))
-    observations = (winners.join(agreeing, on=IDENTITY, how="left", nulls_equal=True)
-                    .drop("_source_rank", "_place", "_position", "copies", "copies_at"))
+        pl.when(pl.col("_position") > 0)
+        .then(pl.concat_list(pl.col("_place")))
+        .otherwise(pl.lit([], pl.List(pl.String))),
+        pl.col("copies_at").str.split("; ").fill_null(pl.lit([], pl.List(pl.String))),
+    )
+    agreeing = (
+        current.join(chosen_value, on=IDENTITY, nulls_equal=True)
+        .filter(pl.col("value").round(9) == pl.col("chosen_value").round(9))
+        .with_columns(
+            mine.alias("_mine"), ((pl.col("_position") > 0).cast(pl.Int64) + pl.col("copies") - 1).alias("_n")
+        )
+        .group_by(IDENTITY)
+        .agg(
+            pl.col("_mine").list.explode(keep_nulls=False, empty_as_null=False).sort().alias("_places"),
+            pl.col("_n").sum(),
+        )
+        .filter(pl.col("_n") > 0)
+        .with_columns(
+            pl.when(pl.col("_n") > ALSO_IN_LIMIT)
+            .then(
+                pl.format(
+                    "{}; … and {} more ({} places in all)",
+                    pl.col("_places").list.head(ALSO_IN_LIMIT).list.join("; "),
+                    pl.col("_n") - ALSO_IN_LIMIT,
+                    pl.col("_n"),
+                )
+            )
+            .otherwise(pl.col("_places").list.join("; "))
+            .alias("also_in")
+        )
+        .drop("_places", "_n")
+    )
+    observations = winners.join(agreeing, on=IDENTITY, how="left", nulls_equal=True).drop(
+        "_source_rank", "_place", "_position", "copies", "copies_at"
+    )
 
-    conflicts = (current.filter(pl.col("conflict"))
-                 .join(chosen_value, on=IDENTITY, nulls_equal=True)
-                 .with_columns((pl.col("_position") == 0).alias("chosen"), pl.lit(CONFLICT_RULE).alias("rule"))
-                 .select(*IDENTITY, "unit_level", "year", "value", "chosen_value", "chosen", "authority", "source_id", "source_row",
-                         "name_as_source", "release", "source_url", "rule"))
+    conflicts = (
+        current.filter(pl.col("conflict"))
+        .join(chosen_value, on=IDENTITY, nulls_equal=True)
+        .with_columns((pl.col("_position") == 0).alias("chosen"), pl.lit(CONFLICT_RULE).alias("rule"))
+        .select(
+            *IDENTITY,
+            "unit_level",
+            "year",
+            "value",
+            "chosen_value",
+            "chosen",
+            "authority",
+            "source_id",
+            "source_row",
+            "name_as_source",
+            "release",
+            "source_url",
+            "rule",
+        )
+    )
     duplicates = current.join(chosen_value, on=IDENTITY, nulls_equal=True).filter(
-        (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))).height \
-        + int((current["copies"] - 1).sum())
+        (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))
+    ).height + int((current["copies"] - 1).sum())
     return Resolved(
         observations=observations.drop("period_key"),
         superseded=superseded.drop("_source_rank", "_place", "period_key", "copies", "copies_at"),

@@ -25,16 +25,42 @@ _ID = re.compile(r"^[a-z0-9_]+$")
 TOLERANCE = 1e-6
 
 SCHEME_SCHEMA = {
-    "scheme_id": pl.String, "name_vi": pl.String, "name_en": pl.String, "issuer_map": pl.String,
-    "issuer_code": pl.String, "applies_to": pl.String, "total": pl.Float64, "scale_unit": pl.String,
-    "reporting": pl.List(pl.String), "ranked": pl.String, "valid_from": pl.Date, "valid_to": pl.Date,
-    "valid_note": pl.String, "document_number": pl.String, "document_date": pl.Date, "document_url": pl.String,
-    "document_quote": pl.String, "structure_source": pl.String, "structure_quote": pl.String,
-    "main_indices_count": pl.Int64, "components_count": pl.Int64, "main_indices_known": pl.Boolean,
-    "components_known": pl.Boolean, "synthetic": pl.Boolean, "file": pl.String,
+    "scheme_id": pl.String,
+    "name_vi": pl.String,
+    "name_en": pl.String,
+    "issuer_map": pl.String,
+    "issuer_code": pl.String,
+    "applies_to": pl.String,
+    "total": pl.Float64,
+    "scale_unit": pl.String,
+    "reporting": pl.List(pl.String),
+    "ranked": pl.String,
+    "valid_from": pl.Date,
+    "valid_to": pl.Date,
+    "valid_note": pl.String,
+    "document_number": pl.String,
+    "document_date": pl.Date,
+    "document_url": pl.String,
+    "document_quote": pl.String,
+    "structure_source": pl.String,
+    "structure_quote": pl.String,
+    "main_indices_count": pl.Int64,
+    "components_count": pl.Int64,
+    "main_indices_known": pl.Boolean,
+    "components_known": pl.Boolean,
+    "synthetic": pl.Boolean,
+    "file": pl.String,
 }
-ITEM_SCHEMA = {"scheme_id": pl.String, "item_id": pl.String, "parent_id": pl.String, "kind": pl.String,
-               "name_vi": pl.String, "name_en": pl.String, "max_points": pl.Float64, "position": pl.Int64}
+ITEM_SCHEMA = {
+    "scheme_id": pl.String,
+    "item_id": pl.String,
+    "parent_id": pl.String,
+    "kind": pl.String,
+    "name_vi": pl.String,
+    "name_en": pl.String,
+    "max_points": pl.Float64,
+    "position": pl.Int64,
+}
 
 
 @dataclass
@@ -45,16 +71,16 @@ class _Check:
     errors: list
 
     def fail(self, message: str, mapping: dict, key: str, value: object = None, hint: str | None = None) -> None:
-        self.errors.append(DataError(message, file=self.display, row=line_of(mapping, key), column=key,
-                                     value=value, hint=hint))
+        self.errors.append(
+            DataError(message, file=self.display, row=line_of(mapping, key), column=key, value=value, hint=hint)
+        )
 
     def get(self, mapping: dict, key: str, kind, *, required: bool = True, where: str = ""):
         value = mapping.get(key) if isinstance(mapping, dict) else None
         name = f"{where}{key}"
         if value is None:
             if required:
-                self.errors.append(DataError("missing", file=self.display, row=line_of(mapping, key),
-                                             column=name))
+                self.errors.append(DataError("missing", file=self.display, row=line_of(mapping, key), column=name))
             return None
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -64,8 +90,15 @@ class _Check:
             except ValueError:
                 pass
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            self.errors.append(DataError(f"expected {getattr(kind, '__name__', kind)}", file=self.display,
-                                         row=line_of(mapping, key), column=name, value=value))
+            self.errors.append(
+                DataError(
+                    f"expected {getattr(kind, '__name__', kind)}",
+                    file=self.display,
+                    row=line_of(mapping, key),
+                    column=name,
+                    value=value,
+                )
+            )
             return None
         return value
 
@@ -94,8 +127,13 @@ def read_scheme(path: Path, registry: Registry, display: str | None = None) -> t
         raise DataError("a scheme file is a YAML mapping", file=display, row=1)
     scheme_id = check.get(doc, "scheme_id", str)
     if scheme_id is not None and (not _ID.match(scheme_id) or scheme_id != path.stem):
-        check.fail("scheme_id must be lower-case letters, digits and _ and equal the file name", doc, "scheme_id",
-                   scheme_id, hint=f"the file is {path.name}")
+        check.fail(
+            "scheme_id must be lower-case letters, digits and _ and equal the file name",
+            doc,
+            "scheme_id",
+            scheme_id,
+            hint=f"the file is {path.name}",
+        )
     names = {k: check.get(doc, k, str) for k in ("name_vi", "name_en")}
     issuer = check.get(doc, "issuer", str)
     unit = None
@@ -134,7 +172,9 @@ def read_scheme(path: Path, registry: Registry, display: str | None = None) -> t
     doc_url = _url(check, document, "url", "document.")
     doc_quote = check.get(document, "quote", str, where="document.")
     structure = check.get(doc, "structure", dict) or {}
-    counts = {k: check.get(structure, k, int, required=False, where="structure.") for k in ("main_indices", "components")}
+    counts = {
+        k: check.get(structure, k, int, required=False, where="structure.") for k in ("main_indices", "components")
+    }
     known = {k: check.get(structure, f"{k}_known", bool, where="structure.") for k in ("main_indices", "components")}
     structure_source = check.get(structure, "source", str, where="structure.")
     structure_quote = check.get(structure, "quote", str, where="structure.")
@@ -143,36 +183,64 @@ def read_scheme(path: Path, registry: Registry, display: str | None = None) -> t
     if check.errors:
         raise DataErrors(check.errors)
     row = {
-        "scheme_id": scheme_id, **names, "issuer_map": unit.map, "issuer_code": unit.code, "applies_to": applies_to,
-        "total": total, "scale_unit": scale_unit, "reporting": list(reporting), "ranked": ranked,
-        "valid_from": valid_from, "valid_to": valid_to, "valid_note": valid.get("note"),
-        "document_number": doc_number, "document_date": doc_date, "document_url": doc_url,
-        "document_quote": doc_quote, "structure_source": structure_source, "structure_quote": structure_quote,
-        "main_indices_count": counts["main_indices"], "components_count": counts["components"],
-        "main_indices_known": known["main_indices"], "components_known": known["components"],
-        "synthetic": synthetic, "file": display,
+        "scheme_id": scheme_id,
+        **names,
+        "issuer_map": unit.map,
+        "issuer_code": unit.code,
+        "applies_to": applies_to,
+        "total": total,
+        "scale_unit": scale_unit,
+        "reporting": list(reporting),
+        "ranked": ranked,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "valid_note": valid.get("note"),
+        "document_number": doc_number,
+        "document_date": doc_date,
+        "document_url": doc_url,
+        "document_quote": doc_quote,
+        "structure_source": structure_source,
+        "structure_quote": structure_quote,
+        "main_indices_count": counts["main_indices"],
+        "components_count": counts["components"],
+        "main_indices_known": known["main_indices"],
+        "components_known": known["components"],
+        "synthetic": synthetic,
+        "file": display,
     }
     return row, items
 
 
-def _items(check: _Check, doc: dict, scheme_id: str | None, total: float | None, counts: dict, known: dict) -> list[dict]:
+def _items(
+    check: _Check, doc: dict, scheme_id: str | None, total: float | None, counts: dict, known: dict
+) -> list[dict]:
     """Main indices and their components as rows; their points must add up wherever the document gives them all."""
     mains = check.get(doc, "main_indices", list, required=False) or []
     rows, seen = [], set()
     for i, main in enumerate(mains):
         where = f"main_indices[{i}]."
         if not isinstance(main, dict):
-            check.fail("each main index is a mapping (id, name_vi, name_en, max_points, components)", doc,
-                       "main_indices", main)
+            check.fail(
+                "each main index is a mapping (id, name_vi, name_en, max_points, components)", doc, "main_indices", main
+            )
             continue
         main_id = check.get(main, "id", str, where=where)
         if main_id in seen:
             check.fail("repeated item id", main, "id", main_id)
         seen.add(main_id)
         points = _points(check, main, where)
-        rows.append({"scheme_id": scheme_id, "item_id": main_id, "parent_id": None, "kind": "main",
-                     "name_vi": check.get(main, "name_vi", str, where=where),
-                     "name_en": check.get(main, "name_en", str, where=where), "max_points": points, "position": i + 1})
+        rows.append(
+            {
+                "scheme_id": scheme_id,
+                "item_id": main_id,
+                "parent_id": None,
+                "kind": "main",
+                "name_vi": check.get(main, "name_vi", str, where=where),
+                "name_en": check.get(main, "name_en", str, where=where),
+                "max_points": points,
+                "position": i + 1,
+            }
+        )
         components = check.get(main, "components", list, required=False, where=where) or []
         if known["components"] and not components:
             check.fail("components_known is true but this main index lists none", main, "id", main_id)
@@ -188,30 +256,68 @@ def _items(check: _Check, doc: dict, scheme_id: str | None, total: float | None,
             seen.add(comp_id)
             comp_points = _points(check, comp, cwhere)
             parts.append(comp_points)
-            rows.append({"scheme_id": scheme_id, "item_id": comp_id, "parent_id": main_id, "kind": "component",
-                         "name_vi": check.get(comp, "name_vi", str, where=cwhere),
-                         "name_en": check.get(comp, "name_en", str, where=cwhere), "max_points": comp_points,
-                         "position": j + 1})
-        if known["components"] and points is not None and parts and None not in parts \
-                and abs(sum(parts) - points) > TOLERANCE:
-            check.fail(f"the components' maximum points add up to {sum(parts):g}, not the main index's {points:g}",
-                       main, "max_points", points)
+            rows.append(
+                {
+                    "scheme_id": scheme_id,
+                    "item_id": comp_id,
+                    "parent_id": main_id,
+                    "kind": "component",
+                    "name_vi": check.get(comp, "name_vi", str, where=cwhere),
+                    "name_en": check.get(comp, "name_en", str, where=cwhere),
+                    "max_points": comp_points,
+                    "position": j + 1,
+                }
+            )
+        if (
+            known["components"]
+            and points is not None
+            and parts
+            and None not in parts
+            and abs(sum(parts) - points) > TOLERANCE
+        ):
+            check.fail(
+                f"the components' maximum points add up to {sum(parts):g}, not the main index's {points:g}",
+                main,
+                "max_points",
+                points,
+            )
     n_main = sum(r["kind"] == "main" for r in rows)
     n_comp = sum(r["kind"] == "component" for r in rows)
     if known["main_indices"] and counts["main_indices"] is not None and n_main != counts["main_indices"]:
-        check.fail(f"main_indices_known is true but {n_main} are listed", doc.get("structure", {}), "main_indices",
-                   counts["main_indices"])
+        check.fail(
+            f"main_indices_known is true but {n_main} are listed",
+            doc.get("structure", {}),
+            "main_indices",
+            counts["main_indices"],
+        )
     if known["components"] and counts["components"] is not None and n_comp != counts["components"]:
-        check.fail(f"components_known is true but {n_comp} are listed", doc.get("structure", {}), "components",
-                   counts["components"])
+        check.fail(
+            f"components_known is true but {n_comp} are listed",
+            doc.get("structure", {}),
+            "components",
+            counts["components"],
+        )
     if not known["main_indices"] and counts["main_indices"] is not None and n_main > counts["main_indices"]:
-        check.fail(f"{n_main} main indices listed, more than the {counts['main_indices']} the document states",
-                   doc.get("structure", {}), "main_indices", counts["main_indices"])
+        check.fail(
+            f"{n_main} main indices listed, more than the {counts['main_indices']} the document states",
+            doc.get("structure", {}),
+            "main_indices",
+            counts["main_indices"],
+        )
     main_points = [r["max_points"] for r in rows if r["kind"] == "main"]
-    if known["main_indices"] and total is not None and main_points and None not in main_points \
-            and abs(sum(main_points) - total) > TOLERANCE:
-        check.fail(f"the main indices' maximum points add up to {sum(main_points):g}, not the total {total:g}",
-                   doc.get("scale", {}), "total", total)
+    if (
+        known["main_indices"]
+        and total is not None
+        and main_points
+        and None not in main_points
+        and abs(sum(main_points) - total) > TOLERANCE
+    ):
+        check.fail(
+            f"the main indices' maximum points add up to {sum(main_points):g}, not the total {total:g}",
+            doc.get("scale", {}),
+            "total",
+            total,
+        )
     return rows
 
 
@@ -233,5 +339,6 @@ def read_schemes(folder: Path, registry: Registry, root: Path | None = None) -> 
     if errors:
         raise DataErrors(errors)
     schemes = pl.DataFrame(rows, schema=SCHEME_SCHEMA).sort("scheme_id")
-    return schemes, pl.DataFrame(items, schema=ITEM_SCHEMA).sort("scheme_id", "kind", "parent_id", "position",
-                                                                     nulls_last=False)
+    return schemes, pl.DataFrame(items, schema=ITEM_SCHEMA).sort(
+        "scheme_id", "kind", "parent_id", "position", nulls_last=False
+    )

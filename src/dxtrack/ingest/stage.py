@@ -19,26 +19,46 @@ OBS_ORDER = ["map", "province_code", "indicator", "series", "period_start", "per
 def clean(project: Project) -> StageOutput:
     registry = Registry.load(project)
     accounts: dict[str, dict] = {}
-    candidates = contracts.validate(read_all(project, registry, accounts), contracts.observation_schema(project),
-                                    project)
+    candidates = contracts.validate(
+        read_all(project, registry, accounts), contracts.observation_schema(project), project
+    )
     resolved = resolve(candidates, observation_sources(project))
-    targets = contracts.validate(read_targets(project, registry), contracts.target_schema(project), project,
-                              row_column="source_rows", source_column=None)
+    targets = contracts.validate(
+        read_targets(project, registry),
+        contracts.target_schema(project),
+        project,
+        row_column="source_rows",
+        source_column=None,
+    )
     weights = contracts.validate(read_weights(project), contracts.weights_schema(), project, source_column=None)
     contracts.validate(resolved.superseded, contracts.observation_schema(project), project)
     contracts.validate(resolved.conflicts, contracts.conflict_schema(), project, source_column=None)
-    units = contracts.validate(registry.units_frame(require_population(weights, project, list(registry.units["63"]))),
-                            contracts.units_schema(), project, row_column="province_code", source_column=None)
+    units = contracts.validate(
+        registry.units_frame(require_population(weights, project, list(registry.units["63"]))),
+        contracts.units_schema(),
+        project,
+        row_column="province_code",
+        source_column=None,
+    )
     # Every registry row lands in exactly one target (tests/test_targets.py), so the rows are countable here.
     target_rows = int(targets["source_rows"].str.split("; ").list.len().sum())
     # Units below the province: schemes, sub-province units, their scores, task registers (issue 15).
-    subunit = {path: contracts.validate(frame, contracts.SUBUNIT_INTERIM[path.split("/")[-1].removesuffix(".parquet")](),
-                                        project)
-               for path, frame in interim_tables(project, registry).items()}
-    report = clean_report(candidates=candidates.height, observations=resolved.observations,
-                          superseded=resolved.superseded, conflicts=resolved.conflicts,
-                          duplicates_merged=resolved.duplicates_merged, targets=targets, target_rows=target_rows,
-                          accounts=accounts)
+    subunit = {
+        path: contracts.validate(
+            frame, contracts.SUBUNIT_INTERIM[path.split("/")[-1].removesuffix(".parquet")](), project
+        )
+        for path, frame in interim_tables(project, registry).items()
+    }
+    report = clean_report(
+        candidates=candidates.height,
+        observations=resolved.observations,
+        superseded=resolved.superseded,
+        conflicts=resolved.conflicts,
+        duplicates_merged=resolved.duplicates_merged,
+        targets=targets,
+        target_rows=target_rows,
+        accounts=accounts,
+    )
     return StageOutput(
         tables={
             "data/interim/observations.parquet": resolved.observations.sort(OBS_ORDER),

@@ -22,16 +22,22 @@ from dxtrack.ingest.tasks import UPDATE_SCHEMA, check_updates, place_tasks, read
 from dxtrack.ingest.units import Registry
 
 LAYOUTS = ("unit_scores", "task_register", "task_updates")  # registered in dxtrack.ingest.layouts.LAYOUTS
-TABLES = ("schemes", "scheme_items", "subunits", "agencies", "unit_scores", "tasks", "task_occurrences",
-          "task_updates")
+TABLES = ("schemes", "scheme_items", "subunits", "agencies", "unit_scores", "tasks", "task_occurrences", "task_updates")
 
 
 def _show(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if root in path.parents else str(path)
 
 
-def build(raw: Path, registry: Registry, *, root: Path | None = None, today: date | None = None,
-          schemes_dir: Path | None = None, catalogue: dict[str, Source] | None = None) -> dict[str, pl.DataFrame]:
+def build(
+    raw: Path,
+    registry: Registry,
+    *,
+    root: Path | None = None,
+    today: date | None = None,
+    schemes_dir: Path | None = None,
+    catalogue: dict[str, Source] | None = None,
+) -> dict[str, pl.DataFrame]:
     """`catalogue`: the project's validated source folders (default: those under `raw`/sources, validated)."""
     root = root or raw.parent.parent
     if catalogue is None:
@@ -51,12 +57,23 @@ def build(raw: Path, registry: Registry, *, root: Path | None = None, today: dat
         shown[source_id] = display
         try:
             if entry["layout"] == "unit_scores":
-                scores.append(check_scores(read_unit_scores(path, entry, display), source_id=source_id, entry=entry,
-                                           display=display, schemes=schemes, items=items, units=units))
+                scores.append(
+                    check_scores(
+                        read_unit_scores(path, entry, display),
+                        source_id=source_id,
+                        entry=entry,
+                        display=display,
+                        schemes=schemes,
+                        items=items,
+                        units=units,
+                    )
+                )
             elif entry["layout"] == "task_register":
                 registers.append((source_id, display, read_task_register(path, entry, display)))
             else:
-                updates.append(read_task_updates(path, entry, display).with_columns(pl.lit(source_id).alias("source_id")))
+                updates.append(
+                    read_task_updates(path, entry, display).with_columns(pl.lit(source_id).alias("source_id"))
+                )
         except DataErrors as exc:
             errors.extend(exc.errors)
         except DataError as exc:
@@ -66,19 +83,58 @@ def build(raw: Path, registry: Registry, *, root: Path | None = None, today: dat
     tasks, occurrences = place_tasks(registers, registry)
     update_frame = pl.concat(updates) if updates else pl.DataFrame(schema={**UPDATE_SCHEMA, "source_id": pl.String})
     check_updates(update_frame, occurrences, shown)
-    score_frame = pl.concat(scores) if scores else pl.DataFrame(schema={
-        **RAW_SCHEMA, "unit_id": pl.String, "unit_type": pl.String, "province_code": pl.String,
-        "source_id": pl.String, "coverage": pl.String, "synthetic": pl.Boolean})
+    score_frame = (
+        pl.concat(scores)
+        if scores
+        else pl.DataFrame(
+            schema={
+                **RAW_SCHEMA,
+                "unit_id": pl.String,
+                "unit_type": pl.String,
+                "province_code": pl.String,
+                "source_id": pl.String,
+                "coverage": pl.String,
+                "synthetic": pl.Boolean,
+            }
+        )
+    )
     agency_frame = pl.DataFrame(
-        [{"name_vi": a.name_vi, "name_en": a.name_en, "ceased": a.ceased, "successor_vi": a.successor_vi,
-          "successor_en": a.successor_en, "url": a.url, "quote": a.quote, "keys": sorted(a.keys)} for a in agencies],
-        schema={"name_vi": pl.String, "name_en": pl.String, "ceased": pl.Date, "successor_vi": pl.String,
-                "successor_en": pl.String, "url": pl.String, "quote": pl.String, "keys": pl.List(pl.String)})
-    return {"schemes": schemes, "scheme_items": items, "subunits": units.table(), "agencies": agency_frame,
-            "unit_scores": score_frame.sort("source_id", "scheme_id", "period_start", "unit_id", "component_id",
-                                            nulls_last=False),
-            "tasks": tasks, "task_occurrences": occurrences,
-            "task_updates": update_frame.sort("task_id", "occurrence", "date", "source_row")}
+        [
+            {
+                "name_vi": a.name_vi,
+                "name_en": a.name_en,
+                "ceased": a.ceased,
+                "successor_vi": a.successor_vi,
+                "successor_en": a.successor_en,
+                "url": a.url,
+                "quote": a.quote,
+                "keys": sorted(a.keys),
+            }
+            for a in agencies
+        ],
+        schema={
+            "name_vi": pl.String,
+            "name_en": pl.String,
+            "ceased": pl.Date,
+            "successor_vi": pl.String,
+            "successor_en": pl.String,
+            "url": pl.String,
+            "quote": pl.String,
+            "keys": pl.List(pl.String),
+        },
+    )
+    return {
+        "schemes": schemes,
+        "scheme_items": items,
+        "subunits": units.table(),
+        "agencies": agency_frame,
+        "unit_scores": score_frame.sort(
+            "source_id", "scheme_id", "period_start", "unit_id", "component_id", nulls_last=False
+        ),
+        "tasks": tasks,
+        "task_occurrences": occurrences,
+        "task_updates": update_frame.sort("task_id", "occurrence", "date", "source_row"),
+    }
 
 
 def interim_tables(project, registry: Registry) -> dict[str, pl.DataFrame]:

@@ -27,16 +27,40 @@ from dxtrack.core.sources import line_of, read_located
 from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.units import Registry
 
-COLUMNS = ["province", "level", "unit_type", "name_vi", "name_en", "parent", "aliases", "valid_from", "valid_to",
-           "successor", "note", "source_url"]
+COLUMNS = [
+    "province",
+    "level",
+    "unit_type",
+    "name_vi",
+    "name_en",
+    "parent",
+    "aliases",
+    "valid_from",
+    "valid_to",
+    "successor",
+    "note",
+    "source_url",
+]
 _PREFIX = re.compile(r"^(?:huyen|xa|phuong|thi tran|thi xa|quan|thanh pho|tp\.?)\s+")
 _PAREN = re.compile(r"\(([^)]*)\)")
 
 SUBUNIT_SCHEMA = {
-    "unit_id": pl.String, "province_map": pl.String, "province_code": pl.String, "level": pl.String,
-    "unit_type": pl.String, "name_vi": pl.String, "name_en": pl.String, "parent_id": pl.String,
-    "valid_from": pl.Date, "valid_to": pl.Date, "successor_id": pl.String, "successor_vi": pl.String,
-    "successor_en": pl.String, "ceased_note": pl.String, "ceased_url": pl.String, "source_row": pl.Int64,
+    "unit_id": pl.String,
+    "province_map": pl.String,
+    "province_code": pl.String,
+    "level": pl.String,
+    "unit_type": pl.String,
+    "name_vi": pl.String,
+    "name_en": pl.String,
+    "parent_id": pl.String,
+    "valid_from": pl.Date,
+    "valid_to": pl.Date,
+    "successor_id": pl.String,
+    "successor_vi": pl.String,
+    "successor_en": pl.String,
+    "ceased_note": pl.String,
+    "ceased_url": pl.String,
+    "source_row": pl.Int64,
 }
 
 
@@ -72,17 +96,36 @@ def read_agencies(path: Path, display: str) -> list[Agency]:
             errors.append(DataError("missing", file=display, row=line_of(entry, missing[0]), column=missing[0]))
             continue
         if not isinstance(entry["ceased"], date):
-            errors.append(DataError("not a date (YYYY-MM-DD)", file=display, row=line_of(entry, "ceased"),
-                                    column="ceased", value=entry["ceased"]))
+            errors.append(
+                DataError(
+                    "not a date (YYYY-MM-DD)",
+                    file=display,
+                    row=line_of(entry, "ceased"),
+                    column="ceased",
+                    value=entry["ceased"],
+                )
+            )
             continue
         if not re.match(r"^https?://", str(entry["url"])):
-            errors.append(DataError("not an http(s) URL", file=display, row=line_of(entry, "url"),
-                                    column="url", value=entry["url"]))
+            errors.append(
+                DataError(
+                    "not an http(s) URL", file=display, row=line_of(entry, "url"), column="url", value=entry["url"]
+                )
+            )
             continue
         names = [entry["name_vi"], *(entry.get("aliases") or [])]
-        agencies.append(Agency(clean_text(entry["name_vi"]), entry["name_en"], entry["ceased"],
-                               entry.get("successor_vi"), entry.get("successor_en"), entry["url"],
-                               clean_text(entry["quote"]), {match_key(n) for n in names}))
+        agencies.append(
+            Agency(
+                clean_text(entry["name_vi"]),
+                entry["name_en"],
+                entry["ceased"],
+                entry.get("successor_vi"),
+                entry.get("successor_en"),
+                entry["url"],
+                clean_text(entry["quote"]),
+                {match_key(n) for n in names},
+            )
+        )
     if errors:
         raise DataErrors(errors)
     return agencies
@@ -120,21 +163,25 @@ class Subunits:
         require_columns(df, COLUMNS, display)
         rows, errors = [], []
         for r in df.iter_rows(named=True):
+
             def where(column: str) -> dict:
                 return {"file": display, "row": r["__row"], "column": column}
+
             try:
                 rows.append(_unit_row(r, registry, agencies, where))
             except DataError as exc:
                 errors.append(exc)
         if errors:
             raise DataErrors(errors)
-        frame = pl.DataFrame(rows, schema={**SUBUNIT_SCHEMA, "_names": pl.List(pl.String),
-                                           "_parent": pl.String, "_successor": pl.String})
+        frame = pl.DataFrame(
+            rows, schema={**SUBUNIT_SCHEMA, "_names": pl.List(pl.String), "_parent": pl.String, "_successor": pl.String}
+        )
         duplicated = frame.filter(pl.col("unit_id").is_duplicated())
         if duplicated.height:
             r = duplicated.row(0, named=True)
-            raise DataError("the same unit is listed twice", file=display, row=r["source_row"], column="name_vi",
-                            value=r["name_vi"])
+            raise DataError(
+                "the same unit is listed twice", file=display, row=r["source_row"], column="name_vi", value=r["name_vi"]
+            )
         units = cls(frame, display)
         units._link()
         return units
@@ -151,13 +198,25 @@ class Subunits:
             elif r["level"] == "commune":
                 raise DataError("a commune needs its district as parent", column="parent", **where)
             parents.append(parent or f"{r['province_map']}:{r['province_code']}")
-            successors.append(self.resolve(r["province_code"], r["level"], r["_successor"], column="successor",
-                                           **where)["unit_id"] if r["_successor"] else None)
-        self.frame = self.frame.with_columns(pl.Series("parent_id", parents, pl.String),
-                                             pl.Series("successor_id", successors, pl.String))
+            successors.append(
+                self.resolve(r["province_code"], r["level"], r["_successor"], column="successor", **where)["unit_id"]
+                if r["_successor"]
+                else None
+            )
+        self.frame = self.frame.with_columns(
+            pl.Series("parent_id", parents, pl.String), pl.Series("successor_id", successors, pl.String)
+        )
 
-    def resolve(self, province_code: str, level: str, name: str, *, file: str | None = None, row: int | None = None,
-                column: str | None = None) -> dict:
+    def resolve(
+        self,
+        province_code: str,
+        level: str,
+        name: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> dict:
         """The unit `name` means among `province_code`'s units of `level`; a located error otherwise."""
         found = self._by_key.get((province_code, level, unit_key(name)), [])
         if len(found) > 1:
@@ -168,15 +227,28 @@ class Subunits:
         if len(found) == 1:
             return found[0]
         if found:
-            raise DataError(f"the name matches {len(found)} {level} units of province {province_code}",
-                            file=file, row=row, column=column, value=name,
-                            hint="add the parent in parentheses, e.g. 'Xã Bình An (Lâm Bình)'")
-        choices = {u["unit_id"]: u["name_vi"] for u in self.frame.iter_rows(named=True)
-                   if u["province_code"] == province_code and u["level"] == level}
+            raise DataError(
+                f"the name matches {len(found)} {level} units of province {province_code}",
+                file=file,
+                row=row,
+                column=column,
+                value=name,
+                hint="add the parent in parentheses, e.g. 'Xã Bình An (Lâm Bình)'",
+            )
+        choices = {
+            u["unit_id"]: u["name_vi"]
+            for u in self.frame.iter_rows(named=True)
+            if u["province_code"] == province_code and u["level"] == level
+        }
         close = process.extract(name, choices, scorer=fuzz.WRatio, limit=3, processor=unit_key) if choices else []
-        raise DataError(f"unknown {level} of province {province_code}", file=file, row=row, column=column, value=name,
-                        hint=("closest: " + ", ".join(c[0] for c in close)) if close else
-                        "add it to data/raw/subunits/units.csv")
+        raise DataError(
+            f"unknown {level} of province {province_code}",
+            file=file,
+            row=row,
+            column=column,
+            value=name,
+            hint=("closest: " + ", ".join(c[0] for c in close)) if close else "add it to data/raw/subunits/units.csv",
+        )
 
     def table(self) -> pl.DataFrame:
         return self.frame.drop("_names", "_parent", "_successor").sort("province_code", "level", "unit_id")
@@ -204,9 +276,24 @@ def _unit_row(r: dict, registry: Registry, agencies: list[Agency], where) -> dic
         valid_to = valid_to or date.fromordinal(agency.ceased.toordinal() - 1)
         successor_vi, successor_en, note, url = agency.successor_vi, agency.successor_en, agency.quote, agency.url
     names = [r["name_vi"], r["name_en"], *[a for a in (r["aliases"] or "").split(";") if a.strip()]]
-    return {"unit_id": unit_id, "province_map": "63", "province_code": province.code, "level": r["level"],
-            "unit_type": r["unit_type"], "name_vi": r["name_vi"], "name_en": r["name_en"], "parent_id": None,
-            "valid_from": valid_from, "valid_to": valid_to, "successor_id": None, "successor_vi": successor_vi,
-            "successor_en": successor_en, "ceased_note": note or r["note"], "ceased_url": url or (
-                r["source_url"] if valid_to else None),
-            "source_row": r["__row"], "_names": names, "_parent": r["parent"], "_successor": r["successor"]}
+    return {
+        "unit_id": unit_id,
+        "province_map": "63",
+        "province_code": province.code,
+        "level": r["level"],
+        "unit_type": r["unit_type"],
+        "name_vi": r["name_vi"],
+        "name_en": r["name_en"],
+        "parent_id": None,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "successor_id": None,
+        "successor_vi": successor_vi,
+        "successor_en": successor_en,
+        "ceased_note": note or r["note"],
+        "ceased_url": url or (r["source_url"] if valid_to else None),
+        "source_row": r["__row"],
+        "_names": names,
+        "_parent": r["parent"],
+        "_successor": r["successor"],
+    }

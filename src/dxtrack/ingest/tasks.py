@@ -20,21 +20,52 @@ from dxtrack.ingest.deadlines import parse_deadline
 from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.units import Registry
 
-TASK_COLUMNS = ["task_id", "province", "document", "document_date", "issuer", "task_vi", "summary_en",
-                "lead_agency", "co_agencies", "deadline", "recur_from", "recur_to", "source_url"]
+TASK_COLUMNS = [
+    "task_id",
+    "province",
+    "document",
+    "document_date",
+    "issuer",
+    "task_vi",
+    "summary_en",
+    "lead_agency",
+    "co_agencies",
+    "deadline",
+    "recur_from",
+    "recur_to",
+    "source_url",
+]
 UPDATE_COLUMNS = ["task_id", "occurrence", "date", "status", "evidence_url", "quote"]
 
 TASK_SCHEMA = {
-    "task_id": pl.String, "province": pl.String, "document": pl.String,
-    "document_date": pl.Date, "issuer": pl.String, "task_vi": pl.String, "summary_en": pl.String,
-    "lead_agency": pl.String, "co_agencies": pl.List(pl.String), "deadline_text": pl.String,
-    "deadline_kind": pl.String, "due_dates": pl.List(pl.Date), "source_url": pl.String, "source_text": pl.String,
+    "task_id": pl.String,
+    "province": pl.String,
+    "document": pl.String,
+    "document_date": pl.Date,
+    "issuer": pl.String,
+    "task_vi": pl.String,
+    "summary_en": pl.String,
+    "lead_agency": pl.String,
+    "co_agencies": pl.List(pl.String),
+    "deadline_text": pl.String,
+    "deadline_kind": pl.String,
+    "due_dates": pl.List(pl.Date),
+    "source_url": pl.String,
+    "source_text": pl.String,
     "source_row": pl.Int64,
     "synthetic": pl.Boolean,
 }
 OCCURRENCE_SCHEMA = {"task_id": pl.String, "occurrence": pl.Int64, "due_date": pl.Date}
-UPDATE_SCHEMA = {"task_id": pl.String, "occurrence": pl.Int64, "date": pl.Date, "status": pl.String,
-                 "evidence_url": pl.String, "quote": pl.String, "source_row": pl.Int64, "synthetic": pl.Boolean}
+UPDATE_SCHEMA = {
+    "task_id": pl.String,
+    "occurrence": pl.Int64,
+    "date": pl.Date,
+    "status": pl.String,
+    "evidence_url": pl.String,
+    "quote": pl.String,
+    "source_row": pl.Int64,
+    "synthetic": pl.Boolean,
+}
 
 
 def _date(text: str | None, where: dict, required: bool = True) -> date | None:
@@ -72,8 +103,10 @@ def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
     require_columns(df, TASK_COLUMNS, display)
     tasks, errors = [], []
     for r in df.iter_rows(named=True):
+
         def where(column: str) -> dict:
             return {"file": display, "row": r["__row"], "column": column}
+
         try:
             for column in ("task_id", "province", "document", "issuer", "task_vi", "summary_en", "lead_agency"):
                 if not r[column]:
@@ -85,18 +118,30 @@ def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
                 raise DataError("the window ends before it starts", value=r["recur_to"], **where("recur_to"))
             dues = deadline.occurrences(start, end) if deadline.kind != "once" else [deadline.due]
             if not dues:
-                raise DataError("no occurrence falls in the window", value=f"{r['recur_from']}..{r['recur_to']}",
-                                **where("recur_to"))
-            tasks.append({
-                "task_id": r["task_id"], "province": r["province"],
-                "document": r["document"], "document_date": _date(r["document_date"], where("document_date")),
-                "issuer": r["issuer"], "task_vi": r["task_vi"], "summary_en": r["summary_en"],
-                "lead_agency": r["lead_agency"],
-                "co_agencies": [a.strip() for a in (r["co_agencies"] or "").split(";") if a.strip()],
-                "deadline_text": deadline.text, "deadline_kind": deadline.kind, "due_dates": dues,
-                **_provenance(r["source_url"] or entry.get("url"), entry, where("source_url")),
-                "source_row": r["__row"],
-                "synthetic": bool(entry.get("synthetic", False))})
+                raise DataError(
+                    "no occurrence falls in the window",
+                    value=f"{r['recur_from']}..{r['recur_to']}",
+                    **where("recur_to"),
+                )
+            tasks.append(
+                {
+                    "task_id": r["task_id"],
+                    "province": r["province"],
+                    "document": r["document"],
+                    "document_date": _date(r["document_date"], where("document_date")),
+                    "issuer": r["issuer"],
+                    "task_vi": r["task_vi"],
+                    "summary_en": r["summary_en"],
+                    "lead_agency": r["lead_agency"],
+                    "co_agencies": [a.strip() for a in (r["co_agencies"] or "").split(";") if a.strip()],
+                    "deadline_text": deadline.text,
+                    "deadline_kind": deadline.kind,
+                    "due_dates": dues,
+                    **_provenance(r["source_url"] or entry.get("url"), entry, where("source_url")),
+                    "source_row": r["__row"],
+                    "synthetic": bool(entry.get("synthetic", False)),
+                }
+            )
         except DataError as exc:
             errors.append(exc)
     if errors:
@@ -104,7 +149,9 @@ def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
     return pl.DataFrame(tasks, schema=TASK_SCHEMA)
 
 
-def place_tasks(registers: list[tuple[str, str, pl.DataFrame]], registry: Registry) -> tuple[pl.DataFrame, pl.DataFrame]:
+def place_tasks(
+    registers: list[tuple[str, str, pl.DataFrame]], registry: Registry
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(tasks, occurrences) of every register (source id, display, frame): provinces resolved on the map of
     the document's date, task ids unique across registers, one occurrence row per due date."""
     tasks, occurrences, errors, seen = [], [], [], {}
@@ -112,8 +159,11 @@ def place_tasks(registers: list[tuple[str, str, pl.DataFrame]], registry: Regist
         for r in frame.iter_rows(named=True):
             where = {"file": display, "row": r["source_row"]}
             if r["task_id"] in seen:
-                errors.append(DataError(f"task id already used ({seen[r['task_id']]})", column="task_id",
-                                        value=r["task_id"], **where))
+                errors.append(
+                    DataError(
+                        f"task id already used ({seen[r['task_id']]})", column="task_id", value=r["task_id"], **where
+                    )
+                )
                 continue
             seen[r["task_id"]] = f"{display} row {r['source_row']}"
             try:
@@ -121,16 +171,25 @@ def place_tasks(registers: list[tuple[str, str, pl.DataFrame]], registry: Regist
             except DataError as exc:
                 errors.append(exc)
                 continue
-            tasks.append({**{k: v for k, v in r.items() if k not in ("province", "due_dates")},
-                          "province_map": unit.map, "province_code": unit.code, "source_id": source_id})
-            occurrences.extend({"task_id": r["task_id"], "occurrence": i + 1, "due_date": d}
-                               for i, d in enumerate(r["due_dates"]))
+            tasks.append(
+                {
+                    **{k: v for k, v in r.items() if k not in ("province", "due_dates")},
+                    "province_map": unit.map,
+                    "province_code": unit.code,
+                    "source_id": source_id,
+                }
+            )
+            occurrences.extend(
+                {"task_id": r["task_id"], "occurrence": i + 1, "due_date": d} for i, d in enumerate(r["due_dates"])
+            )
     if errors:
         raise DataErrors(errors)
     schema = {k: v for k, v in TASK_SCHEMA.items() if k not in ("province", "due_dates")}
     schema |= {"province_map": pl.String, "province_code": pl.String, "source_id": pl.String}
-    return (pl.DataFrame(tasks, schema=schema).sort("province_code", "task_id"),
-            pl.DataFrame(occurrences, schema=OCCURRENCE_SCHEMA).sort("task_id", "occurrence"))
+    return (
+        pl.DataFrame(tasks, schema=schema).sort("province_code", "task_id"),
+        pl.DataFrame(occurrences, schema=OCCURRENCE_SCHEMA).sort("task_id", "occurrence"),
+    )
 
 
 def read_task_updates(path: Path, entry: dict, display: str) -> pl.DataFrame:
@@ -140,15 +199,18 @@ def read_task_updates(path: Path, entry: dict, display: str) -> pl.DataFrame:
     retrieved = entry.get("retrieved")
     rows, errors = [], []
     for r in df.iter_rows(named=True):
+
         def where(column: str) -> dict:
             return {"file": display, "row": r["__row"], "column": column}
+
         try:
             if not r["task_id"]:
                 raise DataError("missing", **where("task_id"))
             when = _date(r["date"], where("date"))
             if isinstance(retrieved, date) and when > retrieved:
-                raise DataError(f"an update dated after the file was compiled ({retrieved})", value=r["date"],
-                                **where("date"))
+                raise DataError(
+                    f"an update dated after the file was compiled ({retrieved})", value=r["date"], **where("date")
+                )
             if r["status"] not in UPDATE_STATUSES:
                 raise DataError(f"expected one of {list(UPDATE_STATUSES)}", value=r["status"], **where("status"))
             if not r["quote"]:
@@ -156,10 +218,18 @@ def read_task_updates(path: Path, entry: dict, display: str) -> pl.DataFrame:
             occurrence = int(r["occurrence"]) if r["occurrence"] and r["occurrence"].isdigit() else None
             if r["occurrence"] and occurrence is None:
                 raise DataError("an occurrence number (1, 2, …) or blank", value=r["occurrence"], **where("occurrence"))
-            rows.append({"task_id": r["task_id"], "occurrence": occurrence or 1, "date": when, "status": r["status"],
-                         "evidence_url": _url(r["evidence_url"], where("evidence_url")), "quote": r["quote"],
-                         "source_row": r["__row"],
-                         "synthetic": bool(entry.get("synthetic", False))})
+            rows.append(
+                {
+                    "task_id": r["task_id"],
+                    "occurrence": occurrence or 1,
+                    "date": when,
+                    "status": r["status"],
+                    "evidence_url": _url(r["evidence_url"], where("evidence_url")),
+                    "quote": r["quote"],
+                    "source_row": r["__row"],
+                    "synthetic": bool(entry.get("synthetic", False)),
+                }
+            )
         except DataError as exc:
             errors.append(exc)
     if errors:
@@ -170,8 +240,16 @@ def read_task_updates(path: Path, entry: dict, display: str) -> pl.DataFrame:
 def check_updates(updates: pl.DataFrame, occurrences: pl.DataFrame, display_of: dict[str, str]) -> None:
     """Every update names a task occurrence that exists."""
     known = set(occurrences.select("task_id", "occurrence").iter_rows())
-    errors = [DataError("no such task occurrence in any task register", file=display_of.get(r["source_id"]),
-                        row=r["source_row"], column="task_id", value=f"{r['task_id']} #{r['occurrence']}")
-              for r in updates.iter_rows(named=True) if (r["task_id"], r["occurrence"]) not in known]
+    errors = [
+        DataError(
+            "no such task occurrence in any task register",
+            file=display_of.get(r["source_id"]),
+            row=r["source_row"],
+            column="task_id",
+            value=f"{r['task_id']} #{r['occurrence']}",
+        )
+        for r in updates.iter_rows(named=True)
+        if (r["task_id"], r["occurrence"]) not in known
+    ]
     if errors:
         raise DataErrors(errors)

@@ -13,8 +13,15 @@ from dxtrack.core.paths import Project
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.cells import read_csv_strings, require_columns
 
-WEIGHT_SCHEMA = {"province_code": pl.String, "year": pl.Int64, "population_thousand": pl.Float64,
-                 "grdp_billion_vnd": pl.Float64, "note": pl.String, "source_url": pl.String, "source_row": pl.Int64}
+WEIGHT_SCHEMA = {
+    "province_code": pl.String,
+    "year": pl.Int64,
+    "population_thousand": pl.Float64,
+    "grdp_billion_vnd": pl.Float64,
+    "note": pl.String,
+    "source_url": pl.String,
+    "source_row": pl.Int64,
+}
 
 
 def read_weights(project: Project, source_id: str | None = None) -> pl.DataFrame:
@@ -26,12 +33,17 @@ def read_weights(project: Project, source_id: str | None = None) -> pl.DataFrame
     rows = []
     for r in df.iter_rows(named=True):
         where = lambda c: {"file": display, "row": r["__row"], "column": c}  # noqa: E731
-        rows.append({
-            "province_code": r["gso_code"], "year": int(parse_number(r["year"], kind="count", where=where("year"))),
-            "population_thousand": parse_number(r["population_thousand"], where=where("population_thousand")),
-            "grdp_billion_vnd": parse_number(r["grdp_billion_vnd"], where=where("grdp_billion_vnd")),
-            "note": r.get("note"), "source_url": r.get("source_url"), "source_row": r["__row"],
-        })
+        rows.append(
+            {
+                "province_code": r["gso_code"],
+                "year": int(parse_number(r["year"], kind="count", where=where("year"))),
+                "population_thousand": parse_number(r["population_thousand"], where=where("population_thousand")),
+                "grdp_billion_vnd": parse_number(r["grdp_billion_vnd"], where=where("grdp_billion_vnd")),
+                "note": r.get("note"),
+                "source_url": r.get("source_url"),
+                "source_row": r["__row"],
+            }
+        )
     return pl.DataFrame(rows, schema=WEIGHT_SCHEMA).sort("province_code", "year")
 
 
@@ -48,12 +60,22 @@ def require_population(weights: pl.DataFrame, project: Project, codes: list[str]
     found = population(weights, year)
     missing = sorted(set(codes) - set(found))
     if missing:
-        complete = sorted(y for y, g in weights.filter(pl.col("population_thousand").is_not_null())
-                          .group_by("year") if set(codes) <= set(g["province_code"]))
+        complete = sorted(
+            y
+            for y, g in weights.filter(pl.col("population_thousand").is_not_null()).group_by("year")
+            if set(codes) <= set(g["province_code"])
+        )
         complete = [y[0] if isinstance(y, tuple) else y for y in complete]
-        have = "no population" if len(missing) == len(codes) else f"no population for {len(missing)} units " \
-            f"({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})"
-        raise DataError(f"the weights table ({project.display(project.source_path(project.only_source('weights')))}) "
-                        f"has {have} in {year}", **project.params.where("harmonize.population_year"), value=year,
-                        hint=f"years complete for all {len(codes)} units: {complete or 'none'}")
+        have = (
+            "no population"
+            if len(missing) == len(codes)
+            else f"no population for {len(missing)} units ({', '.join(missing[:5])}{' …' if len(missing) > 5 else ''})"
+        )
+        raise DataError(
+            f"the weights table ({project.display(project.source_path(project.only_source('weights')))}) "
+            f"has {have} in {year}",
+            **project.params.where("harmonize.population_year"),
+            value=year,
+            hint=f"years complete for all {len(codes)} units: {complete or 'none'}",
+        )
     return found

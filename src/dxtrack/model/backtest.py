@@ -33,12 +33,29 @@ from dxtrack.model.forecast import RANK_OF, ModelParams, family
 from dxtrack.model.pools import build_pools
 from dxtrack.model.scales import Transform
 
-CASE_SCHEMA = {"indicator": pl.String, "series": pl.String, "map": pl.String, "unit": pl.String,
-               "dataset": pl.String, "family": pl.String, "origin": pl.Int64, "year": pl.Int64,
-               "horizon": pl.Int64, "points_before": pl.Int64, "method": pl.String, "actual": pl.Float64,
-               "predicted": pl.Float64, "lo80": pl.Float64, "hi80": pl.Float64, "error": pl.Float64,
-               "error_model_scale": pl.Float64, "covered80": pl.Boolean, "covered95": pl.Boolean,
-               "crps": pl.Float64, "log_score": pl.Float64}
+CASE_SCHEMA = {
+    "indicator": pl.String,
+    "series": pl.String,
+    "map": pl.String,
+    "unit": pl.String,
+    "dataset": pl.String,
+    "family": pl.String,
+    "origin": pl.Int64,
+    "year": pl.Int64,
+    "horizon": pl.Int64,
+    "points_before": pl.Int64,
+    "method": pl.String,
+    "actual": pl.Float64,
+    "predicted": pl.Float64,
+    "lo80": pl.Float64,
+    "hi80": pl.Float64,
+    "error": pl.Float64,
+    "error_model_scale": pl.Float64,
+    "covered80": pl.Boolean,
+    "covered95": pl.Boolean,
+    "crps": pl.Float64,
+    "log_score": pl.Float64,
+}
 
 
 def dataset_of(indicator: str, datasets: dict[str, list[str]]) -> str:
@@ -67,8 +84,11 @@ def crps_t(z: np.ndarray, df: np.ndarray) -> np.ndarray:
     fin = ~inf
     if fin.any():
         zz, v = z[fin], np.maximum(df[fin], 1.0001)
-        out[fin] = (zz * (2 * student_t.cdf(zz, v) - 1) + 2 * student_t.pdf(zz, v) * (v + zz ** 2) / (v - 1)
-                    - 2 * np.sqrt(v) * np.exp(betaln(0.5, v - 0.5) - 2 * betaln(0.5, v / 2)) / (v - 1))
+        out[fin] = (
+            zz * (2 * student_t.cdf(zz, v) - 1)
+            + 2 * student_t.pdf(zz, v) * (v + zz**2) / (v - 1)
+            - 2 * np.sqrt(v) * np.exp(betaln(0.5, v - 0.5) - 2 * betaln(0.5, v / 2)) / (v - 1)
+        )
     return out
 
 
@@ -80,11 +100,22 @@ def log_score(z: np.ndarray, scale: np.ndarray, df: np.ndarray) -> np.ndarray:
     return -(dens - np.log(scale))
 
 
-def backtest_cases(observations: pl.DataFrame, units: pl.DataFrame, indicators: dict, indicator_ids: list[str],
-                   params: ModelParams, settings_for=None) -> pl.DataFrame:
+def backtest_cases(
+    observations: pl.DataFrame,
+    units: pl.DataFrame,
+    indicators: dict,
+    indicator_ids: list[str],
+    params: ModelParams,
+    settings_for=None,
+) -> pl.DataFrame:
     published = observations.filter(~pl.col("derived")) if "derived" in observations.columns else observations
-    pools = build_pools(published.filter(pl.col("indicator").is_in(indicator_ids)), units, indicators,
-                        params.settings, params.logit_clip)
+    pools = build_pools(
+        published.filter(pl.col("indicator").is_in(indicator_ids)),
+        units,
+        indicators,
+        params.settings,
+        params.logit_clip,
+    )
     horizons = np.array(params.backtest_horizons, dtype=float)
     columns: dict[str, list] = {k: [] for k in CASE_SCHEMA}
     for key, pool in sorted(pools.items()):
@@ -134,8 +165,9 @@ def backtest_cases(observations: pl.DataFrame, units: pl.DataFrame, indicators: 
     columns["dataset"] = [dataset_of(i, params.backtest_datasets) for i in columns["indicator"]]
     columns["family"] = [family(indicators[i]) for i in columns["indicator"]]
     assert all(len(v) == n for v in columns.values())
-    return pl.DataFrame(columns, schema=CASE_SCHEMA).sort("indicator", "series", "map", "origin", "year", "unit",
-                                                          "method")
+    return pl.DataFrame(columns, schema=CASE_SCHEMA).sort(
+        "indicator", "series", "map", "origin", "year", "unit", "method"
+    )
 
 
 def _r(x: float | None, digits: int = 6) -> float | None:
@@ -144,16 +176,32 @@ def _r(x: float | None, digits: int = 6) -> float | None:
 
 def _scores(frame: pl.DataFrame) -> dict:
     if not frame.height:
-        return {"n": 0, "units": 0, **{k: None for k in ("mae", "bias", "mae_model_scale", "coverage80", "coverage95",
-                                                        "crps", "log_score")}, "by_horizon": {}}
-    out = {"n": frame.height, "units": frame.select("map", "unit").n_unique(),
-           "mae": _r(frame["error"].abs().mean()), "bias": _r(frame["error"].mean()),
-           "mae_model_scale": _r(frame["error_model_scale"].abs().mean()),
-           "coverage80": _r(frame["covered80"].mean(), 4), "coverage95": _r(frame["covered95"].mean(), 4),
-           "crps": _r(frame["crps"].mean()), "log_score": _r(frame["log_score"].mean())}
-    out["by_horizon"] = {str(h): {"n": g.height, "crps": _r(g["crps"].mean()), "coverage80": _r(g["covered80"].mean(), 4),
-                                  "coverage95": _r(g["covered95"].mean(), 4)}
-                         for (h,), g in sorted(frame.group_by("horizon"), key=lambda kv: kv[0][0])}
+        return {
+            "n": 0,
+            "units": 0,
+            **{k: None for k in ("mae", "bias", "mae_model_scale", "coverage80", "coverage95", "crps", "log_score")},
+            "by_horizon": {},
+        }
+    out = {
+        "n": frame.height,
+        "units": frame.select("map", "unit").n_unique(),
+        "mae": _r(frame["error"].abs().mean()),
+        "bias": _r(frame["error"].mean()),
+        "mae_model_scale": _r(frame["error_model_scale"].abs().mean()),
+        "coverage80": _r(frame["covered80"].mean(), 4),
+        "coverage95": _r(frame["covered95"].mean(), 4),
+        "crps": _r(frame["crps"].mean()),
+        "log_score": _r(frame["log_score"].mean()),
+    }
+    out["by_horizon"] = {
+        str(h): {
+            "n": g.height,
+            "crps": _r(g["crps"].mean()),
+            "coverage80": _r(g["covered80"].mean(), 4),
+            "coverage95": _r(g["covered95"].mean(), 4),
+        }
+        for (h,), g in sorted(frame.group_by("horizon"), key=lambda kv: kv[0][0])
+    }
     return out
 
 
@@ -178,8 +226,11 @@ def _paired(cases: pl.DataFrame, method: str, baseline: str, draws: int, seed: i
         return {"n": 0}
     clusters = (both["map"] + ":" + both["unit"]).to_numpy()
     out = {"n": both.height, "units": len(set(clusters))}
-    for name, x, y in (("crps", "crps", "crps_base"), ("log_score", "log_score", "log_score_base"),
-                       ("abs_error", "error_model_scale", "error_model_scale_base")):
+    for name, x, y in (
+        ("crps", "crps", "crps_base"),
+        ("log_score", "log_score", "log_score_base"),
+        ("abs_error", "error_model_scale", "error_model_scale_base"),
+    ):
         xv, yv = both[x].to_numpy(), both[y].to_numpy()
         if name == "abs_error":
             xv, yv = np.abs(xv), np.abs(yv)
@@ -197,9 +248,14 @@ def _common_cases(cases: pl.DataFrame, methods) -> pl.DataFrame:
 
 
 def _block(cases: pl.DataFrame, params: ModelParams) -> dict:
-    return {"methods": {m: _scores(cases.filter(pl.col("method") == m)) for m in METHODS},
-            "vs_naive": {m: _paired(cases, m, "naive", params.bootstrap_draws, params.bootstrap_seed)
-                         for m in METHODS if m != "naive"}}
+    return {
+        "methods": {m: _scores(cases.filter(pl.col("method") == m)) for m in METHODS},
+        "vs_naive": {
+            m: _paired(cases, m, "naive", params.bootstrap_draws, params.bootstrap_seed)
+            for m in METHODS
+            if m != "naive"
+        },
+    }
 
 
 def summarise(cases: pl.DataFrame, params: ModelParams) -> dict:
@@ -225,18 +281,30 @@ def summarise(cases: pl.DataFrame, params: ModelParams) -> dict:
                 lo = diff["d_crps"]["ci95"][0]
                 within = rel <= params.tie_margin
                 indistinct = lo is not None and lo <= 0
-                verdict = {"supported": bool(within or indistinct),
-                           "why": "within tie margin" if within else ("not distinguishable" if indistinct
-                                                                     else "another method is better"),
-                           "relative_crps_vs_best": _r(rel, 4), "vs_best": diff}
-        by_family[fam] = {**_block(rows, params), "candidates": complete, "common_cases": common_scores,
-                          "best_method": best,
-                          "default_method": chosen, "default": verdict}
-        by_dataset[fam] = {ds: _block(g, params)
-                           for (ds,), g in sorted(rows.group_by("dataset"), key=lambda kv: kv[0][0])}
+                verdict = {
+                    "supported": bool(within or indistinct),
+                    "why": "within tie margin"
+                    if within
+                    else ("not distinguishable" if indistinct else "another method is better"),
+                    "relative_crps_vs_best": _r(rel, 4),
+                    "vs_best": diff,
+                }
+        by_family[fam] = {
+            **_block(rows, params),
+            "candidates": complete,
+            "common_cases": common_scores,
+            "best_method": best,
+            "default_method": chosen,
+            "default": verdict,
+        }
+        by_dataset[fam] = {
+            ds: _block(g, params) for (ds,), g in sorted(rows.group_by("dataset"), key=lambda kv: kv[0][0])
+        }
     return {
-        "comparison": ("CRPS on the model scale (logit, latent rank score, or the value) over the cases every "
-                       "candidate (a method that predicts every case naive does) could predict; differences vs naive with unit-clustered bootstrap 95% CIs"),
+        "comparison": (
+            "CRPS on the model scale (logit, latent rank score, or the value) over the cases every "
+            "candidate (a method that predicts every case naive does) could predict; differences vs naive with unit-clustered bootstrap 95% CIs"
+        ),
         "horizons": list(params.backtest_horizons),
         "tie_margin": params.tie_margin,
         "bootstrap": {"draws": params.bootstrap_draws, "seed": params.bootstrap_seed, "cluster": "unit"},

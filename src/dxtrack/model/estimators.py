@@ -126,12 +126,12 @@ class Settings:
     slope_sd_prior: float = 0.25
     step_sd_prior: float = 0.25
     min_units_region: int = 3
-    prior_df: float = 4.0        # t degrees of freedom where a variance comes from a prior, not from residuals
-    recency: float = 1.0         # pooled: weight of a point k years before the unit's last one is recency^k
-    damping: float = 1.0         # pooled: share of the slope kept each further year beyond the last observation
+    prior_df: float = 4.0  # t degrees of freedom where a variance comes from a prior, not from residuals
+    recency: float = 1.0  # pooled: weight of a point k years before the unit's last one is recency^k
+    damping: float = 1.0  # pooled: share of the slope kept each further year beyond the last observation
     slope_drift_sd: float = 0.0  # pooled: yearly random-walk SD of the slope itself
-    rank_df: float = 3.0         # naive for ranks: t degrees of freedom of the yearly move
-    revision_var: float = 0.0    # set by the stage from the data's own revisions (not a params key)
+    rank_df: float = 3.0  # naive for ranks: t degrees of freedom of the yearly move
+    revision_var: float = 0.0  # set by the stage from the data's own revisions (not a params key)
 
     @classmethod
     def from_params(cls, params: dict) -> "Settings":
@@ -142,8 +142,14 @@ class Settings:
 class Pool:
     """Observations of one pool as sorted arrays: unit index, year, value (model scale)."""
 
-    def __init__(self, units: dict[str, Series] | None = None, country_slope: tuple[float, float] | None = None,
-                 *, rank: bool = False, arrays: tuple | None = None):
+    def __init__(
+        self,
+        units: dict[str, Series] | None = None,
+        country_slope: tuple[float, float] | None = None,
+        *,
+        rank: bool = False,
+        arrays: tuple | None = None,
+    ):
         self.country_slope, self.rank = country_slope, rank
         if arrays is not None:
             self.names, self.regions, self.idx, self.years, self.values = arrays
@@ -152,7 +158,9 @@ class Pool:
             self.names = sorted(units)
             self.regions = np.array([units[u].region for u in self.names], dtype=object)
             order = [(i, s) for i, u in enumerate(self.names) for s in [units[u]]]
-            self.idx = np.concatenate([np.full(s.n, i) for i, s in order]).astype(np.int64) if order else np.zeros(0, np.int64)
+            self.idx = (
+                np.concatenate([np.full(s.n, i) for i, s in order]).astype(np.int64) if order else np.zeros(0, np.int64)
+            )
             self.years = np.concatenate([np.asarray(s.years, float) for _, s in order]) if order else np.zeros(0)
             self.values = np.concatenate([np.asarray(s.values, float) for _, s in order]) if order else np.zeros(0)
             sort = np.lexsort((self.years, self.idx))
@@ -188,9 +196,13 @@ class Pool:
         time-weighted regression): anchor year and value, slope, Σ(w·dt)²/(Σw·dt²)² (the slope's variance per
         unit of noise variance) and 1/n_eff (the anchor's)."""
         if recency >= 1.0:
-            return {"t_bar": self.t_bar, "y_bar": self.y_bar, "slope": self.slope,
-                    "slope_factor": np.where(self.sxx > 1e-12, 1 / np.where(self.sxx > 1e-12, self.sxx, 1), np.nan),
-                    "level_factor": 1 / np.maximum(self.n, 1)}
+            return {
+                "t_bar": self.t_bar,
+                "y_bar": self.y_bar,
+                "slope": self.slope,
+                "slope_factor": np.where(self.sxx > 1e-12, 1 / np.where(self.sxx > 1e-12, self.sxx, 1), np.nan),
+                "level_factor": 1 / np.maximum(self.n, 1),
+            }
         if recency in self._weighted:
             return self._weighted[recency]
         k, idx, t, y = len(self.names), self.idx, self.years, self.values
@@ -204,9 +216,14 @@ class Pool:
         has = swxx > 1e-12
         slope = np.where(has, np.bincount(idx, w * dt * dy, minlength=k) / np.where(has, swxx, 1), np.nan)
         factor = np.where(has, np.bincount(idx, (w * dt) ** 2, minlength=k) / np.where(has, swxx, 1) ** 2, np.nan)
-        level = np.bincount(idx, w * w, minlength=k) / sw ** 2
-        self._weighted[recency] = {"t_bar": t_bar, "y_bar": y_bar, "slope": slope, "slope_factor": factor,
-                                   "level_factor": level}
+        level = np.bincount(idx, w * w, minlength=k) / sw**2
+        self._weighted[recency] = {
+            "t_bar": t_bar,
+            "y_bar": y_bar,
+            "slope": slope,
+            "slope_factor": factor,
+            "level_factor": level,
+        }
         return self._weighted[recency]
 
     @property
@@ -220,8 +237,11 @@ class Pool:
     def before(self, year: float) -> "Pool":
         """The pool as it was known with data up to and including `year` (units keep their indices)."""
         m = self.years <= year
-        return Pool(country_slope=self.country_slope, rank=self.rank,
-                    arrays=(self.names, self.regions, self.idx[m], self.years[m], self.values[m]))
+        return Pool(
+            country_slope=self.country_slope,
+            rank=self.rank,
+            arrays=(self.names, self.regions, self.idx[m], self.years[m], self.values[m]),
+        )
 
     def indices(self, units) -> np.ndarray:
         return np.array([self.position.get(u, -1) for u in units], dtype=np.int64)
@@ -232,7 +252,7 @@ def pooled_noise(pool: Pool, prior_sd: float, prior_df: float = math.inf) -> tup
     use = (pool.n >= 3) & (pool.sxx > 1e-12)
     dfs = float((pool.n[use] - 2).sum())
     if dfs == 0:
-        return prior_sd ** 2, prior_df
+        return prior_sd**2, prior_df
     return max(float(pool.rss[use].sum()) / dfs, 1e-6), dfs
 
 
@@ -265,10 +285,10 @@ class Naive(_Model):
                 robust = float(np.median(np.abs(dy) / np.sqrt(dt)))
                 self.step_var = (max(robust, 1e-3) / standard_quantile(0.75, self.df)) ** 2
             else:
-                self.step_var = settings.step_sd_prior ** 2
+                self.step_var = settings.step_sd_prior**2
             self.floor = 0.0
         else:
-            self.step_var = float(np.mean(dy ** 2 / dt)) if len(dy) else settings.step_sd_prior ** 2
+            self.step_var = float(np.mean(dy**2 / dt)) if len(dy) else settings.step_sd_prior**2
             self.df = float(len(dy)) if len(dy) else settings.prior_df
             self.floor = settings.revision_var
 
@@ -278,8 +298,9 @@ class Naive(_Model):
         i, years, ok = self._gather(idx, years)
         horizon = np.maximum(years - self.pool.last_year[i], 1.0)
         scale = np.sqrt(self.step_var * horizon + self.floor)
-        return Predictions(np.where(ok, self.pool.last_value[i], 0.0), np.where(ok, scale, 1.0),
-                           np.full(len(i), self.df), ok)
+        return Predictions(
+            np.where(ok, self.pool.last_value[i], 0.0), np.where(ok, scale, 1.0), np.full(len(i), self.df), ok
+        )
 
 
 class Linear(_Model):
@@ -298,8 +319,9 @@ class Linear(_Model):
         var = np.where(own, rss / np.maximum(n - 2, 1), self.noise_var)
         df = np.where(own, n - 2, self.noise_df)
         x = years - p.t_bar[i]
-        scale = np.sqrt(var * (1 + 1 / np.maximum(n, 1) + x ** 2 / np.where(sxx > 1e-12, sxx, 1))
-                        + self.settings.revision_var)
+        scale = np.sqrt(
+            var * (1 + 1 / np.maximum(n, 1) + x**2 / np.where(sxx > 1e-12, sxx, 1)) + self.settings.revision_var
+        )
         mean = p.y_bar[i] + np.nan_to_num(p.slope[i]) * x
         return Predictions(np.where(ok, mean, 0.0), np.where(ok, scale, 1.0), np.where(ok, df, math.inf), ok)
 
@@ -317,14 +339,14 @@ def dersimonian_laird(slopes, variances, floor: float, zero_mean: bool = False) 
     `zero_mean`: the mean is known to be 0 (ranks): τ² is the excess of the slopes' spread around 0."""
     b, v = np.asarray(slopes, float), np.asarray(variances, float)
     if zero_mean:
-        tau2 = max(float(np.mean(b ** 2 - v)), floor ** 2)
+        tau2 = max(float(np.mean(b**2 - v)), floor**2)
         return 0.0, 0.0, tau2
     w = 1 / v
     fixed = float((w * b).sum() / w.sum())
     q = float((w * (b - fixed) ** 2).sum())
-    c = float(w.sum() - (w ** 2).sum() / w.sum())
+    c = float(w.sum() - (w**2).sum() / w.sum())
     tau2 = max((q - (len(b) - 1)) / c, 0.0) if c > 0 else 0.0
-    tau2 = max(tau2, floor ** 2)
+    tau2 = max(tau2, floor**2)
     w_star = 1 / (v + tau2)
     return float((w_star * b).sum() / w_star.sum()), float(1 / w_star.sum()), tau2
 
@@ -334,7 +356,7 @@ def damped_horizon(h: np.ndarray, phi: float) -> np.ndarray:
     h = np.maximum(h, 0.0)
     if phi >= 1.0:
         return h
-    return phi * (1 - phi ** h) / (1 - phi)
+    return phi * (1 - phi**h) / (1 - phi)
 
 
 class Pooled(_Model):
@@ -358,8 +380,9 @@ class Pooled(_Model):
         prior_mean = np.array([p.mean for p in priors], float)
         prior_var = np.array([p.tau2 + p.var_mean for p in priors], float)
         precision = np.where(has, 1 / np.where(has, self.v, 1) + 1 / prior_var, 1 / prior_var)
-        self.post_slope = np.where(has, (np.nan_to_num(self.b) / np.where(has, self.v, 1) + prior_mean / prior_var)
-                                   / precision, prior_mean)
+        self.post_slope = np.where(
+            has, (np.nan_to_num(self.b) / np.where(has, self.v, 1) + prior_mean / prior_var) / precision, prior_mean
+        )
         self.post_var = 1 / precision
 
     def _prior(self, members: np.ndarray, source: str, with_country: bool) -> SlopePrior:
@@ -368,8 +391,10 @@ class Pooled(_Model):
             slopes.append(self.pool.country_slope[0])
             variances.append(max(self.pool.country_slope[1], 1e-6))
         if not slopes:
-            return SlopePrior(0.0, 0.0, self.settings.slope_sd_prior ** 2, "no trend information: flat prior")
-        mean, var_mean, tau2 = dersimonian_laird(slopes, variances, self.settings.slope_sd_floor, zero_mean=self.pool.rank)
+            return SlopePrior(0.0, 0.0, self.settings.slope_sd_prior**2, "no trend information: flat prior")
+        mean, var_mean, tau2 = dersimonian_laird(
+            slopes, variances, self.settings.slope_sd_floor, zero_mean=self.pool.rank
+        )
         return SlopePrior(mean, var_mean, tau2, source)
 
     def prior_for(self, unit: str) -> SlopePrior:
@@ -388,12 +413,10 @@ class Pooled(_Model):
         last, t_bar = p.last_year[i], f["t_bar"][i]
         ahead = np.maximum(years - last, 0.0)
         x = np.minimum(years, last) - t_bar + damped_horizon(ahead, s.damping)
-        drift = s.slope_drift_sd ** 2 * ahead * (ahead + 1) * (2 * ahead + 1) / 6
-        var = (self.noise_var * f["level_factor"][i] + x ** 2 * self.post_var[i] + self.noise_var + drift
-               + s.revision_var)
+        drift = s.slope_drift_sd**2 * ahead * (ahead + 1) * (2 * ahead + 1) / 6
+        var = self.noise_var * f["level_factor"][i] + x**2 * self.post_var[i] + self.noise_var + drift + s.revision_var
         mean = f["y_bar"][i] + self.post_slope[i] * x
-        return Predictions(np.where(ok, mean, 0.0), np.where(ok, np.sqrt(var), 1.0),
-                           np.full(len(i), self.noise_df), ok)
+        return Predictions(np.where(ok, mean, 0.0), np.where(ok, np.sqrt(var), 1.0), np.full(len(i), self.noise_df), ok)
 
 
 def fit(method: str, pool: Pool, settings: Settings):

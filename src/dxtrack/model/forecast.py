@@ -23,9 +23,19 @@ PoolKey = tuple[str, str, str]  # (indicator, series, map)
 RANK_OF = dict(MAP_SIZES)
 
 PROJECTION_SCHEMA = {
-    "indicator": pl.String, "series": pl.String, "map": pl.String, "province_code": pl.String,
-    "method": pl.String, "is_default": pl.Boolean, "year": pl.Int64, "kind": pl.String,
-    "mean": pl.Float64, "lo80": pl.Float64, "hi80": pl.Float64, "lo95": pl.Float64, "hi95": pl.Float64,
+    "indicator": pl.String,
+    "series": pl.String,
+    "map": pl.String,
+    "province_code": pl.String,
+    "method": pl.String,
+    "is_default": pl.Boolean,
+    "year": pl.Int64,
+    "kind": pl.String,
+    "mean": pl.Float64,
+    "lo80": pl.Float64,
+    "hi80": pl.Float64,
+    "lo95": pl.Float64,
+    "hi95": pl.Float64,
     "rank_of": pl.Int64,
 }
 BANDS = {"80": (0.1, 0.9), "95": (0.025, 0.975)}
@@ -67,35 +77,53 @@ class ModelParams:
         m = params["model"]
         status = m.get("status") or {}
         bt = m.get("backtest") or {}
-        return cls(methods=tuple(m["methods"]), default_method=dict(m["default_method"]), horizon=int(m["horizon"]),
-                   logit_clip=float(m["logit_clip"]), settings=Settings.from_params(m["pooled"]),
-                   on_track_ratio=float(m["pace"]["on_track_ratio"]),
-                   acceleration_ratio=float(m["pace"]["acceleration_ratio"]),
-                   rank_draws=int(m["ranks"]["draws"]), rank_seed=int(m["ranks"]["seed"]),
-                   tie_margin=float(bt["tie_margin"]),
-                   series_preference={k: list(v) for k, v in (m.get("series_preference") or {}).items()},
-                   official_series=dict(m.get("official_series") or {}),
-                   p_on_track=float(status.get("p_on_track", 0.5)), p_floor=float(status.get("p_floor", 0.001)),
-                   min_points_for_p=int(status.get("min_points_for_p", 2)),
-                   revision_floor=m.get("revision_floor", "auto"),
-                   edition_year=int(params["render"]["year"]) if "render" in params else None,
-                   backtest_horizons=tuple(int(h) for h in bt.get("horizons", (1, 2, 3))),
-                   backtest_datasets={k: list(v) for k, v in (bt.get("datasets") or {}).items()},
-                   bootstrap_draws=int(bt.get("bootstrap_draws", 1000)), bootstrap_seed=int(bt.get("bootstrap_seed", 12)))
+        return cls(
+            methods=tuple(m["methods"]),
+            default_method=dict(m["default_method"]),
+            horizon=int(m["horizon"]),
+            logit_clip=float(m["logit_clip"]),
+            settings=Settings.from_params(m["pooled"]),
+            on_track_ratio=float(m["pace"]["on_track_ratio"]),
+            acceleration_ratio=float(m["pace"]["acceleration_ratio"]),
+            rank_draws=int(m["ranks"]["draws"]),
+            rank_seed=int(m["ranks"]["seed"]),
+            tie_margin=float(bt["tie_margin"]),
+            series_preference={k: list(v) for k, v in (m.get("series_preference") or {}).items()},
+            official_series=dict(m.get("official_series") or {}),
+            p_on_track=float(status.get("p_on_track", 0.5)),
+            p_floor=float(status.get("p_floor", 0.001)),
+            min_points_for_p=int(status.get("min_points_for_p", 2)),
+            revision_floor=m.get("revision_floor", "auto"),
+            edition_year=int(params["render"]["year"]) if "render" in params else None,
+            backtest_horizons=tuple(int(h) for h in bt.get("horizons", (1, 2, 3))),
+            backtest_datasets={k: list(v) for k, v in (bt.get("datasets") or {}).items()},
+            bootstrap_draws=int(bt.get("bootstrap_draws", 1000)),
+            bootstrap_seed=int(bt.get("bootstrap_seed", 12)),
+        )
 
     def default_for(self, indicator: dict) -> str:
         return self.default_method[family(indicator)]
 
 
 class Forecasts:
-    def __init__(self, observations: pl.DataFrame, units: pl.DataFrame, indicators: dict, indicator_ids: set[str],
-                 params: ModelParams):
+    def __init__(
+        self,
+        observations: pl.DataFrame,
+        units: pl.DataFrame,
+        indicators: dict,
+        indicator_ids: set[str],
+        params: ModelParams,
+    ):
         self.indicators, self.params = indicators, params
         self.pools: dict[PoolKey, Pool] = {
-            key: pool for key, pool in build_pools(observations, units, indicators, params.settings,
-                                                   params.logit_clip).items() if key[0] in indicator_ids}
-        self.models = {key: {m: fit(m, pool, self.settings_for(key[0])) for m in params.methods}
-                       for key, pool in sorted(self.pools.items())}
+            key: pool
+            for key, pool in build_pools(observations, units, indicators, params.settings, params.logit_clip).items()
+            if key[0] in indicator_ids
+        }
+        self.models = {
+            key: {m: fit(m, pool, self.settings_for(key[0])) for m in params.methods}
+            for key, pool in sorted(self.pools.items())
+        }
 
     def settings_for(self, indicator: str) -> Settings:
         """The revision floor applies to indicators on the scale it was estimated on (logit shares and scores)."""
@@ -135,8 +163,9 @@ class Forecasts:
         return out
 
     def band(self, key: PoolKey, prediction: Prediction) -> dict[str, float]:
-        p = Predictions(np.array([prediction.mean]), np.array([prediction.scale]), np.array([prediction.df]),
-                        np.array([True]))
+        p = Predictions(
+            np.array([prediction.mean]), np.array([prediction.scale]), np.array([prediction.df]), np.array([True])
+        )
         return {k: float(v[0]) for k, v in self.bands(key, p).items()}
 
 
@@ -175,19 +204,32 @@ def projection_table(forecasts: Forecasts) -> pl.DataFrame:
                     band[name] = np.where(at_last, observed, band[name])
             ok = p.ok
             unit_row = np.repeat(np.arange(len(units)), counts)[ok]
-            frame = pl.DataFrame({
-                "province_code": pl.Series(codes, dtype=pl.String).gather(unit_row),
-                "year": pl.Series(years[ok], dtype=pl.Int64),
-                "fit": pl.Series(years[ok] <= unit_last[ok], dtype=pl.Boolean),
-                **{name: pl.Series(values[ok], dtype=pl.Float64) for name, values in band.items()},
-            })
-            frames.append(frame.select(
-                pl.lit(indicator, pl.String).alias("indicator"), pl.lit(series, pl.String).alias("series"),
-                pl.lit(map_, pl.String).alias("map"), "province_code", pl.lit(method, pl.String).alias("method"),
-                pl.lit(method == default, pl.Boolean).alias("is_default"), "year",
-                pl.when(pl.col("fit")).then(pl.lit("fit")).otherwise(pl.lit("projection")).alias("kind"),
-                "mean", "lo80", "hi80", "lo95", "hi95",
-                pl.lit(RANK_OF.get(map_) if is_rank else None, pl.Int64).alias("rank_of")))
+            frame = pl.DataFrame(
+                {
+                    "province_code": pl.Series(codes, dtype=pl.String).gather(unit_row),
+                    "year": pl.Series(years[ok], dtype=pl.Int64),
+                    "fit": pl.Series(years[ok] <= unit_last[ok], dtype=pl.Boolean),
+                    **{name: pl.Series(values[ok], dtype=pl.Float64) for name, values in band.items()},
+                }
+            )
+            frames.append(
+                frame.select(
+                    pl.lit(indicator, pl.String).alias("indicator"),
+                    pl.lit(series, pl.String).alias("series"),
+                    pl.lit(map_, pl.String).alias("map"),
+                    "province_code",
+                    pl.lit(method, pl.String).alias("method"),
+                    pl.lit(method == default, pl.Boolean).alias("is_default"),
+                    "year",
+                    pl.when(pl.col("fit")).then(pl.lit("fit")).otherwise(pl.lit("projection")).alias("kind"),
+                    "mean",
+                    "lo80",
+                    "hi80",
+                    "lo95",
+                    "hi95",
+                    pl.lit(RANK_OF.get(map_) if is_rank else None, pl.Int64).alias("rank_of"),
+                )
+            )
             del p, band
     if not frames:
         return pl.DataFrame(schema=PROJECTION_SCHEMA)

@@ -67,9 +67,20 @@ def pace_class(ratio: float, on_track_ratio: float, acceleration_ratio: float) -
     return "too slow"
 
 
-def assess(years: list[int], values: list[float], *, target: float | None, comparator: str, target_year: int | None,
-           on_track_ratio: float = 1.0, acceleration_ratio: float = 0.5, unit: str | None = None,
-           p_meet: float | None = None, p_on_track: float = 0.5, edition_year: int | None = None) -> Pace:
+def assess(
+    years: list[int],
+    values: list[float],
+    *,
+    target: float | None,
+    comparator: str,
+    target_year: int | None,
+    on_track_ratio: float = 1.0,
+    acceleration_ratio: float = 0.5,
+    unit: str | None = None,
+    p_meet: float | None = None,
+    p_on_track: float = 0.5,
+    edition_year: int | None = None,
+) -> Pace:
     """Status of one unit's series against one target. `years`/`values`: full-year observations, any order;
     `p_meet`: P(met in the target year) from the forecast, None where there is none; `edition_year`: the year
     the assessment is published (a target year before it has passed); `unit`: the indicator's unit (percent,

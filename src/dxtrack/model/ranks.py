@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def simulate_ranks(predictions: dict[str, object], units: list[str], draws: int, seed: int, year: int) -> dict[str, np.ndarray]:
+def simulate_ranks(
+    predictions: dict[str, object], units: list[str], draws: int, seed: int, year: int
+) -> dict[str, np.ndarray]:
     """Simulated ranks (1 = best) of every unit in `units` for `year`: unit -> array of `draws` ranks."""
     rng = np.random.default_rng([seed, year, len(units)])
     scores = np.empty((len(units), draws))

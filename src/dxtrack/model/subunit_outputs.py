@@ -12,12 +12,16 @@ import polars as pl
 from dxtrack.model import scorecard
 from dxtrack.model.taskstatus import task_status
 
+
 def subunit_outputs(project, as_of: date, due_soon_days: int) -> dict[str, pl.DataFrame]:
     interim = project.interim
     scores = pl.read_parquet(interim / "unit_scores.parquet")
     ranked = scorecard.ranks(scores)
-    status = task_status(*(pl.read_parquet(interim / f"{n}.parquet")
-                           for n in ("tasks", "task_occurrences", "task_updates", "agencies")), as_of, due_soon_days)
+    status = task_status(
+        *(pl.read_parquet(interim / f"{n}.parquet") for n in ("tasks", "task_occurrences", "task_updates", "agencies")),
+        as_of,
+        due_soon_days,
+    )
     return {
         "data/processed/scorecard_ranks.parquet": ranked,
         "data/processed/scorecard_movers.parquet": scorecard.movers(ranked),

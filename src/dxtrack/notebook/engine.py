@@ -44,9 +44,22 @@ if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it
     import altair as alt
 
 __all__ = [
-    "Job", "RenderResult", "RenderError", "JobFailure", "render_all", "use_offline_renderer", "escape",
-    "save_figures", "export_html", "vega_bundle", "embed_options_for", "LOCALES", "VI_FORMAT_LOCALE",
-    "RENDERER_NAME", "TEMPLATE_DIR", "register_renderer",
+    "Job",
+    "RenderResult",
+    "RenderError",
+    "JobFailure",
+    "render_all",
+    "use_offline_renderer",
+    "escape",
+    "save_figures",
+    "export_html",
+    "vega_bundle",
+    "embed_options_for",
+    "LOCALES",
+    "VI_FORMAT_LOCALE",
+    "RENDERER_NAME",
+    "TEMPLATE_DIR",
+    "register_renderer",
 ]
 
 RENDERER_NAME = "dxtrack"
@@ -83,6 +96,7 @@ DEFAULT_EMBED_OPTIONS: dict[str, Any] = {
 # ----------------------------------------------------------------------------------------------------------
 # Jobs, results, errors
 # ----------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Job:
@@ -137,8 +151,11 @@ class RenderError(RuntimeError):
 
     def __init__(self, failures: list[JobFailure], total: int | None = None):
         self.failures = failures
-        head = f"{len(failures)} of {total} notebook(s) failed to render" if total else \
-            f"{len(failures)} notebook(s) failed to render"
+        head = (
+            f"{len(failures)} of {total} notebook(s) failed to render"
+            if total
+            else f"{len(failures)} notebook(s) failed to render"
+        )
         body = "\n".join(f"- {f}" for f in failures)
         super().__init__(f"{head}:\n{body}")
 
@@ -161,8 +178,13 @@ def escape(text: object, *, markdown: bool = False) -> str:
         s = _MD_SPECIAL.sub(r"\\\1", s)
         # after backslash-escaping, only & and quotes still need entities (< and > are escaped as \< \>,
         # which Markdown renders literally, but escape them as entities as well for raw-HTML safety)
-        return s.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;").replace('"', "&quot;") \
+        return (
+            s.replace("&", "&amp;")
+            .replace("\\<", "&lt;")
+            .replace("\\>", "&gt;")
+            .replace('"', "&quot;")
             .replace("'", "&#x27;")
+        )
     return html.escape(s, quote=True)
 
 
@@ -200,8 +222,9 @@ def _locale_options(lang: str | None) -> dict[str, Any]:
     return opts
 
 
-def embed_options_for(spec: Mapping[str, Any], embed_options: Mapping[str, Any] | None = None,
-                      lang: str | None = None) -> dict[str, Any]:
+def embed_options_for(
+    spec: Mapping[str, Any], embed_options: Mapping[str, Any] | None = None, lang: str | None = None
+) -> dict[str, Any]:
     """vega-embed options for one chart: defaults < locale (chart usermeta, else `lang`) < `embed_options`."""
     opts = copy.deepcopy(DEFAULT_EMBED_OPTIONS)
     opts.update(_locale_options(_spec_lang(spec) or lang))
@@ -213,6 +236,7 @@ def embed_options_for(spec: Mapping[str, Any], embed_options: Mapping[str, Any] 
 # The Altair renderer
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _chart_text(spec: Mapping[str, Any]) -> str:
     title = spec.get("title")
     if isinstance(title, Mapping):
@@ -222,8 +246,7 @@ def _chart_text(spec: Mapping[str, Any]) -> str:
     return f"<Chart: {title}>" if title else "<Chart>"
 
 
-def _renderer(spec: dict, embed_options: Mapping[str, Any] | None = None, lang: str | None = None,
-              **_ignored: Any):
+def _renderer(spec: dict, embed_options: Mapping[str, Any] | None = None, lang: str | None = None, **_ignored: Any):
     """Altair renderer `dxtrack`: a Vega-Lite MIME bundle plus the embed options in its metadata.
 
     JupyterLab draws the MIME type itself (its Vega is bundled, so this works offline too) and reads
@@ -319,9 +342,14 @@ def vega_bundle(vl_version: str | None = None) -> str:
 
 def _script_json(value: object) -> str:
     """JSON safe inside an inline <script>: no `</script>`, `<!--` or line separators can break out."""
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 DOWNLOAD_KEY = "dxtrack_download"  # spec.usermeta[DOWNLOAD_KEY]: {"label", "filename", "columns", "rows"}
@@ -357,8 +385,10 @@ def _download_link(spec: dict) -> str:
 
     href = "data:text/csv;charset=utf-8," + quote("\ufeff" + _csv(dl.get("columns", []), dl.get("rows", [])))
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(dl.get("filename") or "data.csv"))
-    return (f'<p class="dxtrack-chart-tools"><a class="dxtrack-download" download="{html.escape(name)}" '
-            f'href="{href}">{html.escape(str(dl.get("label") or "CSV"))}</a></p>\n')
+    return (
+        f'<p class="dxtrack-chart-tools"><a class="dxtrack-download" download="{html.escape(name)}" '
+        f'href="{href}">{html.escape(str(dl.get("label") or "CSV"))}</a></p>\n'
+    )
 
 
 def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str, static: str = "") -> str:
@@ -366,8 +396,11 @@ def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str
     download = _download_link(spec)
     label = _chart_text(spec)[8:-1] if spec.get("title") else ""
     aria = f' role="figure" aria-label="{html.escape(label)}"' if label else ""
-    fallback = (f'<noscript><img class="dxtrack-static" src="{html.escape(static)}" alt="{html.escape(label)}">'
-                "</noscript>\n") if static else ""
+    fallback = (
+        (f'<noscript><img class="dxtrack-static" src="{html.escape(static)}" alt="{html.escape(label)}"></noscript>\n')
+        if static
+        else ""
+    )
     return (
         '<figure class="dxtrack-figure">\n'
         f'<div id="{div_id}" class="dxtrack-chart"{aria}></div>\n{fallback}'
@@ -381,8 +414,7 @@ def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str
     )
 
 
-def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path,
-                   defer: Any = None) -> Path:
+def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path, defer: Any = None) -> Path:
     """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again). With
     `defer` (an executor's submit), the conversion runs in the background and only the name is returned now."""
     spec = copy.deepcopy(dict(spec))
@@ -406,13 +438,16 @@ def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
     config = spec.setdefault("config", {})
     if "font" not in config and _fonts_registered[0]:
         config["font"] = STATIC_FONT
-    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version([spec]), format_locale=options.get("formatLocale"),
-                              time_format_locale=options.get("timeFormatLocale"))
+    svg = vlc.vegalite_to_svg(
+        spec,
+        vl_version=_vl_version([spec]),
+        format_locale=options.get("formatLocale"),
+        time_format_locale=options.get("timeFormatLocale"),
+    )
     write_text(stable_svg_ids(svg), target)  # ids per file, not per worker history (stable_svg_ids)
 
 
-def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None,
-                    defer: Any = None) -> list[dict]:
+def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None, defer: Any = None) -> list[dict]:
     """Replace every Vega/Vega-Lite output in `nb` (in place) by chart HTML; return their specs.
 
     Div ids are deterministic: a hash of the spec plus the chart's position, so re-rendering unchanged inputs
@@ -462,9 +497,16 @@ def _make_exporter():
 _exporter_cache: dict[str, Any] = {}
 
 
-def export_html(nb, *, lang: str | None = None, title: str | None = None, exporter=None,
-                static_dir: str | os.PathLike | None = None, page_dir: str | os.PathLike | None = None,
-                defer: Any = None) -> str:
+def export_html(
+    nb,
+    *,
+    lang: str | None = None,
+    title: str | None = None,
+    exporter=None,
+    static_dir: str | os.PathLike | None = None,
+    page_dir: str | os.PathLike | None = None,
+    defer: Any = None,
+) -> str:
     """An executed notebook as one offline HTML page (code hidden, one Vega bundle if it has charts).
 
     `static_dir`: write each chart there as SVG too and show it when scripts do not run (`page_dir`: the folder
@@ -476,8 +518,7 @@ def export_html(nb, *, lang: str | None = None, title: str | None = None, export
     if exporter is None:
         exporter = _exporter_cache.setdefault("html", _make_exporter())
     nb = copy.deepcopy(nb)
-    specs = _charts_to_html(nb, Path(static_dir) if static_dir else None,
-                            Path(page_dir) if page_dir else None, defer)
+    specs = _charts_to_html(nb, Path(static_dir) if static_dir else None, Path(page_dir) if page_dir else None, defer)
     if title:
         nb.metadata["title"] = title
     resources = {
@@ -490,9 +531,11 @@ def export_html(nb, *, lang: str | None = None, title: str | None = None, export
     match = _EXTERNAL_SCRIPT.search(body)
     if match:
         start = max(0, match.start() - 80)
-        raise ValueError("the exported page loads a script from the network "
-                         f"(…{body[start:match.end() + 80]}…); call dxtrack.notebook.engine.use_offline_renderer() "
-                         "in the notebook's setup cell")
+        raise ValueError(
+            "the exported page loads a script from the network "
+            f"(…{body[start : match.end() + 80]}…); call dxtrack.notebook.engine.use_offline_renderer() "
+            "in the notebook's setup cell"
+        )
     return body
 
 
@@ -545,9 +588,14 @@ def stable_svg_ids(svg: str) -> str:
     return refs.sub(lambda m: m.group(1) + mapping[m.group(2)], svg)
 
 
-def save_figures(chart: alt.TopLevelMixin | Mapping[str, Any], stem_path: str | os.PathLike,
-                 formats: Sequence[str] = ("png", "svg"), scale: float = 2,
-                 embed_options: Mapping[str, Any] | None = None, lang: str | None = None) -> list[Path]:
+def save_figures(
+    chart: alt.TopLevelMixin | Mapping[str, Any],
+    stem_path: str | os.PathLike,
+    formats: Sequence[str] = ("png", "svg"),
+    scale: float = 2,
+    embed_options: Mapping[str, Any] | None = None,
+    lang: str | None = None,
+) -> list[Path]:
     """Write `chart` as `<stem_path>.png` / `.svg` (vl-convert), atomically; return the paths written.
 
     The chart's locale (usermeta lang, or `lang`, or `embed_options` formatLocale/timeFormatLocale) is
@@ -561,8 +609,11 @@ def save_figures(chart: alt.TopLevelMixin | Mapping[str, Any], stem_path: str | 
     config = spec.setdefault("config", {})
     if "font" not in config and _fonts_registered[0]:
         config["font"] = STATIC_FONT
-    kwargs = {"vl_version": _vl_version([spec]),
-              "format_locale": opts.get("formatLocale"), "time_format_locale": opts.get("timeFormatLocale")}
+    kwargs = {
+        "vl_version": _vl_version([spec]),
+        "format_locale": opts.get("formatLocale"),
+        "time_format_locale": opts.get("timeFormatLocale"),
+    }
     stem = Path(stem_path)
     written = []
     for fmt in formats:
@@ -670,17 +721,29 @@ class _Worker:
     def _client(self, nb, **kw):
         from nbclient import NotebookClient
 
-        return NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=self.timeout,
-                              startup_timeout=self.startup_timeout, record_timing=False, allow_errors=False,
-                              interrupt_on_timeout=True,
-                              resources={"metadata": {"path": self.cwd}}, **kw)
+        return NotebookClient(
+            nb,
+            km=self.km,
+            kernel_name=self.kernel_name,
+            timeout=self.timeout,
+            startup_timeout=self.startup_timeout,
+            record_timing=False,
+            allow_errors=False,
+            interrupt_on_timeout=True,
+            resources={"metadata": {"path": self.cwd}},
+            **kw,
+        )
 
     def start(self) -> None:
         import nbformat
         from nbclient import NotebookClient
 
-        boot = NotebookClient(nbformat.v4.new_notebook(), kernel_name=self.kernel_name,
-                              startup_timeout=self.startup_timeout, resources={"metadata": {"path": self.cwd}})
+        boot = NotebookClient(
+            nbformat.v4.new_notebook(),
+            kernel_name=self.kernel_name,
+            startup_timeout=self.startup_timeout,
+            resources={"metadata": {"path": self.cwd}},
+        )
         boot.km = boot.create_kernel_manager()
         # Local IPC sockets instead of TCP on localhost: no open ports, no "without encryption" warning. The
         # sockets and the connection file sit in one folder this worker locks (see sweep_kernel_dirs).
@@ -759,8 +822,15 @@ class _Worker:
         import nbformat
 
         title = job.title or job.parameters.get("title") or job.output_html.stem
-        page = export_html(nb, lang=job.lang, title=str(title), exporter=self.exporter, static_dir=job.static_dir,
-                           page_dir=job.output_html.parent, defer=self._defer)
+        page = export_html(
+            nb,
+            lang=job.lang,
+            title=str(title),
+            exporter=self.exporter,
+            static_dir=job.static_dir,
+            page_dir=job.output_html.parent,
+            defer=self._defer,
+        )
         ipynb = nbformat.writes(nb) + "\n"
         write_pair(job, ipynb, page, self.journal_dir)
 
@@ -809,8 +879,16 @@ def sweep_kernel_dirs() -> list[Path]:
     return removed
 
 
-def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: int | None,
-                 startup_timeout: int, journal_dir: str | None = None) -> None:
+def _worker_main(
+    wid: int,
+    tasks,
+    results,
+    kernel_name: str,
+    cwd: str,
+    timeout: int | None,
+    startup_timeout: int,
+    journal_dir: str | None = None,
+) -> None:
     import logging
     import signal
 
@@ -823,8 +901,9 @@ def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: 
         try:
             worker.start()
         except BaseException:
-            results.put(("fatal", wid, None, f"worker {wid} could not start kernel {kernel_name!r}:\n"
-                                             + traceback.format_exc()))
+            results.put(
+                ("fatal", wid, None, f"worker {wid} could not start kernel {kernel_name!r}:\n" + traceback.format_exc())
+            )
             return
         while True:
             item = tasks.get()
@@ -844,8 +923,10 @@ def _worker_main(wid: int, tasks, results, kernel_name: str, cwd: str, timeout: 
         try:
             worker.finish()  # static figures still being converted in the background
         except Exception:
-            print("dxtrack render: a static figure could not be written:\n" + traceback.format_exc(limit=4),
-                  file=sys.stderr)
+            print(
+                "dxtrack render: a static figure could not be written:\n" + traceback.format_exc(limit=4),
+                file=sys.stderr,
+            )
     finally:
         worker.stop()
 
@@ -864,9 +945,16 @@ def _check_jobs(jobs: Sequence[Job]) -> None:
             outputs[key] = job
 
 
-def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, kernel_name: str = "python3",
-               cwd: str | os.PathLike | None = None, timeout: int | None = 600,
-               startup_timeout: int = 120, journal_dir: str | os.PathLike | None = None) -> list[RenderResult]:
+def render_all(
+    jobs: Iterable[Job],
+    workers: int = 2,
+    progress: bool = True,
+    kernel_name: str = "python3",
+    cwd: str | os.PathLike | None = None,
+    timeout: int | None = 600,
+    startup_timeout: int = 120,
+    journal_dir: str | os.PathLike | None = None,
+) -> list[RenderResult]:
     """Execute and export every job, `workers` notebooks at a time, each worker reusing one warm kernel.
 
     Jobs are handed out through a queue (a slow notebook does not hold up the others). Kernels start in
@@ -896,10 +984,24 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
         tasks.put((i, job))
     for _ in range(n):
         tasks.put(None)
-    procs = [ctx.Process(target=_worker_main, name=f"dxtrack-render-{w}",
-                         args=(w, tasks, results, kernel_name, cwd, timeout, startup_timeout,
-                               None if journal_dir is None else str(journal_dir)), daemon=True)
-             for w in range(n)]
+    procs = [
+        ctx.Process(
+            target=_worker_main,
+            name=f"dxtrack-render-{w}",
+            args=(
+                w,
+                tasks,
+                results,
+                kernel_name,
+                cwd,
+                timeout,
+                startup_timeout,
+                None if journal_dir is None else str(journal_dir),
+            ),
+            daemon=True,
+        )
+        for w in range(n)
+    ]
     for p in procs:
         p.start()
 
@@ -907,8 +1009,7 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
     failures: dict[int, JobFailure] = {}
     running: dict[int, int] = {}  # worker -> job index
     fatal: list[str] = []
-    bar = tqdm(total=len(jobs), desc="render", unit="nb", file=sys.stderr, disable=not progress,
-               dynamic_ncols=True)
+    bar = tqdm(total=len(jobs), desc="render", unit="nb", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     try:
         while len(done) + len(failures) < len(jobs):
             try:
@@ -917,8 +1018,9 @@ def render_all(jobs: Iterable[Job], workers: int = 2, progress: bool = True, ker
                 for w, p in enumerate(procs):
                     if not p.is_alive() and w in running:
                         idx = running.pop(w)
-                        failures[idx] = JobFailure(jobs[idx], f"render worker {w} exited (code {p.exitcode}) "
-                                                              "while rendering it")
+                        failures[idx] = JobFailure(
+                            jobs[idx], f"render worker {w} exited (code {p.exitcode}) while rendering it"
+                        )
                         bar.update(1)
                 if all(not p.is_alive() for p in procs):
                     why = "; ".join(fatal) or "all render workers exited"

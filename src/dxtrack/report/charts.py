@@ -113,12 +113,15 @@ def _locale(lang: str) -> alt.Locale:
 def _finish(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any] | None = None) -> alt.TopLevelMixin:
     """The one place where locale, font and common styling are set (top-level `config`), and where the data
     behind the chart is attached for download (see `_download`)."""
-    chart = (chart.configure(locale=_locale(lang), font=FONT)
-             .configure_title(anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#4D4D4D",
-                              subtitlePadding=6, offset=10)
-             .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
-             .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=320)
-             .configure_view(stroke=None))
+    chart = (
+        chart.configure(locale=_locale(lang), font=FONT)
+        .configure_title(
+            anchor="start", fontSize=15, subtitleFontSize=11, subtitleColor="#4D4D4D", subtitlePadding=6, offset=10
+        )
+        .configure_axis(labelFontSize=11, titleFontSize=12, grid=True, gridColor="#EEEEEE")
+        .configure_legend(labelFontSize=11, titleFontSize=11, labelLimit=320)
+        .configure_view(stroke=None)
+    )
     return chart.properties(usermeta=_download(chart, lang, about or {}))
 
 
@@ -167,10 +170,17 @@ def _download(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any]) -> 
     text = " ".join(text) if isinstance(text, list) else (text or "chart")
     slug = labels.nfc(str(text)).lower()
     import unicodedata
+
     slug = "".join(c for c in unicodedata.normalize("NFD", slug.replace("đ", "d")) if not unicodedata.combining(c))
     slug = "-".join("".join(c if c.isalnum() else " " for c in slug).split())[:60] or "chart"
-    return {"dxtrack_download": {"label": t("download.csv", lang), "filename": f"{slug}.csv", "columns": columns,
-                                 "rows": out}}
+    return {
+        "dxtrack_download": {
+            "label": t("download.csv", lang),
+            "filename": f"{slug}.csv",
+            "columns": columns,
+            "rows": out,
+        }
+    }
 
 
 def _csv_cell(v: Any) -> Any:
@@ -191,8 +201,14 @@ def _title(text: str, subtitle: Iterable[str]) -> alt.TitleParams:
     return alt.TitleParams(text=_wrap([text], 80), subtitle=_wrap(subtitle))
 
 
-def _caption(lang: str, *, unit: str | None = None, years: str | None = None, sources: Iterable[str] = (),
-             extra: Iterable[str] = ()) -> list[str]:
+def _caption(
+    lang: str,
+    *,
+    unit: str | None = None,
+    years: str | None = None,
+    sources: Iterable[str] = (),
+    extra: Iterable[str] = (),
+) -> list[str]:
     """Caption lines: "Unit: …; Years: …", then extra notes, then "Source: …" (unique, in order)."""
     first = "; ".join(x for x in (unit and t("caption.unit", lang, unit=unit), years) if x)
     srcs = list(dict.fromkeys(s for s in sources if s))
@@ -222,9 +238,12 @@ def _tip(field: str, key: str, lang: str, kind: str = "N", fmt: str | None = Non
 def _year_x(lang: str, years: Iterable[int], *, pad: float = 0.4) -> alt.X:
     ys = [int(y) for y in years if y is not None]
     lo, hi = (min(ys), max(ys)) if ys else (2020, 2030)
-    return alt.X("year:Q", title=t("axis.year", lang),
-                 axis=alt.Axis(format=YEAR_FORMAT, tickMinStep=1, labelOverlap=True),
-                 scale=alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False))
+    return alt.X(
+        "year:Q",
+        title=t("axis.year", lang),
+        axis=alt.Axis(format=YEAR_FORMAT, tickMinStep=1, labelOverlap=True),
+        scale=alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False),
+    )
 
 
 def _unit_name(units: pl.DataFrame | None, unit: UnitRef, lang: str) -> str:
@@ -245,14 +264,20 @@ def _unit_names(units: pl.DataFrame | None) -> dict[UnitRef, str]:
 
 
 def _status_scale(lang: str) -> alt.Scale:
-    return alt.Scale(domain=[labels.status_label(s, lang) for s in STATUSES],
-                     range=[STATUS_COLORS[s] for s in STATUSES])
+    return alt.Scale(
+        domain=[labels.status_label(s, lang) for s in STATUSES], range=[STATUS_COLORS[s] for s in STATUSES]
+    )
 
 
 def _status_color(lang: str, field: str = "status_label") -> alt.Color:
-    return alt.Color(f"{field}:N", scale=_status_scale(lang), title=t("legend.status", lang),
-                     legend=alt.Legend(orient="bottom", columns=4, symbolType="square", symbolStrokeColor="#999999",
-                                       symbolStrokeWidth=0.5))
+    return alt.Color(
+        f"{field}:N",
+        scale=_status_scale(lang),
+        title=t("legend.status", lang),
+        legend=alt.Legend(
+            orient="bottom", columns=4, symbolType="square", symbolStrokeColor="#999999", symbolStrokeWidth=0.5
+        ),
+    )
 
 
 def _cmp(comparator: str | None) -> str:
@@ -308,14 +333,18 @@ def _observed_rows(obs: pl.DataFrame, lang: str, unit_kind: str) -> tuple[list[d
     for r in obs.sort("year").iter_rows(named=True):
         derived = bool(r.get("derived"))
         legend = t("legend.observed_derived" if derived else "legend.observed_published", lang)
-        rows.append({
-            "year": int(r["year"]), "value": r["value"], "legend": legend,
-            "origin": t("value.derived" if derived else "value.published", lang),
-            "series_name": labels.series_name(r.get("series"), lang),
-            "period": r.get("period_label") or str(r["year"]),
-            "value_text": labels.fmt_value(r["value"], unit_kind, lang),
-            "source_url": r.get("source_url"),
-        })
+        rows.append(
+            {
+                "year": int(r["year"]),
+                "value": r["value"],
+                "legend": legend,
+                "origin": t("value.derived" if derived else "value.published", lang),
+                "series_name": labels.series_name(r.get("series"), lang),
+                "period": r.get("period_label") or str(r["year"]),
+                "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+                "source_url": r.get("source_url"),
+            }
+        )
     return rows, omitted
 
 
@@ -330,13 +359,23 @@ def _projection_rows(proj: pl.DataFrame, lang: str, unit_kind: str) -> list[dict
     method = labels.method_label(proj["method"][0], lang)
     for r in proj.iter_rows(named=True):
         kind = r["kind"]
-        rows.append({
-            "year": int(r["year"]), "mean": r["mean"], "lo80": r["lo80"], "hi80": r["hi80"], "lo95": r["lo95"],
-            "hi95": r["hi95"], "kind": kind, "legend": t(f"legend.{'fit' if kind == 'fit' else 'projection'}", lang),
-            "kind_label": t(f"value.{'fit' if kind == 'fit' else 'projection'}", lang), "method": method,
-            "mean_text": fmt(r["mean"]), "interval80": f"{fmt(r['lo80'])} – {fmt(r['hi80'])}",
-            "interval95": f"{fmt(r['lo95'])} – {fmt(r['hi95'])}",
-        })
+        rows.append(
+            {
+                "year": int(r["year"]),
+                "mean": r["mean"],
+                "lo80": r["lo80"],
+                "hi80": r["hi80"],
+                "lo95": r["lo95"],
+                "hi95": r["hi95"],
+                "kind": kind,
+                "legend": t(f"legend.{'fit' if kind == 'fit' else 'projection'}", lang),
+                "kind_label": t(f"value.{'fit' if kind == 'fit' else 'projection'}", lang),
+                "method": method,
+                "mean_text": fmt(r["mean"]),
+                "interval80": f"{fmt(r['lo80'])} – {fmt(r['hi80'])}",
+                "interval95": f"{fmt(r['lo95'])} – {fmt(r['hi95'])}",
+            }
+        )
     fits = [r for r in rows if r["kind"] == "fit"]
     if fits and any(r["kind"] != "fit" for r in rows):
         joint = dict(fits[-1], kind="projection", legend=t("legend.projection", lang))
@@ -344,8 +383,15 @@ def _projection_rows(proj: pl.DataFrame, lang: str, unit_kind: str) -> list[dict
     return rows
 
 
-def _target_rows(targets: pl.DataFrame, status_u: pl.DataFrame, unit: UnitRef, indicator: str, lang: str,
-                 unit_kind: str, years: Sequence[int] | None = None) -> list[dict]:
+def _target_rows(
+    targets: pl.DataFrame,
+    status_u: pl.DataFrame,
+    unit: UnitRef,
+    indicator: str,
+    lang: str,
+    unit_kind: str,
+    years: Sequence[int] | None = None,
+) -> list[dict]:
     """One record per distinct (year, comparator, value) target of the unit, with its status if assessed."""
     tg = _unit_rows(targets, unit)
     if not tg.is_empty():
@@ -367,13 +413,20 @@ def _target_rows(targets: pl.DataFrame, status_u: pl.DataFrame, unit: UnitRef, i
         comparator = r.get("comparator_norm") or r.get("comparator")
         key = (int(r["target_year"]), _cmp(comparator), float(r["target_value"]))
         st = by_id.get(r.get("target_id")) or {}
-        rec = out.setdefault(key, {
-            "year": key[0], "value": key[2], "legend": t("legend.target", lang),
-            "goal": f"{key[1]} {labels.fmt_target(key[2], unit_kind, lang)}",
-            "label": f"{key[1]} {labels.fmt_target(key[2], unit_kind, lang)} ({key[0]})",
-            "documents": [], "status": st.get("status"), "p_meet": st.get("p_meet"),
-            "expected_rank": st.get("expected_rank"),
-        })
+        rec = out.setdefault(
+            key,
+            {
+                "year": key[0],
+                "value": key[2],
+                "legend": t("legend.target", lang),
+                "goal": f"{key[1]} {labels.fmt_target(key[2], unit_kind, lang)}",
+                "label": f"{key[1]} {labels.fmt_target(key[2], unit_kind, lang)} ({key[0]})",
+                "documents": [],
+                "status": st.get("status"),
+                "p_meet": st.get("p_meet"),
+                "expected_rank": st.get("expected_rank"),
+            },
+        )
         if r.get("document") and r["document"] not in rec["documents"]:
             rec["documents"].append(r["document"])
         if rec["status"] is None and st.get("status"):
@@ -388,12 +441,22 @@ def _target_rows(targets: pl.DataFrame, status_u: pl.DataFrame, unit: UnitRef, i
 
 
 def _legend_color(entries: list[tuple[str, str]]) -> alt.Color:
-    return alt.Color("legend:N", scale=alt.Scale(domain=[e[0] for e in entries], range=[e[1] for e in entries]),
-                     legend=alt.Legend(title=None, orient="bottom", columns=3, symbolType="circle"))
+    return alt.Color(
+        "legend:N",
+        scale=alt.Scale(domain=[e[0] for e in entries], range=[e[1] for e in entries]),
+        legend=alt.Legend(title=None, orient="bottom", columns=3, symbolType="circle"),
+    )
 
 
-def _trajectory_layers(obs_rows: list[dict], proj_rows: list[dict], target_rows: list[dict], lang: str,
-                       unit_kind: str, y_scale: alt.Scale, y_title: str) -> list[alt.Chart]:
+def _trajectory_layers(
+    obs_rows: list[dict],
+    proj_rows: list[dict],
+    target_rows: list[dict],
+    lang: str,
+    unit_kind: str,
+    y_scale: alt.Scale,
+    y_title: str,
+) -> list[alt.Chart]:
     """Bands, fitted/projected line, observed points and target markers sharing one x, y and legend."""
     legend: list[tuple[str, str]] = []
     if any(r["origin"] == t("value.published", lang) for r in obs_rows):
@@ -421,40 +484,88 @@ def _trajectory_layers(obs_rows: list[dict], proj_rows: list[dict], target_rows:
         by_year = {r["year"]: r for r in proj_rows}  # one row per year (the joint row repeats a fitted year)
         for band, (lo, hi) in (("band95", ("lo95", "hi95")), ("band80", ("lo80", "hi80"))):
             # an area is one shape, so its tooltip names the band; per-year values are on the line's points
-            rows = [dict(r, legend=t(f"legend.{band}", lang), band=t(f"legend.{band}", lang))
-                    for _, r in sorted(by_year.items())]
-            layers.append(alt.Chart(_data(rows)).mark_area(opacity=1, interpolate="linear", clip=True).encode(
-                x=x, y=y(lo), y2=f"{hi}:Q", color=color,
-                tooltip=[_tip("band", "tooltip.band", lang), _tip("method", "tooltip.method", lang)],
-            ))
-        dash = alt.StrokeDash("legend:N", legend=None, scale=alt.Scale(
-            domain=[t("legend.fit", lang), t("legend.projection", lang)], range=[[1, 0], [6, 4]]))
-        layers.append(alt.Chart(_data(proj_rows)).mark_line(
-            strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=16)).encode(
-            x=x, y=y("mean"), color=color, strokeDash=dash, detail="kind:N",
-            tooltip=[_tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT), _tip("kind_label", "tooltip.kind", lang),
-                     _tip("mean", "tooltip.mean", lang, "Q", y_fmt), _tip("interval80", "tooltip.interval80", lang),
-                     _tip("interval95", "tooltip.interval95", lang), _tip("method", "tooltip.method", lang)],
-        ))
+            rows = [
+                dict(r, legend=t(f"legend.{band}", lang), band=t(f"legend.{band}", lang))
+                for _, r in sorted(by_year.items())
+            ]
+            layers.append(
+                alt.Chart(_data(rows))
+                .mark_area(opacity=1, interpolate="linear", clip=True)
+                .encode(
+                    x=x,
+                    y=y(lo),
+                    y2=f"{hi}:Q",
+                    color=color,
+                    tooltip=[_tip("band", "tooltip.band", lang), _tip("method", "tooltip.method", lang)],
+                )
+            )
+        dash = alt.StrokeDash(
+            "legend:N",
+            legend=None,
+            scale=alt.Scale(domain=[t("legend.fit", lang), t("legend.projection", lang)], range=[[1, 0], [6, 4]]),
+        )
+        layers.append(
+            alt.Chart(_data(proj_rows))
+            .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=16))
+            .encode(
+                x=x,
+                y=y("mean"),
+                color=color,
+                strokeDash=dash,
+                detail="kind:N",
+                tooltip=[
+                    _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+                    _tip("kind_label", "tooltip.kind", lang),
+                    _tip("mean", "tooltip.mean", lang, "Q", y_fmt),
+                    _tip("interval80", "tooltip.interval80", lang),
+                    _tip("interval95", "tooltip.interval95", lang),
+                    _tip("method", "tooltip.method", lang),
+                ],
+            )
+        )
     if obs_rows:
-        layers.append(alt.Chart(_data(obs_rows)).mark_point(filled=True, size=70, opacity=1).encode(
-            x=x, y=y("value"), color=color,
-            shape=alt.Shape("origin:N", legend=None, scale=alt.Scale(
-                domain=[t("value.published", lang), t("value.derived", lang)], range=["circle", "triangle-up"])),
-            tooltip=[_tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
-                     _tip("value", "tooltip.value", lang, "Q", y_fmt), _tip("period", "tooltip.period", lang),
-                     _tip("origin", "tooltip.kind", lang), _tip("series_name", "tooltip.series", lang)],
-        ))
+        layers.append(
+            alt.Chart(_data(obs_rows))
+            .mark_point(filled=True, size=70, opacity=1)
+            .encode(
+                x=x,
+                y=y("value"),
+                color=color,
+                shape=alt.Shape(
+                    "origin:N",
+                    legend=None,
+                    scale=alt.Scale(
+                        domain=[t("value.published", lang), t("value.derived", lang)], range=["circle", "triangle-up"]
+                    ),
+                ),
+                tooltip=[
+                    _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+                    _tip("value", "tooltip.value", lang, "Q", y_fmt),
+                    _tip("period", "tooltip.period", lang),
+                    _tip("origin", "tooltip.kind", lang),
+                    _tip("series_name", "tooltip.series", lang),
+                ],
+            )
+        )
     if target_rows:
-        target_tips = [_tip("label", "tooltip.target", lang),
-                       _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
-                       _tip("status_label", "tooltip.status", lang), _tip("p_meet_text", "tooltip.p_meet", lang),
-                       _tip("document_text", "tooltip.document", lang)]
+        target_tips = [
+            _tip("label", "tooltip.target", lang),
+            _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
+            _tip("status_label", "tooltip.status", lang),
+            _tip("p_meet_text", "tooltip.p_meet", lang),
+            _tip("document_text", "tooltip.document", lang),
+        ]
         base = alt.Chart(_data(target_rows)).encode(x=x, y=y("value"), tooltip=target_tips)
-        layers.append(base.mark_point(shape="diamond", filled=True, size=150, opacity=1, stroke="white",
-                                      strokeWidth=0.8).encode(color=color))
-        layers.append(base.mark_text(align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11,
-                                     fontWeight="bold", color=COLORS["target"]).encode(text="label:N"))
+        layers.append(
+            base.mark_point(shape="diamond", filled=True, size=150, opacity=1, stroke="white", strokeWidth=0.8).encode(
+                color=color
+            )
+        )
+        layers.append(
+            base.mark_text(
+                align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11, fontWeight="bold", color=COLORS["target"]
+            ).encode(text="label:N")
+        )
     return layers
 
 
@@ -478,10 +589,24 @@ def _status_lines(target_rows: list[dict], lang: str, rank: bool = False) -> lis
     return lines
 
 
-def _trajectory(observations: Any, projections: Any, targets: Any, status: Any, units: Any, unit: UnitRef,
-                indicator: str, lang: str, *, series: str | None, method: str | None, title: str | None,
-                target_years: Sequence[int] | None, rank_goals: Sequence[tuple[int, int]] | None = None,
-                width: int, height: int) -> alt.LayerChart:
+def _trajectory(
+    observations: Any,
+    projections: Any,
+    targets: Any,
+    status: Any,
+    units: Any,
+    unit: UnitRef,
+    indicator: str,
+    lang: str,
+    *,
+    series: str | None,
+    method: str | None,
+    title: str | None,
+    target_years: Sequence[int] | None,
+    rank_goals: Sequence[tuple[int, int]] | None = None,
+    width: int,
+    height: int,
+) -> alt.LayerChart:
     obs_all, proj_all = _frame(observations), _frame(projections)
     status_df, units_df = _frame(status), _frame(units)
     definition = labels.indicator_definition(indicator)
@@ -515,8 +640,9 @@ def _trajectory(observations: Any, projections: Any, targets: Any, status: Any, 
         y_scale = alt.Scale(domain=[0, 1], nice=False)
     else:
         y_scale = alt.Scale(zero=True, nice=True)
-    layers = _trajectory_layers(obs_rows, proj_rows, target_rows, lang, unit_kind, y_scale,
-                                labels.unit_label(unit_kind, lang))
+    layers = _trajectory_layers(
+        obs_rows, proj_rows, target_rows, lang, unit_kind, y_scale, labels.unit_label(unit_kind, lang)
+    )
     if rank_goals is not None and target_rows:
         layers += _goal_rules(target_rows, lang)
     if not layers:
@@ -526,13 +652,15 @@ def _trajectory(observations: Any, projections: Any, targets: Any, status: Any, 
     head = title or t("title.trajectory", lang, indicator=labels.indicator_name(definition, lang), unit=unit_name)
     years_line = t("caption.years_observed", lang, years=_years_text(r["year"] for r in obs_rows))
     if proj_rows:
-        years_line += "; " + t("caption.projection", lang, year=max(r["year"] for r in proj_rows),
-                               method=proj_rows[0]["method"])
+        years_line += "; " + t(
+            "caption.projection", lang, year=max(r["year"] for r in proj_rows), method=proj_rows[0]["method"]
+        )
     sources = list(dict.fromkeys(r["series_name"] for r in obs_rows))
     if proj_rows:
         sources.append(t("caption.model", lang))
-    documents = list(dict.fromkeys(d for r in target_rows for d in r["document_text"].split("; ")
-                                   if d != labels.MISSING))
+    documents = list(
+        dict.fromkeys(d for r in target_rows for d in r["document_text"].split("; ") if d != labels.MISSING)
+    )
     extra = []
     if any(r["origin"] == t("value.derived", lang) for r in obs_rows):
         extra.append(t("caption.derived_note", lang))
@@ -543,15 +671,31 @@ def _trajectory(observations: Any, projections: Any, targets: Any, status: Any, 
     caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
     subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None) + caption
     chart = alt.layer(*layers).properties(title=_title(head, subtitle), width=width, height=height)
-    about = {"unit": unit_name, "indicator": labels.indicator_name(definition, lang),
-             "measure": labels.unit_label(unit_kind, lang)}
+    about = {
+        "unit": unit_name,
+        "indicator": labels.indicator_name(definition, lang),
+        "measure": labels.unit_label(unit_kind, lang),
+    }
     return _finish(chart.resolve_scale(color="shared"), lang, about)
 
 
-def trajectory_chart(observations: Any, projections: Any, targets: Any, status: Any, units: Any, unit: UnitRef,
-                     indicator: str, lang: str, *, series: str | None = None, method: str | None = None,
-                     title: str | None = None, target_years: Sequence[int] | None = None, width: int = WIDTH,
-                     height: int = HEIGHT) -> alt.LayerChart:
+def trajectory_chart(
+    observations: Any,
+    projections: Any,
+    targets: Any,
+    status: Any,
+    units: Any,
+    unit: UnitRef,
+    indicator: str,
+    lang: str,
+    *,
+    series: str | None = None,
+    method: str | None = None,
+    title: str | None = None,
+    target_years: Sequence[int] | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
     """One unit's indicator over time: observed points (published ● / derived ▲), the fitted line and projection of
     the default method (or `method`), 80% and 95% bands, and a marker + label at each target.
 
@@ -559,8 +703,22 @@ def trajectory_chart(observations: Any, projections: Any, targets: Any, status: 
     subtitle gives each assessed target's status and P(met), then unit, years, target documents and sources.
     `projections`, `targets`, `status` and `units` may be None or empty (those layers/lines are then left out).
     """
-    return _trajectory(observations, projections, targets, status, units, unit, indicator, lang, series=series,
-                       method=method, title=title, target_years=target_years, width=width, height=height)
+    return _trajectory(
+        observations,
+        projections,
+        targets,
+        status,
+        units,
+        unit,
+        indicator,
+        lang,
+        series=series,
+        method=method,
+        title=title,
+        target_years=target_years,
+        width=width,
+        height=height,
+    )
 
 
 # =============================================================================================================
@@ -573,41 +731,67 @@ def _rank_of(obs: pl.DataFrame, proj: pl.DataFrame, status_u: pl.DataFrame) -> i
     return 63
 
 
-def _rank_goal_rows(status_u: pl.DataFrame, unit: UnitRef, goals: Sequence[tuple[int, int]],
-                    lang: str) -> list[dict]:
+def _rank_goal_rows(status_u: pl.DataFrame, unit: UnitRef, goals: Sequence[tuple[int, int]], lang: str) -> list[dict]:
     """Goal records (top N by year) with status, P(rank ≤ N) and expected rank from the status rows."""
     found: dict[tuple[int, int], dict] = {}
     if not status_u.is_empty():
-        for r in status_u.filter(pl.col("target_value").is_not_null() & pl.col("target_year").is_not_null()) \
-                .sort("target_year", "target_value").iter_rows(named=True):
+        for r in (
+            status_u.filter(pl.col("target_value").is_not_null() & pl.col("target_year").is_not_null())
+            .sort("target_year", "target_value")
+            .iter_rows(named=True)
+        ):
             found.setdefault((int(r["target_value"]), int(r["target_year"])), r)
     keys = list(goals) or sorted(found, key=lambda k: (k[1], k[0]))
     rows = []
     for n, year in keys:
         st = found.get((int(n), int(year)), {})
         label = f"{t('word.top', lang, n=int(n))} ({year})"
-        rows.append({
-            "year": int(year), "value": float(n), "legend": t("legend.target", lang), "label": label,
-            "status": st.get("status"), "p_meet": st.get("p_meet"), "expected_rank": st.get("expected_rank"),
-            "status_label": labels.status_label(st["status"], lang) if st.get("status") else labels.MISSING,
-            "p_meet_text": labels.fmt_probability(st.get("p_meet"), lang),
-            "expected_rank_text": labels.fmt_number(st.get("expected_rank"), lang, 1),
-            "document_text": st.get("document") or labels.MISSING,
-        })
+        rows.append(
+            {
+                "year": int(year),
+                "value": float(n),
+                "legend": t("legend.target", lang),
+                "label": label,
+                "status": st.get("status"),
+                "p_meet": st.get("p_meet"),
+                "expected_rank": st.get("expected_rank"),
+                "status_label": labels.status_label(st["status"], lang) if st.get("status") else labels.MISSING,
+                "p_meet_text": labels.fmt_probability(st.get("p_meet"), lang),
+                "expected_rank_text": labels.fmt_number(st.get("expected_rank"), lang, 1),
+                "document_text": st.get("document") or labels.MISSING,
+            }
+        )
     return rows
 
 
 def _goal_rules(goal_rows: list[dict], lang: str) -> list[alt.Chart]:
     """A horizontal dashed rule at each rank goal N (the marker sits at the goal's year)."""
-    tips = [_tip("label", "tooltip.target", lang), _tip("status_label", "tooltip.status", lang),
-            _tip("p_meet_text", "tooltip.p_meet", lang), _tip("document_text", "tooltip.document", lang)]
-    return [alt.Chart(_data(goal_rows)).mark_rule(strokeDash=[3, 3], color=COLORS["target"], opacity=0.7).encode(
-        y="value:Q", tooltip=tips)]
+    tips = [
+        _tip("label", "tooltip.target", lang),
+        _tip("status_label", "tooltip.status", lang),
+        _tip("p_meet_text", "tooltip.p_meet", lang),
+        _tip("document_text", "tooltip.document", lang),
+    ]
+    return [
+        alt.Chart(_data(goal_rows))
+        .mark_rule(strokeDash=[3, 3], color=COLORS["target"], opacity=0.7)
+        .encode(y="value:Q", tooltip=tips)
+    ]
 
 
-def rank_history_chart(observations: Any, projections: Any, status: Any, units: Any, unit: UnitRef, lang: str, *,
-                       goals: Sequence[int | tuple[int, int]] | None = None, indicator: str = "dti_rank",
-                       width: int = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+def rank_history_chart(
+    observations: Any,
+    projections: Any,
+    status: Any,
+    units: Any,
+    unit: UnitRef,
+    lang: str,
+    *,
+    goals: Sequence[int | tuple[int, int]] | None = None,
+    indicator: str = "dti_rank",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
     """A unit's DTI rank over time, 1 at the top, with the naive projection's bands and each rank goal as a
     dashed rule plus a marker at its year. Goals come from status rows measured by `indicator` (target_value =
     N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the expected rank."""
@@ -622,16 +806,39 @@ def rank_history_chart(observations: Any, projections: Any, status: Any, units: 
             goal_list.append((int(g), years[0]))
         else:
             raise ValueError(f"rank goal {g}: give it as (N, year); the status rows name target years {years}")
-    return _trajectory(observations, projections, None, status_df, units, unit, indicator, lang, series=None,
-                       method=None, title=t("title.rank_history", lang, unit=_unit_name(_frame(units), unit, lang)),
-                       target_years=None, rank_goals=goal_list, width=width, height=height)
+    return _trajectory(
+        observations,
+        projections,
+        None,
+        status_df,
+        units,
+        unit,
+        indicator,
+        lang,
+        series=None,
+        method=None,
+        title=t("title.rank_history", lang, unit=_unit_name(_frame(units), unit, lang)),
+        target_years=None,
+        rank_goals=goal_list,
+        width=width,
+        height=height,
+    )
 
 
 # =============================================================================================================
 # regional peers
 # =============================================================================================================
-def peers_chart(observations: Any, units: Any, unit: UnitRef, indicator: str, year: int, lang: str, *,
-                series: str | None = None, width: int = 480) -> alt.LayerChart:
+def peers_chart(
+    observations: Any,
+    units: Any,
+    unit: UnitRef,
+    indicator: str,
+    year: int,
+    lang: str,
+    *,
+    series: str | None = None,
+    width: int = 480,
+) -> alt.LayerChart:
     """Latest value (up to `year`) of `indicator` for the unit and the other units of its region on the same map,
     as bars sorted by value, the unit highlighted. One series only (`series`, else the unit's, else the most
     common among peers), so estimators never mix."""
@@ -644,8 +851,12 @@ def peers_chart(observations: Any, units: Any, unit: UnitRef, indicator: str, ye
     region = me[region_col][0]
     peers = units_df.filter((pl.col("map") == unit[0]) & (pl.col("region_vi") == me["region_vi"][0]))
     codes = peers["province_code"].to_list()
-    rows = obs.filter((pl.col("map") == unit[0]) & pl.col("province_code").is_in(codes)
-                      & (pl.col("indicator") == indicator) & (pl.col("year") <= year))
+    rows = obs.filter(
+        (pl.col("map") == unit[0])
+        & pl.col("province_code").is_in(codes)
+        & (pl.col("indicator") == indicator)
+        & (pl.col("year") <= year)
+    )
     if "full_year" in rows.columns:
         rows = rows.filter(pl.col("full_year"))
     if series is None and not rows.is_empty():
@@ -658,27 +869,45 @@ def peers_chart(observations: Any, units: Any, unit: UnitRef, indicator: str, ye
     records = []
     for r in latest.iter_rows(named=True):
         mine = r["province_code"] == unit[1]
-        records.append({
-            "name": names.get((unit[0], r["province_code"]), r["province_code"]), "value": r["value"],
-            "year": int(r["year"]), "legend": t("legend.highlight" if mine else "legend.peer", lang),
-            "value_text": labels.fmt_value(r["value"], unit_kind, lang),
-            "series_name": labels.series_name(r.get("series"), lang),
-            "origin": t("value.derived" if r.get("derived") else "value.published", lang),
-        })
+        records.append(
+            {
+                "name": names.get((unit[0], r["province_code"]), r["province_code"]),
+                "value": r["value"],
+                "year": int(r["year"]),
+                "legend": t("legend.highlight" if mine else "legend.peer", lang),
+                "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+                "series_name": labels.series_name(r.get("series"), lang),
+                "origin": t("value.derived" if r.get("derived") else "value.published", lang),
+            }
+        )
     if not records:
         raise ValueError(f"no {indicator} values up to {year} for {unit} or its regional peers")
     missing = [names.get((unit[0], c), c) for c in codes if c not in set(latest["province_code"].to_list())]
-    color = alt.Color("legend:N", legend=alt.Legend(title=None, orient="bottom"), scale=alt.Scale(
-        domain=[t("legend.highlight", lang), t("legend.peer", lang)], range=[COLORS["highlight"], COLORS["peer"]]))
-    tips = [_tip("name", "tooltip.province", lang), _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]),
-            _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT), _tip("origin", "tooltip.kind", lang),
-            _tip("series_name", "tooltip.series", lang)]
+    color = alt.Color(
+        "legend:N",
+        legend=alt.Legend(title=None, orient="bottom"),
+        scale=alt.Scale(
+            domain=[t("legend.highlight", lang), t("legend.peer", lang)], range=[COLORS["highlight"], COLORS["peer"]]
+        ),
+    )
+    tips = [
+        _tip("name", "tooltip.province", lang),
+        _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]),
+        _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+        _tip("origin", "tooltip.kind", lang),
+        _tip("series_name", "tooltip.series", lang),
+    ]
     records.sort(key=lambda r: (r["value"] if unit_kind == "rank" else -r["value"], r["name"]))
     base = alt.Chart(_data(records)).encode(
         y=alt.Y("name:N", sort=[r["name"] for r in records], title=None, axis=alt.Axis(labelLimit=200)),
-        x=alt.X("value:Q", title=labels.unit_label(unit_kind, lang), axis=alt.Axis(format=AXIS_FORMAT[unit_kind]),
-                scale=alt.Scale(domain=[0, 1]) if unit_kind == "index" else alt.Scale(zero=True)),
-        tooltip=tips)
+        x=alt.X(
+            "value:Q",
+            title=labels.unit_label(unit_kind, lang),
+            axis=alt.Axis(format=AXIS_FORMAT[unit_kind]),
+            scale=alt.Scale(domain=[0, 1]) if unit_kind == "index" else alt.Scale(zero=True),
+        ),
+        tooltip=tips,
+    )
     bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
     value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(text="value_text:N")
     subtitle = [t("subtitle.region", lang, region=region, year=year)]
@@ -687,12 +916,19 @@ def peers_chart(observations: Any, units: Any, unit: UnitRef, indicator: str, ye
         extra.append(t("subtitle.no_peer_data", lang, n=len(missing), names=", ".join(missing)))
     if any(r["origin"] == t("value.derived", lang) for r in records):
         extra.append(t("caption.derived_note", lang))
-    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang),
-                       years=t("caption.years", lang, years=_years_text(r["year"] for r in records)),
-                       sources=[r["series_name"] for r in records], extra=extra)
-    head = t("title.peers", lang, indicator=labels.indicator_name(indicator, lang), unit=_unit_name(units_df, unit, lang))
-    chart = alt.layer(bars, value_labels).properties(title=_title(head, subtitle + caption), width=width,
-                                               height=alt.Step(22))
+    caption = _caption(
+        lang,
+        unit=labels.unit_label(unit_kind, lang),
+        years=t("caption.years", lang, years=_years_text(r["year"] for r in records)),
+        sources=[r["series_name"] for r in records],
+        extra=extra,
+    )
+    head = t(
+        "title.peers", lang, indicator=labels.indicator_name(indicator, lang), unit=_unit_name(units_df, unit, lang)
+    )
+    chart = alt.layer(bars, value_labels).properties(
+        title=_title(head, subtitle + caption), width=width, height=alt.Step(22)
+    )
     return _finish(chart, lang)
 
 
@@ -711,8 +947,15 @@ def _pick_target(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.group_by(keys, maintain_order=True).first().join(n, on=keys, how="left")
 
 
-def status_matrix_chart(status: Any, units: Any, lang: str, *, map_: str | None = None,
-                        indicators: Sequence[str] | None = None, width: int | None = None) -> alt.Chart:
+def status_matrix_chart(
+    status: Any,
+    units: Any,
+    lang: str,
+    *,
+    map_: str | None = None,
+    indicators: Sequence[str] | None = None,
+    width: int | None = None,
+) -> alt.Chart:
     """Units × targets (indicator, year) coloured by status, in the shared status palette. Several targets of one
     unit, indicator and year (different documents) show as one cell: in force and most recent first; the tooltip
     says how many there are."""
@@ -734,34 +977,67 @@ def status_matrix_chart(status: Any, units: Any, lang: str, *, map_: str | None 
         if several_maps and r["map"] != "VN":
             name = f"{name} · {labels.map_label(r['map'], lang, short=True)}"
         target_value = r.get("target_value")
-        goal = (t("word.top", lang, n=int(target_value)) if unit_kind == "rank" and target_value is not None
-                else f"{_cmp(r.get('comparator_norm'))} {labels.fmt_target(target_value, unit_kind, lang)}"
-                if target_value is not None else labels.MISSING)
-        records.append({
-            "unit": name, "unit_order": f"{r['map']}:{r['province_code']}",
-            "target": f"{labels.indicator_name(r['indicator'], lang)} ({r['target_year']})",
-            "indicator": labels.indicator_name(r["indicator"], lang), "year": int(r["target_year"]),
-            "goal": goal, "status_label": labels.status_label(r["status"], lang),
-            "p_meet_text": labels.fmt_probability(r.get("p_meet"), lang), "document": r.get("document") or labels.MISSING,
-            "reason": r.get("reason_vi" if lang == "vi" else "reason") or r.get("reason") or labels.MISSING,
-            "n_targets": int(r["n_targets"]),
-        })
-    tips = [_tip("unit", "tooltip.province", lang), _tip("indicator", "tooltip.indicator", lang),
-            _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT), _tip("goal", "tooltip.target", lang),
-            _tip("status_label", "tooltip.status", lang), _tip("p_meet_text", "tooltip.p_meet", lang),
-            _tip("document", "tooltip.document", lang), _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
-            _tip("reason", "tooltip.reason", lang)]
+        goal = (
+            t("word.top", lang, n=int(target_value))
+            if unit_kind == "rank" and target_value is not None
+            else f"{_cmp(r.get('comparator_norm'))} {labels.fmt_target(target_value, unit_kind, lang)}"
+            if target_value is not None
+            else labels.MISSING
+        )
+        records.append(
+            {
+                "unit": name,
+                "unit_order": f"{r['map']}:{r['province_code']}",
+                "target": f"{labels.indicator_name(r['indicator'], lang)} ({r['target_year']})",
+                "indicator": labels.indicator_name(r["indicator"], lang),
+                "year": int(r["target_year"]),
+                "goal": goal,
+                "status_label": labels.status_label(r["status"], lang),
+                "p_meet_text": labels.fmt_probability(r.get("p_meet"), lang),
+                "document": r.get("document") or labels.MISSING,
+                "reason": r.get("reason_vi" if lang == "vi" else "reason") or r.get("reason") or labels.MISSING,
+                "n_targets": int(r["n_targets"]),
+            }
+        )
+    tips = [
+        _tip("unit", "tooltip.province", lang),
+        _tip("indicator", "tooltip.indicator", lang),
+        _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
+        _tip("goal", "tooltip.target", lang),
+        _tip("status_label", "tooltip.status", lang),
+        _tip("p_meet_text", "tooltip.p_meet", lang),
+        _tip("document", "tooltip.document", lang),
+        _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
+        _tip("reason", "tooltip.reason", lang),
+    ]
     target_order = list(dict.fromkeys(r["target"] for r in records))
     unit_order = [r["unit"] for r in sorted(records, key=lambda r: r["unit_order"])]
-    chart = alt.Chart(_data(records)).mark_rect(stroke="white", strokeWidth=1).encode(
-        x=alt.X("target:N", title=t("axis.target", lang), sort=target_order,
-                axis=alt.Axis(labelAngle=-40, labelLimit=240, orient="top", grid=False)),
-        y=alt.Y("unit:N", title=t("axis.province", lang), sort=list(dict.fromkeys(unit_order)),
-                axis=alt.Axis(grid=False)),
-        color=_status_color(lang), tooltip=tips)
+    chart = (
+        alt.Chart(_data(records))
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X(
+                "target:N",
+                title=t("axis.target", lang),
+                sort=target_order,
+                axis=alt.Axis(labelAngle=-40, labelLimit=240, orient="top", grid=False),
+            ),
+            y=alt.Y(
+                "unit:N",
+                title=t("axis.province", lang),
+                sort=list(dict.fromkeys(unit_order)),
+                axis=alt.Axis(grid=False),
+            ),
+            color=_status_color(lang),
+            tooltip=tips,
+        )
+    )
     maps = sorted(st["map"].unique().to_list())
-    caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in records)),
-                       extra=[t("caption.map", lang, map=", ".join(labels.map_label(m, lang) for m in maps))])
+    caption = _caption(
+        lang,
+        years=t("caption.years", lang, years=_years_text(r["year"] for r in records)),
+        extra=[t("caption.map", lang, map=", ".join(labels.map_label(m, lang) for m in maps))],
+    )
     caption.append(t("caption.status_source", lang))
     props: dict[str, Any] = {"title": _title(t("title.status_matrix", lang), caption), "height": alt.Step(18)}
     props["width"] = width if width is not None else alt.Step(26)
@@ -777,9 +1053,19 @@ def _read_crosswalk(crosswalk: Any) -> pl.DataFrame:
     return _frame(crosswalk).with_columns(pl.all().cast(pl.String))
 
 
-def choropleth_chart(status_by_unit: Any, topojson_path: str | Path, crosswalk: Any, map_: str, lang: str, *,
-                     units: Any = None, title: str | None = None, subtitle: Sequence[str] = (),
-                     width: int = 340, height: int = 560) -> alt.Chart:
+def choropleth_chart(
+    status_by_unit: Any,
+    topojson_path: str | Path,
+    crosswalk: Any,
+    map_: str,
+    lang: str,
+    *,
+    units: Any = None,
+    title: str | None = None,
+    subtitle: Sequence[str] = (),
+    width: int = 340,
+    height: int = 560,
+) -> alt.Chart:
     """Provinces of one map ("63" or "34") coloured by status. `status_by_unit` has one row per unit: map,
     province_code, status (pace.STATUSES), optional `note`; units without a row show as "no data".
 
@@ -793,8 +1079,9 @@ def choropleth_chart(status_by_unit: Any, topojson_path: str | Path, crosswalk: 
     (feature,) = topo["objects"].keys()
     gids = [g["properties"]["gid"] for g in topo["objects"][feature]["geometries"]]
     cw = _read_crosswalk(crosswalk).filter(pl.col("file") == path.name)
-    code_col, name_col = ("gso_code_old", "name_vi_old") if map_ == "63" else ("new_province_code",
-                                                                                  "new_province_name_vi")
+    code_col, name_col = (
+        ("gso_code_old", "name_vi_old") if map_ == "63" else ("new_province_code", "new_province_name_vi")
+    )
     if cw.height != len(gids) or set(cw["feature_gid"].cast(pl.Int64).to_list()) != set(gids):
         raise ValueError(f"{path.name}: crosswalk rows ({cw.height}) do not match its {len(gids)} features")
     sbu = _frame(status_by_unit)
@@ -809,23 +1096,32 @@ def choropleth_chart(status_by_unit: Any, topojson_path: str | Path, crosswalk: 
         code = r[code_col]
         st = by_code.get(code, {})
         status = st.get("status") or "no data"
-        records.append({
-            "gid": int(r["feature_gid"]), "province_code": code,
-            "name": names.get((map_, code)) or labels.nfc(r[name_col]),
-            "status": status, "status_label": labels.status_label(status, lang),
-            "note": st.get("note") or labels.MISSING,
-        })
+        records.append(
+            {
+                "gid": int(r["feature_gid"]),
+                "province_code": code,
+                "name": names.get((map_, code)) or labels.nfc(r[name_col]),
+                "status": status,
+                "status_label": labels.status_label(status, lang),
+                "note": st.get("note") or labels.MISSING,
+            }
+        )
     fields = ["province_code", "name", "status", "status_label", "note"]
-    tips = [_tip("name", "tooltip.province", lang), _tip("status_label", "tooltip.status", lang),
-            _tip("note", "tooltip.note", lang)]
-    chart = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature))) \
-        .mark_geoshape(stroke="white", strokeWidth=0.4) \
-        .transform_lookup(lookup="properties.gid",
-                          from_=alt.LookupData(data=_data(records), key="gid", fields=fields)) \
-        .encode(color=_status_color(lang), tooltip=tips) \
+    tips = [
+        _tip("name", "tooltip.province", lang),
+        _tip("status_label", "tooltip.status", lang),
+        _tip("note", "tooltip.note", lang),
+    ]
+    chart = (
+        alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
+        .mark_geoshape(stroke="white", strokeWidth=0.4)
+        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
+        .encode(color=_status_color(lang), tooltip=tips)
         .project(type="mercator")
-    caption = _caption(lang, extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), *subtitle,
-                                    t("caption.boundaries", lang)])
+    )
+    caption = _caption(
+        lang, extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), *subtitle, t("caption.boundaries", lang)]
+    )
     caption.append(t("caption.status_source", lang))
     chart = chart.properties(title=_title(title or t("title.choropleth", lang), caption), width=width, height=height)
     return _finish(chart, lang)
@@ -834,16 +1130,30 @@ def choropleth_chart(status_by_unit: Any, topojson_path: str | Path, crosswalk: 
 # =============================================================================================================
 # DTI rank movers
 # =============================================================================================================
-def movers_chart(observations: Any, from_year: int, to_year: int, units: Any, lang: str, *, map_: str = "63",
-                 top: int = 8, indicator: str = "dti_rank", width: int = 420) -> alt.LayerChart:
+def movers_chart(
+    observations: Any,
+    from_year: int,
+    to_year: int,
+    units: Any,
+    lang: str,
+    *,
+    map_: str = "63",
+    top: int = 8,
+    indicator: str = "dti_rank",
+    width: int = 420,
+) -> alt.LayerChart:
     """The `top` biggest gains and losses in DTI rank between two years (positive = moved up), as bars."""
     obs, units_df = _frame(observations), _frame(units)
-    obs = obs.filter((pl.col("indicator") == indicator) & (pl.col("map") == map_)
-                     & pl.col("year").is_in([from_year, to_year]))
+    obs = obs.filter(
+        (pl.col("indicator") == indicator) & (pl.col("map") == map_) & pl.col("year").is_in([from_year, to_year])
+    )
     if "full_year" in obs.columns:
         obs = obs.filter(pl.col("full_year"))
-    wide = (obs.group_by("province_code", "year").agg(pl.col("value").first())
-            .pivot(on="year", index="province_code", values="value"))
+    wide = (
+        obs.group_by("province_code", "year")
+        .agg(pl.col("value").first())
+        .pivot(on="year", index="province_code", values="value")
+    )
     a, b = str(from_year), str(to_year)
     if a not in wide.columns or b not in wide.columns:
         raise ValueError(f"no {indicator} ranks on the {map_} map for both {from_year} and {to_year}")
@@ -851,47 +1161,76 @@ def movers_chart(observations: Any, from_year: int, to_year: int, units: Any, la
     gains = wide.filter(pl.col("change") > 0).sort(["change", "province_code"], descending=[True, False]).head(top)
     losses = wide.filter(pl.col("change") < 0).sort(["change", "province_code"]).head(top)
     names = _unit_names(units_df)
-    records = [{
-        "name": names.get((map_, r["province_code"]), r["province_code"]), "change": r["change"],
-        "rank_from": r[a], "rank_to": r[b],
-        "legend": t("legend.gain" if r["change"] > 0 else "legend.loss", lang),
-    } for r in pl.concat([gains, losses]).iter_rows(named=True)]
+    records = [
+        {
+            "name": names.get((map_, r["province_code"]), r["province_code"]),
+            "change": r["change"],
+            "rank_from": r[a],
+            "rank_to": r[b],
+            "legend": t("legend.gain" if r["change"] > 0 else "legend.loss", lang),
+        }
+        for r in pl.concat([gains, losses]).iter_rows(named=True)
+    ]
     if not records:
         raise ValueError(f"no rank changed between {from_year} and {to_year}")
-    color = alt.Color("legend:N", legend=alt.Legend(title=None, orient="bottom"), scale=alt.Scale(
-        domain=[t("legend.gain", lang), t("legend.loss", lang)], range=[COLORS["gain"], COLORS["loss"]]))
-    tips = [_tip("name", "tooltip.province", lang),
-            _tip("rank_from", "tooltip.rank_from", lang, "Q", "d", year=from_year),
-            _tip("rank_to", "tooltip.rank_to", lang, "Q", "d", year=to_year),
-            _tip("change", "tooltip.change", lang, "Q", "+d")]
+    color = alt.Color(
+        "legend:N",
+        legend=alt.Legend(title=None, orient="bottom"),
+        scale=alt.Scale(
+            domain=[t("legend.gain", lang), t("legend.loss", lang)], range=[COLORS["gain"], COLORS["loss"]]
+        ),
+    )
+    tips = [
+        _tip("name", "tooltip.province", lang),
+        _tip("rank_from", "tooltip.rank_from", lang, "Q", "d", year=from_year),
+        _tip("rank_to", "tooltip.rank_to", lang, "Q", "d", year=to_year),
+        _tip("change", "tooltip.change", lang, "Q", "+d"),
+    ]
     records.sort(key=lambda r: (-r["change"], r["name"]))
     signed = "datum.value > 0 ? '+' + datum.label : datum.label"
     base = alt.Chart(_data(records)).encode(
         y=alt.Y("name:N", sort=[r["name"] for r in records], title=None),
-        x=alt.X("change:Q", title=t("axis.rank_change", lang),
-                axis=alt.Axis(format="d", labelExpr=signed, tickMinStep=1, tickCount=6)),
-        tooltip=tips)
+        x=alt.X(
+            "change:Q",
+            title=t("axis.rank_change", lang),
+            axis=alt.Axis(format="d", labelExpr=signed, tickMinStep=1, tickCount=6),
+        ),
+        tooltip=tips,
+    )
     bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
     value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(
-        text=alt.Text("change:Q", format="+d"), x=alt.value(width + 4))
-    rank_of = int(obs["rank_of"].drop_nulls().max()) if "rank_of" in obs.columns and obs["rank_of"].drop_nulls().len() \
+        text=alt.Text("change:Q", format="+d"), x=alt.value(width + 4)
+    )
+    rank_of = (
+        int(obs["rank_of"].drop_nulls().max())
+        if "rank_of" in obs.columns and obs["rank_of"].drop_nulls().len()
         else None
+    )
     subtitle = [t("subtitle.movers", lang, n=wide.height, top=top)]
-    caption = _caption(lang, unit=labels.unit_label("rank", lang) + (f" / {rank_of}" if rank_of else ""),
-                       years=t("caption.years", lang, years=f"{from_year}, {to_year}"),
-                       extra=[t("caption.map", lang, map=labels.map_label(map_, lang))])
+    caption = _caption(
+        lang,
+        unit=labels.unit_label("rank", lang) + (f" / {rank_of}" if rank_of else ""),
+        years=t("caption.years", lang, years=f"{from_year}, {to_year}"),
+        extra=[t("caption.map", lang, map=labels.map_label(map_, lang))],
+    )
     caption.append(t("caption.dti_source", lang))
     chart = alt.layer(bars, value_labels).properties(
         title=_title(t("title.movers", lang, start=from_year, end=to_year), subtitle + caption),
-        width=width, height=alt.Step(20))
+        width=width,
+        height=alt.Step(20),
+    )
     return _finish(chart, lang)
 
 
 # =============================================================================================================
 # data coverage
 # =============================================================================================================
-def coverage_chart(coverage: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]], lang: str, *,
-                   indicators: Sequence[str] | None = None) -> alt.Chart:
+def coverage_chart(
+    coverage: Mapping[str, Mapping[str, Mapping[str, Mapping[str, Any]]]],
+    lang: str,
+    *,
+    indicators: Sequence[str] | None = None,
+) -> alt.Chart:
     """Heat map of data coverage (metrics/harmonize.json "coverage": indicator → map → year → {units, of}):
     indicators × years, one panel per map, cell text "units/of"."""
     records = []
@@ -901,54 +1240,112 @@ def coverage_chart(coverage: Mapping[str, Mapping[str, Mapping[str, Mapping[str,
         for map_, years in maps.items():
             for year, c in years.items():
                 units_n, of = int(c["units"]), int(c["of"])
-                records.append({
-                    "indicator": labels.indicator_name(ind, lang), "indicator_id": ind,
-                    "map": labels.map_label(map_, lang), "year": int(year), "units": units_n, "of": of,
-                    "share": units_n / of if of else 0.0, "text": f"{units_n}/{of}",
-                })
+                records.append(
+                    {
+                        "indicator": labels.indicator_name(ind, lang),
+                        "indicator_id": ind,
+                        "map": labels.map_label(map_, lang),
+                        "year": int(year),
+                        "units": units_n,
+                        "of": of,
+                        "share": units_n / of if of else 0.0,
+                        "text": f"{units_n}/{of}",
+                    }
+                )
     if not records:
         raise ValueError("coverage is empty")
     records.sort(key=lambda r: (r["indicator_id"], r["map"], r["year"]))
-    tips = [_tip("indicator", "tooltip.indicator", lang), _tip("map", "tooltip.map", lang),
-            _tip("year", "tooltip.year", lang, "O"), _tip("units", "tooltip.units_with_data", lang, "Q", "d"),
-            _tip("of", "tooltip.units_total", lang, "Q", "d"), _tip("share", "tooltip.coverage", lang, "Q", ".0%")]
+    tips = [
+        _tip("indicator", "tooltip.indicator", lang),
+        _tip("map", "tooltip.map", lang),
+        _tip("year", "tooltip.year", lang, "O"),
+        _tip("units", "tooltip.units_with_data", lang, "Q", "d"),
+        _tip("of", "tooltip.units_total", lang, "Q", "d"),
+        _tip("share", "tooltip.coverage", lang, "Q", ".0%"),
+    ]
     order = list(dict.fromkeys(r["indicator"] for r in records))
     base = alt.Chart(_data(records)).encode(
         x=alt.X("year:O", title=t("axis.year", lang), axis=alt.Axis(labelAngle=0, grid=False)),
-        y=alt.Y("indicator:N", title=None, sort=order, axis=alt.Axis(labelLimit=300, grid=False)), tooltip=tips)
-    rect = base.mark_rect(stroke="white").encode(color=alt.Color(
-        "share:Q", title=t("legend.coverage", lang), scale=alt.Scale(scheme="blues", domain=[0, 1]),
-        legend=alt.Legend(format=".0%", orient="bottom")))
+        y=alt.Y("indicator:N", title=None, sort=order, axis=alt.Axis(labelLimit=300, grid=False)),
+        tooltip=tips,
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "share:Q",
+            title=t("legend.coverage", lang),
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(format=".0%", orient="bottom"),
+        )
+    )
     text = base.mark_text(fontSize=9).encode(
-        text="text:N", color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#222222")))
+        text="text:N", color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#222222"))
+    )
     caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in records)))
     caption.append(t("caption.coverage_source", lang))
     panels = [labels.map_label(m, lang) for m in ("63", "34", "VN")]
-    chart = alt.layer(rect, text).properties(width=alt.Step(42), height=alt.Step(16)).facet(
-        column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelFont=FONT)))
+    chart = (
+        alt.layer(rect, text)
+        .properties(width=alt.Step(42), height=alt.Step(16))
+        .facet(column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelFont=FONT)))
+    )
     return _finish(chart.properties(title=_title(t("title.coverage", lang), caption)), lang)
 
 
 # =============================================================================================================
 # national headline
 # =============================================================================================================
-def headline_chart(observations: Any, projections: Any, targets: Any, status: Any, lang: str, *,
-                   indicator: str = "digital_economy_share_grdp", target_years: Sequence[int] = (2025, 2030),
-                   series: str | None = None, width: int = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+def headline_chart(
+    observations: Any,
+    projections: Any,
+    targets: Any,
+    status: Any,
+    lang: str,
+    *,
+    indicator: str = "digital_economy_share_grdp",
+    target_years: Sequence[int] = (2025, 2030),
+    series: str | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
     """Viet Nam's digital-economy share against its national targets (20% by 2025, 30% by 2030): the national
     trajectory chart with a headline title built from the targets it shows."""
     unit = ("VN", "VN")
     tg = _unit_rows(_frame(targets), unit)
-    tg = tg.filter((pl.col("indicator") == indicator) & pl.col("target_year").is_in(list(target_years))
-                   & pl.col("target_value").is_not_null()) if not tg.is_empty() else tg
-    pairs = sorted({(int(y), float(v)) for y, v in tg.select("target_year", "target_value").iter_rows()}) \
-        if not tg.is_empty() else []
+    tg = (
+        tg.filter(
+            (pl.col("indicator") == indicator)
+            & pl.col("target_year").is_in(list(target_years))
+            & pl.col("target_value").is_not_null()
+        )
+        if not tg.is_empty()
+        else tg
+    )
+    pairs = (
+        sorted({(int(y), float(v)) for y, v in tg.select("target_year", "target_value").iter_rows()})
+        if not tg.is_empty()
+        else []
+    )
     unit_kind = _unit_of(indicator)
     named = f" {t('word.and', lang)} ".join(
-        t("word.by_year", lang, value=labels.fmt_target(v, unit_kind, lang), year=y) for y, v in pairs)
+        t("word.by_year", lang, value=labels.fmt_target(v, unit_kind, lang), year=y) for y, v in pairs
+    )
     title = t("title.headline", lang, targets=named) if pairs else None
-    return _trajectory(observations, projections, targets, status, None, unit, indicator, lang, series=series,
-                       method=None, title=title, target_years=target_years, width=width, height=height)
+    return _trajectory(
+        observations,
+        projections,
+        targets,
+        status,
+        None,
+        unit,
+        indicator,
+        lang,
+        series=series,
+        method=None,
+        title=title,
+        target_years=target_years,
+        width=width,
+        height=height,
+    )
 
 
 # =============================================================================================================
@@ -957,9 +1354,19 @@ def headline_chart(observations: Any, projections: Any, targets: Any, status: An
 SERIES_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 
-def series_chart(observations: Any, targets: Any, units: Any, unit: UnitRef, indicator: str, lang: str, *,
-                 official: str | None = None, sources: Mapping[str, str] | None = None, width: int = WIDTH,
-                 height: int = HEIGHT) -> alt.LayerChart:
+def series_chart(
+    observations: Any,
+    targets: Any,
+    units: Any,
+    unit: UnitRef,
+    indicator: str,
+    lang: str,
+    *,
+    official: str | None = None,
+    sources: Mapping[str, str] | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
     """Every full-year series of `indicator` for `unit` as its own line (the official series marked in the
     legend), with the unit's in-force targets as diamonds. `sources` maps source_id -> publisher for tooltips."""
     obs = _unit_rows(_frame(observations), unit)
@@ -968,48 +1375,91 @@ def series_chart(observations: Any, targets: Any, units: Any, unit: UnitRef, ind
         raise ValueError(f"no full-year {indicator} figures for {unit}")
     unit_kind = _unit_of(indicator)
     names = sorted(obs["series"].unique().to_list(), key=lambda x: (x != official, x))
-    label = {s: labels.series_name(s, lang) + (f" ({t('word.official', lang)})" if s == official else "")
-             for s in names}
-    rows = [{"year": int(r["year"]), "value": r["value"], "legend": label[r["series"]],
-             "series_name": labels.series_name(r["series"], lang),
-             "value_text": labels.fmt_value(r["value"], unit_kind, lang),
-             "source": (sources or {}).get(r["source_id"], r["source_id"]), "source_url": r.get("source_url")}
-            for r in obs.sort("series", "year").iter_rows(named=True)]
+    label = {
+        s: labels.series_name(s, lang) + (f" ({t('word.official', lang)})" if s == official else "") for s in names
+    }
+    rows = [
+        {
+            "year": int(r["year"]),
+            "value": r["value"],
+            "legend": label[r["series"]],
+            "series_name": labels.series_name(r["series"], lang),
+            "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+            "source": (sources or {}).get(r["source_id"], r["source_id"]),
+            "source_url": r.get("source_url"),
+        }
+        for r in obs.sort("series", "year").iter_rows(named=True)
+    ]
     target_rows = _target_rows(_frame(targets), pl.DataFrame(), unit, indicator, lang, unit_kind)
     domain = [label[s] for s in names] + ([t("legend.target", lang)] if target_rows else [])
-    colors = SERIES_COLORS[:len(names)] + ([COLORS["target"]] if target_rows else [])
-    color = alt.Color("legend:N", scale=alt.Scale(domain=domain, range=colors),
-                      legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=420))
+    colors = SERIES_COLORS[: len(names)] + ([COLORS["target"]] if target_rows else [])
+    color = alt.Color(
+        "legend:N",
+        scale=alt.Scale(domain=domain, range=colors),
+        legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=420),
+    )
     years = [r["year"] for r in rows + target_rows]
     x = _year_x(lang, years)
-    y = alt.Y("value:Q", title=labels.unit_label(unit_kind, lang), scale=alt.Scale(zero=True, nice=True),
-              axis=alt.Axis(format=AXIS_FORMAT[unit_kind]))
-    tips = [_tip("series_name", "tooltip.series", lang), _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
-            _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]), _tip("source", "tooltip.source", lang)]
-    lines = alt.Chart(_data(rows)).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=60)).encode(
-        x=x, y=y, color=color, detail="series_name:N", tooltip=tips)
+    y = alt.Y(
+        "value:Q",
+        title=labels.unit_label(unit_kind, lang),
+        scale=alt.Scale(zero=True, nice=True),
+        axis=alt.Axis(format=AXIS_FORMAT[unit_kind]),
+    )
+    tips = [
+        _tip("series_name", "tooltip.series", lang),
+        _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+        _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]),
+        _tip("source", "tooltip.source", lang),
+    ]
+    lines = (
+        alt.Chart(_data(rows))
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=60))
+        .encode(x=x, y=y, color=color, detail="series_name:N", tooltip=tips)
+    )
     layers: list[Any] = [lines]
     if target_rows:
-        base = alt.Chart(_data(target_rows)).encode(x=x, y=y, tooltip=[_tip("label", "tooltip.target", lang),
-                                                                           _tip("document_text", "tooltip.document", lang)])
-        layers += [base.mark_point(shape="diamond", filled=True, size=150, opacity=1).encode(color=color),
-                   base.mark_text(align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11, fontWeight="bold",
-                                  color=COLORS["target"]).encode(text="label:N")]
+        base = alt.Chart(_data(target_rows)).encode(
+            x=x, y=y, tooltip=[_tip("label", "tooltip.target", lang), _tip("document_text", "tooltip.document", lang)]
+        )
+        layers += [
+            base.mark_point(shape="diamond", filled=True, size=150, opacity=1).encode(color=color),
+            base.mark_text(
+                align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11, fontWeight="bold", color=COLORS["target"]
+            ).encode(text="label:N"),
+        ]
     unit_name = _unit_name(_frame(units), unit, lang)
     head = t("title.trajectory", lang, indicator=labels.indicator_name(indicator, lang), unit=unit_name)
     srcs = list(dict.fromkeys(r["source"] for r in rows if r["source"]))
-    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang),
-                       years=t("caption.years_observed", lang, years=_years_text(r["year"] for r in rows)), sources=srcs)
+    caption = _caption(
+        lang,
+        unit=labels.unit_label(unit_kind, lang),
+        years=t("caption.years_observed", lang, years=_years_text(r["year"] for r in rows)),
+        sources=srcs,
+    )
     chart = alt.layer(*layers).properties(title=_title(head, caption), width=width, height=height)
-    return _finish(chart, lang, {"unit": unit_name, "indicator": labels.indicator_name(indicator, lang),
-                                 "measure": labels.unit_label(unit_kind, lang)})
+    return _finish(
+        chart,
+        lang,
+        {
+            "unit": unit_name,
+            "indicator": labels.indicator_name(indicator, lang),
+            "measure": labels.unit_label(unit_kind, lang),
+        },
+    )
 
 
 # =============================================================================================================
 # maps: the status map (share of assessable targets on course) and value maps; the archipelagos drawn and named
 # =============================================================================================================
-MAP_CLASS_COLORS = {"all": "#0072B2", "most": "#56B4E9", "some": "#E69F00", "none": "#D55E00",
-                    "none_assessed": "#BDBDBD", "no_targets": "#FFFFFF"}
+MAP_CLASS_COLORS = {
+    "all": "#0072B2",
+    "most": "#56B4E9",
+    "some": "#E69F00",
+    "none": "#D55E00",
+    "none_assessed": "#BDBDBD",
+    "no_targets": "#FFFFFF",
+}
 
 # Where the archipelagos' labels sit (longitude, latitude) and the unit each belongs to on the 34-unit map.
 ARCHIPELAGOS = [("place.hoang_sa", 112.0, 16.5), ("place.truong_sa", 114.0, 9.8)]
@@ -1017,10 +1467,14 @@ ARCHIPELAGOS = [("place.hoang_sa", 112.0, 16.5), ("place.truong_sa", 114.0, 9.8)
 
 def _archipelago_layers(lang: str) -> list[alt.Chart]:
     rows = [{"name": t(k, lang), "lon": lon, "lat": lat} for k, lon, lat in ARCHIPELAGOS]
-    base = alt.Chart(_data(rows)).encode(longitude="lon:Q", latitude="lat:Q", tooltip=[_tip("name", "tooltip.province", lang)])
-    return [base.mark_point(shape="circle", size=260, filled=False, stroke="#333333", strokeWidth=1.2, strokeDash=[3, 2]),
-            base.mark_point(shape="circle", size=14, filled=True, color="#333333"),
-            base.mark_text(align="left", dx=12, dy=0, fontSize=10.5, color="#222222").encode(text="name:N")]
+    base = alt.Chart(_data(rows)).encode(
+        longitude="lon:Q", latitude="lat:Q", tooltip=[_tip("name", "tooltip.province", lang)]
+    )
+    return [
+        base.mark_point(shape="circle", size=260, filled=False, stroke="#333333", strokeWidth=1.2, strokeDash=[3, 2]),
+        base.mark_point(shape="circle", size=14, filled=True, color="#333333"),
+        base.mark_text(align="left", dx=12, dy=0, fontSize=10.5, color="#222222").encode(text="name:N"),
+    ]
 
 
 def _geo(topojson_path: str | Path, crosswalk: Any, map_: str) -> tuple[dict, str, pl.DataFrame]:
@@ -1031,8 +1485,17 @@ def _geo(topojson_path: str | Path, crosswalk: Any, map_: str) -> tuple[dict, st
     return topo, feature, cw
 
 
-def status_map_chart(index: Any, topojson_path: str | Path, crosswalk: Any, lang: str, *, map_: str = "34",
-                     hrefs: Mapping[str, str] | None = None, width: int = 420, height: int = 640) -> alt.LayerChart:
+def status_map_chart(
+    index: Any,
+    topojson_path: str | Path,
+    crosswalk: Any,
+    lang: str,
+    *,
+    map_: str = "34",
+    hrefs: Mapping[str, str] | None = None,
+    width: int = 420,
+    height: int = 640,
+) -> alt.LayerChart:
     """Units coloured by the share of their assessable targets on course (selections.map_class), with a class of
     its own for units where no target was collected; each unit links to its report (`hrefs`: code -> URL)."""
     from dxtrack.report.selections import MAP_CLASSES, map_class
@@ -1044,38 +1507,91 @@ def status_map_chart(index: Any, topojson_path: str | Path, crosswalk: Any, lang
     for r in cw.sort(pl.col("feature_gid").cast(pl.Int64)).iter_rows(named=True):
         u = by_code.get(r[code_col], {})
         cls = map_class(u.get("targets", 0), u.get("assessed", 0), u.get("on_course", 0))
-        records.append({"gid": int(r["feature_gid"]), "province_code": r[code_col], "name": u.get("name_vi", r[code_col]),
-                        "cls": cls, "class_label": t(f"mapclass.{cls}", lang), "targets": u.get("targets", 0),
-                        "assessed": u.get("assessed", 0), "on_course": u.get("on_course", 0),
-                        "href": (hrefs or {}).get(r[code_col], "")})
-    scale = alt.Scale(domain=[t(f"mapclass.{c}", lang) for c in MAP_CLASSES], range=[MAP_CLASS_COLORS[c] for c in MAP_CLASSES])
+        records.append(
+            {
+                "gid": int(r["feature_gid"]),
+                "province_code": r[code_col],
+                "name": u.get("name_vi", r[code_col]),
+                "cls": cls,
+                "class_label": t(f"mapclass.{cls}", lang),
+                "targets": u.get("targets", 0),
+                "assessed": u.get("assessed", 0),
+                "on_course": u.get("on_course", 0),
+                "href": (hrefs or {}).get(r[code_col], ""),
+            }
+        )
+    scale = alt.Scale(
+        domain=[t(f"mapclass.{c}", lang) for c in MAP_CLASSES], range=[MAP_CLASS_COLORS[c] for c in MAP_CLASSES]
+    )
     fields = ["province_code", "name", "class_label", "targets", "assessed", "on_course", "href"]
-    tips = [_tip("name", "tooltip.province", lang), _tip("class_label", "legend.map_class", lang),
-            _tip("targets", "tooltip.targets", lang, "Q", "d"), _tip("assessed", "tooltip.assessed", lang, "Q", "d"),
-            _tip("on_course", "tooltip.on_course", lang, "Q", "d")]
-    shapes = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature))) \
-        .mark_geoshape(stroke="#555555", strokeWidth=0.5, cursor="pointer") \
-        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields)) \
-        .encode(color=alt.Color("class_label:N", scale=scale, title=t("legend.map_class", lang),
-                                legend=alt.Legend(orient="bottom", columns=2, symbolType="square",
-                                                  symbolStrokeColor="#555555", symbolStrokeWidth=0.8, labelLimit=300)),
-                href="href:N", tooltip=tips)
-    caption = _caption(lang, extra=[t("caption.map_rule", lang), t("caption.map", lang, map=labels.map_label(map_, lang)),
-                                    t("caption.boundaries", lang)])
+    tips = [
+        _tip("name", "tooltip.province", lang),
+        _tip("class_label", "legend.map_class", lang),
+        _tip("targets", "tooltip.targets", lang, "Q", "d"),
+        _tip("assessed", "tooltip.assessed", lang, "Q", "d"),
+        _tip("on_course", "tooltip.on_course", lang, "Q", "d"),
+    ]
+    shapes = (
+        alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
+        .mark_geoshape(stroke="#555555", strokeWidth=0.5, cursor="pointer")
+        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
+        .encode(
+            color=alt.Color(
+                "class_label:N",
+                scale=scale,
+                title=t("legend.map_class", lang),
+                legend=alt.Legend(
+                    orient="bottom",
+                    columns=2,
+                    symbolType="square",
+                    symbolStrokeColor="#555555",
+                    symbolStrokeWidth=0.8,
+                    labelLimit=300,
+                ),
+            ),
+            href="href:N",
+            tooltip=tips,
+        )
+    )
+    caption = _caption(
+        lang,
+        extra=[
+            t("caption.map_rule", lang),
+            t("caption.map", lang, map=labels.map_label(map_, lang)),
+            t("caption.boundaries", lang),
+        ],
+    )
     caption.append(t("caption.status_source", lang))
-    chart = alt.layer(shapes, *_archipelago_layers(lang)).project(type="mercator").properties(
-        title=_title(t("title.status_map", lang), caption), width=width, height=height)
+    chart = (
+        alt.layer(shapes, *_archipelago_layers(lang))
+        .project(type="mercator")
+        .properties(title=_title(t("title.status_map", lang), caption), width=width, height=height)
+    )
     return _finish(chart, lang, {})
 
 
-def value_map_chart(observations: Any, topojson_path: str | Path, crosswalk: Any, indicator: str, map_: str,
-                    lang: str, *, units: Any = None, series: str | None = None, year: int | None = None,
-                    hrefs: Mapping[str, str] | None = None, width: int = 420, height: int = 640) -> alt.LayerChart:
+def value_map_chart(
+    observations: Any,
+    topojson_path: str | Path,
+    crosswalk: Any,
+    indicator: str,
+    map_: str,
+    lang: str,
+    *,
+    units: Any = None,
+    series: str | None = None,
+    year: int | None = None,
+    hrefs: Mapping[str, str] | None = None,
+    width: int = 420,
+    height: int = 640,
+) -> alt.LayerChart:
     """The latest full-year value (up to `year`) of one series of `indicator` per unit of `map_`; units without a
     figure are left white. Units link to their reports (`hrefs`: code -> URL)."""
     topo, feature, cw = _geo(topojson_path, crosswalk, map_)
     code_col = "gso_code_old" if map_ == "63" else "new_province_code"
-    obs = _frame(observations).filter((pl.col("map") == map_) & (pl.col("indicator") == indicator) & pl.col("full_year"))
+    obs = _frame(observations).filter(
+        (pl.col("map") == map_) & (pl.col("indicator") == indicator) & pl.col("full_year")
+    )
     if year is not None:
         obs = obs.filter(pl.col("year") <= year)
     if series is None and obs.height:
@@ -1083,41 +1599,82 @@ def value_map_chart(observations: Any, topojson_path: str | Path, crosswalk: Any
     obs = obs.filter(pl.col("series") == series)
     if obs.is_empty():
         raise ValueError(f"no full-year {indicator} figures on the {map_} map")
-    latest = {r["province_code"]: r for r in obs.sort("year").group_by("province_code", maintain_order=True).last()
-              .iter_rows(named=True)}
+    latest = {
+        r["province_code"]: r
+        for r in obs.sort("year").group_by("province_code", maintain_order=True).last().iter_rows(named=True)
+    }
     unit_kind = _unit_of(indicator)
     names = _unit_names(_frame(units))
     records = []
     for r in cw.sort(pl.col("feature_gid").cast(pl.Int64)).iter_rows(named=True):
         code = r[code_col]
         o = latest.get(code)
-        records.append({"gid": int(r["feature_gid"]), "province_code": code,
-                        "name": names.get((map_, code), code), "value": o["value"] if o else None,
-                        "year": int(o["year"]) if o else None, "value_text": labels.fmt_value(o["value"], unit_kind, lang)
-                        if o else labels.MISSING, "href": (hrefs or {}).get(code, "")})
+        records.append(
+            {
+                "gid": int(r["feature_gid"]),
+                "province_code": code,
+                "name": names.get((map_, code), code),
+                "value": o["value"] if o else None,
+                "year": int(o["year"]) if o else None,
+                "value_text": labels.fmt_value(o["value"], unit_kind, lang) if o else labels.MISSING,
+                "href": (hrefs or {}).get(code, ""),
+            }
+        )
     fields = ["province_code", "name", "value", "year", "value_text", "href"]
-    tips = [_tip("name", "tooltip.province", lang), _tip("value_text", "tooltip.value", lang),
-            _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT)]
-    shapes = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature))) \
-        .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer") \
-        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields)) \
-        .encode(color=alt.condition("isValid(datum.value)", alt.Color(
-            "value:Q", title=labels.unit_label(unit_kind, lang), scale=alt.Scale(scheme="blues"),
-            legend=alt.Legend(orient="bottom", format=AXIS_FORMAT[unit_kind], gradientLength=260)),
-            alt.value("#FFFFFF")), href="href:N", tooltip=tips)
+    tips = [
+        _tip("name", "tooltip.province", lang),
+        _tip("value_text", "tooltip.value", lang),
+        _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
+    ]
+    shapes = (
+        alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
+        .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer")
+        .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
+        .encode(
+            color=alt.condition(
+                "isValid(datum.value)",
+                alt.Color(
+                    "value:Q",
+                    title=labels.unit_label(unit_kind, lang),
+                    scale=alt.Scale(scheme="blues"),
+                    legend=alt.Legend(orient="bottom", format=AXIS_FORMAT[unit_kind], gradientLength=260),
+                ),
+                alt.value("#FFFFFF"),
+            ),
+            href="href:N",
+            tooltip=tips,
+        )
+    )
     years = [r["year"] for r in records if r["year"]]
-    caption = _caption(lang, unit=labels.unit_label(unit_kind, lang),
-                       years=t("caption.years", lang, years=_years_text(years)),
-                       sources=[labels.series_name(series, lang)],
-                       extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), t("caption.boundaries", lang)])
-    head = t("title.value_map", lang, indicator=labels.indicator_name(indicator, lang), year=max(years) if years else "")
-    chart = alt.layer(shapes, *_archipelago_layers(lang)).project(type="mercator").properties(
-        title=_title(head, caption), width=width, height=height)
-    return _finish(chart, lang, {"indicator": labels.indicator_name(indicator, lang), "series": labels.series_name(series, lang),
-                                 "measure": labels.unit_label(unit_kind, lang)})
+    caption = _caption(
+        lang,
+        unit=labels.unit_label(unit_kind, lang),
+        years=t("caption.years", lang, years=_years_text(years)),
+        sources=[labels.series_name(series, lang)],
+        extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), t("caption.boundaries", lang)],
+    )
+    head = t(
+        "title.value_map", lang, indicator=labels.indicator_name(indicator, lang), year=max(years) if years else ""
+    )
+    chart = (
+        alt.layer(shapes, *_archipelago_layers(lang))
+        .project(type="mercator")
+        .properties(title=_title(head, caption), width=width, height=height)
+    )
+    return _finish(
+        chart,
+        lang,
+        {
+            "indicator": labels.indicator_name(indicator, lang),
+            "series": labels.series_name(series, lang),
+            "measure": labels.unit_label(unit_kind, lang),
+        },
+    )
 
 
-def status_matrix_34_chart(rows: Any, collapsed: Any, lang: str, *, hrefs: Mapping[str, str] | None = None) -> alt.FacetChart:
+def status_matrix_34_chart(
+    rows: Any, collapsed: Any, lang: str, *, hrefs: Mapping[str, str] | None = None
+) -> alt.FacetChart:
     """The current units (rows; the country first) × targets grouped by indicator with the target year beneath
     (selections.status_matrix_34). Several targets in one cell (former provinces' documents) show the worst
     assessed status; the tooltip lists how many. Only columns with an assessable target are drawn; the caption
@@ -1134,15 +1691,27 @@ def status_matrix_34_chart(rows: Any, collapsed: Any, lang: str, *, hrefs: Mappi
         key = (r["unit_map"], r["unit_code"], r["indicator"], int(r["target_year"]))
         rec = records.get(key)
         unit_kind = _unit_of(r["indicator"])
-        goal = (t("word.top", lang, n=int(r["target_value"])) if unit_kind == "rank" and r["target_value"] is not None
-                else f"{_cmp(r['comparator_norm'])} {labels.fmt_target(r['target_value'], unit_kind, lang)}"
-                if r["target_value"] is not None else labels.MISSING)
-        cand = {"unit": name, "unit_order": ("0" if r["unit_map"] == "VN" else "1") + r["unit_code"],
-                "indicator": labels.indicator_name(r["indicator"], lang), "year": int(r["target_year"]),
-                "goal": goal, "status": r["status"], "status_label": labels.status_label(r["status"], lang),
-                "p_meet_text": labels.fmt_probability(r["p_meet"], lang), "document": r["document"] or labels.MISSING,
-                "reason": (r["reason_vi"] if lang == "vi" else r["reason"]) or labels.MISSING, "n_targets": 1,
-                "href": "" if r["unit_map"] == "VN" else (hrefs or {}).get(r["unit_code"], "")}
+        goal = (
+            t("word.top", lang, n=int(r["target_value"]))
+            if unit_kind == "rank" and r["target_value"] is not None
+            else f"{_cmp(r['comparator_norm'])} {labels.fmt_target(r['target_value'], unit_kind, lang)}"
+            if r["target_value"] is not None
+            else labels.MISSING
+        )
+        cand = {
+            "unit": name,
+            "unit_order": ("0" if r["unit_map"] == "VN" else "1") + r["unit_code"],
+            "indicator": labels.indicator_name(r["indicator"], lang),
+            "year": int(r["target_year"]),
+            "goal": goal,
+            "status": r["status"],
+            "status_label": labels.status_label(r["status"], lang),
+            "p_meet_text": labels.fmt_probability(r["p_meet"], lang),
+            "document": r["document"] or labels.MISSING,
+            "reason": (r["reason_vi"] if lang == "vi" else r["reason"]) or labels.MISSING,
+            "n_targets": 1,
+            "href": "" if r["unit_map"] == "VN" else (hrefs or {}).get(r["unit_code"], ""),
+        }
         if rec is None:
             records[key] = cand
         else:
@@ -1151,32 +1720,60 @@ def status_matrix_34_chart(rows: Any, collapsed: Any, lang: str, *, hrefs: Mappi
                 records[key] = cand
             records[key]["n_targets"] = n
     recs = sorted(records.values(), key=lambda r: (r["unit_order"], r["indicator"], r["year"]))
-    tips = [_tip("unit", "tooltip.province", lang), _tip("indicator", "tooltip.indicator", lang),
-            _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT), _tip("goal", "tooltip.target", lang),
-            _tip("status_label", "tooltip.status", lang), _tip("p_meet_text", "tooltip.p_meet", lang),
-            _tip("document", "tooltip.document", lang), _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
-            _tip("reason", "tooltip.reason", lang)]
+    tips = [
+        _tip("unit", "tooltip.province", lang),
+        _tip("indicator", "tooltip.indicator", lang),
+        _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
+        _tip("goal", "tooltip.target", lang),
+        _tip("status_label", "tooltip.status", lang),
+        _tip("p_meet_text", "tooltip.p_meet", lang),
+        _tip("document", "tooltip.document", lang),
+        _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
+        _tip("reason", "tooltip.reason", lang),
+    ]
     units_order = list(dict.fromkeys(r["unit"] for r in recs))
     base = alt.Chart(_data(recs)).encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, orient="bottom", grid=False)),
-        y=alt.Y("unit:N", title=None, sort=units_order, axis=alt.Axis(grid=False, labelLimit=160)))
+        y=alt.Y("unit:N", title=None, sort=units_order, axis=alt.Axis(grid=False, labelLimit=160)),
+    )
     rect = base.mark_rect(stroke="white", strokeWidth=1, cursor="pointer").encode(
-        color=_status_color(lang), tooltip=tips, href="href:N")
-    nodata = base.transform_filter(alt.datum.status == "no data").mark_text(text="×", fontSize=10, color="#888888") \
+        color=_status_color(lang), tooltip=tips, href="href:N"
+    )
+    nodata = (
+        base.transform_filter(alt.datum.status == "no data")
+        .mark_text(text="×", fontSize=10, color="#888888")
         .encode(tooltip=tips)
+    )
     coll = _frame(collapsed)
     extra = []
     if coll.height:
         extra.append(t("caption.collapsed", lang, n=coll.height, targets=int(coll["n"].sum())))
-    caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in recs)),
-                       extra=[*extra, t("caption.map", lang, map=labels.map_label("34", lang))])
+    caption = _caption(
+        lang,
+        years=t("caption.years", lang, years=_years_text(r["year"] for r in recs)),
+        extra=[*extra, t("caption.map", lang, map=labels.map_label("34", lang))],
+    )
     caption.append(t("caption.status_source", lang))
-    chart = alt.layer(rect, nodata).properties(width=alt.Step(22), height=alt.Step(16)).facet(
-        column=alt.Column("indicator:N", title=None, header=alt.Header(labelAngle=-90, labelAlign="right",
-                                                                       labelOrient="top", labelAnchor="end",
-                                                                       labelLimit=220, labelFontSize=11,
-                                                                       labelFont=FONT)),
-        spacing=4)
+    chart = (
+        alt.layer(rect, nodata)
+        .properties(width=alt.Step(22), height=alt.Step(16))
+        .facet(
+            column=alt.Column(
+                "indicator:N",
+                title=None,
+                header=alt.Header(
+                    labelAngle=-90,
+                    labelAlign="right",
+                    labelOrient="top",
+                    labelAnchor="end",
+                    labelLimit=220,
+                    labelFontSize=11,
+                    labelFont=FONT,
+                ),
+            ),
+            spacing=4,
+        )
+    )
     return _finish(chart.properties(title=_title(t("title.status_matrix", lang), caption)), lang, {})
 
 
@@ -1188,18 +1785,43 @@ def scorecard_chart(rows: Sequence[Mapping[str, Any]], lang: str) -> alt.TopLeve
         return None
     from dxtrack.report.subunit_words import w
 
-    points, unit, scheme, rank = (w("col.points", lang), w("col.unit", lang), w("col.scheme", lang),
-                                  w("col.rank", lang))
-    data = [{scheme: r["scheme"], unit: r["unit"], points: r["points"], rank: r["rank"],
-             "period": r["period"], "source_url": r["source_url"]} for r in rows]
-    base = alt.Chart(_data(data)).mark_circle(size=90, color="#0b4f80", opacity=0.9).encode(
-        x=alt.X(f"{points}:Q", title=points, scale=alt.Scale(zero=False)),
-        y=alt.Y(f"{unit}:N", title=None, sort=alt.EncodingSortField(field=points, order="descending")),
-        tooltip=[alt.Tooltip(f"{unit}:N"), alt.Tooltip(f"{points}:Q", format=",.2f"), alt.Tooltip(f"{rank}:N"),
-                 alt.Tooltip("period:N")],
-    ).properties(width=420)
-    chart = base.facet(row=alt.Row(f"{scheme}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
-                                                                             labelLimit=420))
-                       ).resolve_scale(x="independent", y="independent").properties(
-        title=_title(w("chart.title", lang), [w("chart.subtitle", lang)]))
+    points, unit, scheme, rank = (
+        w("col.points", lang),
+        w("col.unit", lang),
+        w("col.scheme", lang),
+        w("col.rank", lang),
+    )
+    data = [
+        {
+            scheme: r["scheme"],
+            unit: r["unit"],
+            points: r["points"],
+            rank: r["rank"],
+            "period": r["period"],
+            "source_url": r["source_url"],
+        }
+        for r in rows
+    ]
+    base = (
+        alt.Chart(_data(data))
+        .mark_circle(size=90, color="#0b4f80", opacity=0.9)
+        .encode(
+            x=alt.X(f"{points}:Q", title=points, scale=alt.Scale(zero=False)),
+            y=alt.Y(f"{unit}:N", title=None, sort=alt.EncodingSortField(field=points, order="descending")),
+            tooltip=[
+                alt.Tooltip(f"{unit}:N"),
+                alt.Tooltip(f"{points}:Q", format=",.2f"),
+                alt.Tooltip(f"{rank}:N"),
+                alt.Tooltip("period:N"),
+            ],
+        )
+        .properties(width=420)
+    )
+    chart = (
+        base.facet(
+            row=alt.Row(f"{scheme}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=420))
+        )
+        .resolve_scale(x="independent", y="independent")
+        .properties(title=_title(w("chart.title", lang), [w("chart.subtitle", lang)]))
+    )
     return _finish(chart, lang)

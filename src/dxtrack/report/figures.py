@@ -14,11 +14,11 @@ from dxtrack.report import selections
 from dxtrack.core.tables import Tables
 
 
-
 def boundary_files(project) -> dict[str, Path]:
     """Each map's boundaries (sources with layout `boundaries`, by their `map:`) and the name crosswalk ("names")."""
-    files = {str(project.sources[sid]["map"]): project.source_path(sid)
-             for sid in project.sources_with_layout("boundaries")}
+    files = {
+        str(project.sources[sid]["map"]): project.source_path(sid) for sid in project.sources_with_layout("boundaries")
+    }
     return {**files, "names": project.source_path(project.only_source("boundary_names"))}
 
 
@@ -43,7 +43,9 @@ def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, lis
     # Ranks were published for the 63 old units: a new unit shows its own (once ranked) and its members'.
     members = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else []
     ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & pl.col("full_year"))
-    last_ranked = {(m, c): y for m, c, y in ranks.group_by("map", "province_code").agg(pl.col("year").max()).iter_rows()}
+    last_ranked = {
+        (m, c): y for m, c, y in ranks.group_by("map", "province_code").agg(pl.col("year").max()).iter_rows()
+    }
     for unit in [(map_, code), *members]:
         if unit not in last_ranked:
             continue
@@ -68,22 +70,32 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     geo = boundary_files(t.project)
     cw = geo["names"]
     publishers = {k: str((v or {}).get("publisher") or k) for k, v in t.sources.items()}
-    official = t.status.filter((pl.col("map") == "VN") & (pl.col("indicator") == "digital_economy_share_grdp")
-                               & pl.col("preferred") & pl.col("series").is_not_null())["series"]
+    official = t.status.filter(
+        (pl.col("map") == "VN")
+        & (pl.col("indicator") == "digital_economy_share_grdp")
+        & pl.col("preferred")
+        & pl.col("series").is_not_null()
+    )["series"]
     out: dict[str, object] = {}
-    out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang,
-                                            indicators=t.project.headline_indicators)
-    out["headline_series"] = charts.series_chart(t.observations, t.targets, t.units, ("VN", "VN"),
-                                                 "digital_economy_share_grdp", lang,
-                                                 official=official[0] if official.len() else None, sources=publishers)
+    out["coverage"] = charts.coverage_chart(t.harmonize["coverage"], lang, indicators=t.project.headline_indicators)
+    out["headline_series"] = charts.series_chart(
+        t.observations,
+        t.targets,
+        t.units,
+        ("VN", "VN"),
+        "digital_economy_share_grdp",
+        lang,
+        official=official[0] if official.len() else None,
+        sources=publishers,
+    )
     out["headline_digital_economy"] = charts.headline_chart(t.observations, t.projections, t.targets, t.status, lang)
     rows, collapsed = selections.status_matrix_34(t)
     hrefs34 = unit_hrefs(t, "34", lang)
     out["status_matrix"] = charts.status_matrix_34_chart(rows, collapsed, lang, hrefs=hrefs34)
-    out["map_34"] = charts.status_map_chart(selections.unit_index(t, "34"), geo["34"], cw, lang,
-                                            hrefs=hrefs34)
-    out["map_dti_63"] = charts.value_map_chart(t.observations, geo["63"], cw, "dti", "63", lang,
-                                               units=t.units, hrefs=unit_hrefs(t, "63", lang))
+    out["map_34"] = charts.status_map_chart(selections.unit_index(t, "34"), geo["34"], cw, lang, hrefs=hrefs34)
+    out["map_dti_63"] = charts.value_map_chart(
+        t.observations, geo["63"], cw, "dti", "63", lang, units=t.units, hrefs=unit_hrefs(t, "63", lang)
+    )
     movers = selections.movers_years(t)
     if movers:
         out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)

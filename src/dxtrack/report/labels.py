@@ -49,19 +49,49 @@ _NUMBER_LOCALE = {
 }
 _TIME_LOCALE = {
     "vi": {
-        "dateTime": "%a, %e %b, %Y %H:%M", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+        "dateTime": "%a, %e %b, %Y %H:%M",
+        "date": "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
         "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
         "shortDays": ["CN", "Thứ 2", "Thứ 3", "Thứ 4", "Thứ 5", "Thứ 6", "Thứ 7"],
-        "months": ["Tháng một", "Tháng hai", "Tháng ba", "Tháng tư", "Tháng năm", "Tháng sáu", "Tháng bảy",
-                   "Tháng tám", "Tháng chín", "Tháng mười", "Tháng mười một", "Tháng mười hai"],
+        "months": [
+            "Tháng một",
+            "Tháng hai",
+            "Tháng ba",
+            "Tháng tư",
+            "Tháng năm",
+            "Tháng sáu",
+            "Tháng bảy",
+            "Tháng tám",
+            "Tháng chín",
+            "Tháng mười",
+            "Tháng mười một",
+            "Tháng mười hai",
+        ],
         "shortMonths": [f"Tháng {m}" for m in range(1, 13)],
     },
     "en": {
-        "dateTime": "%x, %X", "date": "%-m/%-d/%Y", "time": "%-I:%M:%S %p", "periods": ["AM", "PM"],
+        "dateTime": "%x, %X",
+        "date": "%-m/%-d/%Y",
+        "time": "%-I:%M:%S %p",
+        "periods": ["AM", "PM"],
         "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
         "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-        "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                   "October", "November", "December"],
+        "months": [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
         "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
     },
 }
@@ -211,7 +241,9 @@ def fmt_change(x: float, unit: str | None, lang: str) -> str:
     decimals = {"index": 3}.get(unit or "", 2)
     number = fmt_number(abs(x), lang, decimals).rstrip("0").rstrip(",.") if decimals else fmt_number(abs(x), lang, 0)
     sign = "−" if x < 0 else "+"
-    return t(f"change.{unit if unit in ('percent', 'index', 'rank', 'score') else 'none'}", lang, value=f"{sign}{number}")
+    return t(
+        f"change.{unit if unit in ('percent', 'index', 'rank', 'score') else 'none'}", lang, value=f"{sign}{number}"
+    )
 
 
 def fmt_target(x: float | None, unit: str, lang: str) -> str:
@@ -224,12 +256,26 @@ def fmt_target(x: float | None, unit: str, lang: str) -> str:
 def vega_format_locale(lang: str) -> dict[str, dict]:
     """{"number": d3-format locale, "time": d3-time-format locale} for `lang` (Vega-Lite `config.locale`)."""
     _check_lang(lang)
-    return {"number": dict(_NUMBER_LOCALE[lang]), "time": {k: (list(v) if isinstance(v, list) else v)
-                                                        for k, v in _TIME_LOCALE[lang].items()}}
+    return {
+        "number": dict(_NUMBER_LOCALE[lang]),
+        "time": {k: (list(v) if isinstance(v, list) else v) for k, v in _TIME_LOCALE[lang].items()},
+    }
 
 
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def fmt_date(d: Any, lang: str) -> str:

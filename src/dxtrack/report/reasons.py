@@ -58,9 +58,15 @@ def note_text(key: str | None, fields: str | dict | None, lang: str) -> str | No
 
 def worded(status: pl.DataFrame) -> pl.DataFrame:
     """`status` with `reason`, `reason_vi`, `note`, `note_vi` in words (English, Vietnamese)."""
+
     def column(fn, key: str, fields: str, lang: str) -> pl.Series:
-        return pl.Series([fn(k, f, lang) if k is not None else None
-                          for k, f in zip(status[key].to_list(), status[fields].to_list())], dtype=pl.String)
+        return pl.Series(
+            [
+                fn(k, f, lang) if k is not None else None
+                for k, f in zip(status[key].to_list(), status[fields].to_list())
+            ],
+            dtype=pl.String,
+        )
 
     return status.with_columns(
         column(reason_text, "reason_key", "reason_fields", "en").alias("reason"),

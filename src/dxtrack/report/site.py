@@ -48,8 +48,9 @@ def unit_file(tables: Tables, map_: str, code: str, lang: str) -> str:
     return f"{code}-{tables.unit(map_, code)['slug']}.{lang}.html"
 
 
-def page_title(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None,
-               code: str | None = None) -> str:
+def page_title(
+    tables: Tables, kind: str, year: int, lang: str, map_: str | None = None, code: str | None = None
+) -> str:
     """The <title> of a page: the briefing's, a unit's report or the index."""
     if kind == "briefing":
         return t("text.briefing_title", lang, year=year)
@@ -62,8 +63,7 @@ def page_title(tables: Tables, kind: str, year: int, lang: str, map_: str | None
     return t("text.province_title", lang, name=name, year=year)
 
 
-def nav_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None,
-             code: str | None = None) -> str:
+def nav_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None, code: str | None = None) -> str:
     """The bar on top of every page: all reports, the briefing, the other language, the annex; the edition line."""
     up = "../" if kind in ("unit", "scheme") else ""
     other = OTHER[lang]
@@ -78,19 +78,28 @@ def nav_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None =
     items = [f'<a href="{up}index.{lang}.html">{esc(t("nav.index", lang))}</a>']
     if kind != "briefing":
         items.append(f'<a href="{up}{briefing_file(lang)}">{esc(t("nav.briefing", lang))}</a>')
-    items.append(f'<a href="{here_other}" hreflang="{other}" lang="{other}" title="{esc(t("nav.switch_title", lang))}">'
-                 f'{esc(t("nav.switch", lang))}</a>')
+    items.append(
+        f'<a href="{here_other}" hreflang="{other}" lang="{other}" title="{esc(t("nav.switch_title", lang))}">'
+        f"{esc(t('nav.switch', lang))}</a>"
+    )
     items.append(f'<a href="{up}annex.xlsx">{esc(t("nav.annex", lang))}</a>')
-    return (f'<nav class="dx-nav">{" · ".join(items)}</nav>'
-            f'<p class="dx-edition">{esc(edition_line(tables, year, lang))}</p>')
+    return (
+        f'<nav class="dx-nav">{" · ".join(items)}</nav>'
+        f'<p class="dx-edition">{esc(edition_line(tables, year, lang))}</p>'
+    )
 
 
-def cite_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None,
-              code: str | None = None) -> str:
+def cite_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None, code: str | None = None) -> str:
     title = page_title(tables, kind, year, lang, map_, code)
-    file = (f"{year}/provinces/{unit_file(tables, map_, code, lang)}" if kind == "unit"
-            else f"{year}/{subunits.SCHEME_DIR}/{subunits.scheme_file(code, lang)}" if kind == "scheme"
-            else f"{year}/{briefing_file(lang)}" if kind == "briefing" else f"{year}/index.{lang}.html")
+    file = (
+        f"{year}/provinces/{unit_file(tables, map_, code, lang)}"
+        if kind == "unit"
+        else f"{year}/{subunits.SCHEME_DIR}/{subunits.scheme_file(code, lang)}"
+        if kind == "scheme"
+        else f"{year}/{briefing_file(lang)}"
+        if kind == "briefing"
+        else f"{year}/index.{lang}.html"
+    )
     text = t("text.cite", lang, year=year, title=title, date=labels.fmt_date(collected_date(tables), lang), file=file)
     return f'<h2 id="cite">{esc(t("section.cite", lang))}</h2><p class="dx-cite">{esc(text)}</p>'
 
@@ -161,24 +170,44 @@ def index_html(tables: Tables, year: int, lang: str) -> str:
     province_map = str(tables.project.params["render"]["province_map"])
     units = selections.unit_index(tables, province_map)
     region = "region_vi" if lang == "vi" else "region_en"
-    head = [t("col.province", lang), t("col.region", lang), t("col.former", lang), t("col.targets", lang),
-            t("col.assessed", lang), t("col.on_course", lang)]
+    head = [
+        t("col.province", lang),
+        t("col.region", lang),
+        t("col.former", lang),
+        t("col.targets", lang),
+        t("col.assessed", lang),
+        t("col.on_course", lang),
+    ]
     rows = []
     for u in units.iter_rows(named=True):
         href = f"provinces/{u['province_code']}-{u['slug']}.{lang}.html"
         search = " ".join([u["name_vi"], u["name_ascii"], *u["members"]])
-        cells = [link_local(href, esc(u["name_vi"])), esc(u[region]), esc(", ".join(u["members"])) or labels.MISSING,
-                 str(u["targets"]), str(u["assessed"]), str(u["on_course"])]
+        cells = [
+            link_local(href, esc(u["name_vi"])),
+            esc(u[region]),
+            esc(", ".join(u["members"])) or labels.MISSING,
+            str(u["targets"]),
+            str(u["assessed"]),
+            str(u["on_course"]),
+        ]
         num = ' class="num"'
-        tds = "".join(f'<td data-label="{esc(h)}"{num if i >= 3 else ""}>{c}</td>'
-                      for i, (h, c) in enumerate(zip(head, cells)))
-        rows.append(f'<tr data-search="{esc(search)}" data-targets="{u["targets"]}" data-assessed="{u["assessed"]}">'
-                    f"{tds}</tr>")
+        tds = "".join(
+            f'<td data-label="{esc(h)}"{num if i >= 3 else ""}>{c}</td>' for i, (h, c) in enumerate(zip(head, cells))
+        )
+        rows.append(
+            f'<tr data-search="{esc(search)}" data-targets="{u["targets"]}" data-assessed="{u["assessed"]}">{tds}</tr>'
+        )
     num = ' class="num"'
-    ths = "".join(f'<th{num if i >= 3 else ""}>{esc(h)}</th>' for i, h in enumerate(head))
+    ths = "".join(f"<th{num if i >= 3 else ''}>{esc(h)}</th>" for i, h in enumerate(head))
     title = page_title(tables, "index", year, lang)
-    options = "".join(f'<option value="{v}">{esc(t(k, lang))}</option>' for v, k in (
-        ("all", "index.filter_all"), ("assessed", "index.filter_assessed"), ("no_targets", "index.filter_no_targets")))
+    options = "".join(
+        f'<option value="{v}">{esc(t(k, lang))}</option>'
+        for v, k in (
+            ("all", "index.filter_all"),
+            ("assessed", "index.filter_assessed"),
+            ("no_targets", "index.filter_no_targets"),
+        )
+    )
     body = (
         nav_html(tables, "index", year, lang)
         + f"<h1>{esc(title)}</h1>"
@@ -192,14 +221,16 @@ def index_html(tables: Tables, year: int, lang: str) -> str:
         + f'<p id="dx-none" hidden>{esc(t("index.no_match", lang))}</p>'
         + schemes_section(tables, lang)
         + f"<h2>{esc(t('index.download', lang))}</h2>"
-        + f'<ul><li>{link_local("annex.xlsx", esc(t("nav.annex", lang)))}</li></ul>'
+        + f"<ul><li>{link_local('annex.xlsx', esc(t('nav.annex', lang)))}</li></ul>"
         + cite_html(tables, "index", year, lang)
     )
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
-            f'<link rel="alternate" hreflang="{OTHER[lang]}" href="index.{OTHER[lang]}.html">\n'
-            f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n<script>{_SCRIPT}</script>\n"
-            "</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
+        f'<link rel="alternate" hreflang="{OTHER[lang]}" href="index.{OTHER[lang]}.html">\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n<script>{_SCRIPT}</script>\n"
+        "</body>\n</html>\n"
+    )
 
 
 def schemes_section(tables: Tables, lang: str) -> str:
@@ -210,23 +241,33 @@ def schemes_section(tables: Tables, lang: str) -> str:
     from dxtrack.report.text import cards_table
 
     head = [t(f"sub.col.{k}", lang) for k in ("scheme", "issuer", "applies_to", "units_scored", "periods")]
-    return (f'<h2 id="schemes">{esc(t("sub.index.schemes", lang))}</h2>'
-            f"<p>{esc(t('sub.index.schemes_intro', lang))}</p>"
-            + cards_table(head, rows, classes=["", "", "", "num", ""]).replace('class="dx-table dx-cards"', 'id="dx-schemes"'))
+    return (
+        f'<h2 id="schemes">{esc(t("sub.index.schemes", lang))}</h2>'
+        f"<p>{esc(t('sub.index.schemes_intro', lang))}</p>"
+        + cards_table(head, rows, classes=["", "", "", "num", ""]).replace(
+            'class="dx-table dx-cards"', 'id="dx-schemes"'
+        )
+    )
 
 
 def _page(title: str, lang: str, other_href: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
-            f'<link rel="alternate" hreflang="{OTHER[lang]}" href="{esc(other_href)}">\n'
-            f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{esc(title)}</title>\n'
+        f'<link rel="alternate" hreflang="{OTHER[lang]}" href="{esc(other_href)}">\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
 
 
 def scheme_html(tables: Tables, scheme_id: str, year: int, lang: str) -> str:
     """reports/<year>/schemes/<scheme_id>.<lang>.html: a scheme's facts and every unit ranked, period by period."""
     title = page_title(tables, "scheme", year, lang, code=scheme_id)
-    body = (nav_html(tables, "scheme", year, lang, code=scheme_id) + f"<h1>{esc(title)}</h1>"
-            + subunits.scheme_body_html(tables, scheme_id, lang) + cite_html(tables, "scheme", year, lang, code=scheme_id))
+    body = (
+        nav_html(tables, "scheme", year, lang, code=scheme_id)
+        + f"<h1>{esc(title)}</h1>"
+        + subunits.scheme_body_html(tables, scheme_id, lang)
+        + cite_html(tables, "scheme", year, lang, code=scheme_id)
+    )
     return _page(title, lang, subunits.scheme_file(scheme_id, OTHER[lang]), body)
 
 

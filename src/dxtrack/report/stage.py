@@ -64,20 +64,33 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     jobs = []
     static = out / "figures" / "static"  # each chart as SVG: what a page shows when scripts do not run
     for lang in settings.languages:
-        jobs.append(Job(notebooks / "briefing.ipynb", out / "notebooks" / f"briefing.{lang}.ipynb",
-                        out / f"briefing.{lang}.html",
-                        # relative to the project (the notebooks run there): no absolute path in any output
-                        {"year": settings.year, "lang": lang,
-                         "figures_dir": (out / "figures").relative_to(project.root).as_posix()},
-                        title=site.page_title(tables, "briefing", settings.year, lang), static_dir=static))
+        jobs.append(
+            Job(
+                notebooks / "briefing.ipynb",
+                out / "notebooks" / f"briefing.{lang}.ipynb",
+                out / f"briefing.{lang}.html",
+                # relative to the project (the notebooks run there): no absolute path in any output
+                {
+                    "year": settings.year,
+                    "lang": lang,
+                    "figures_dir": (out / "figures").relative_to(project.root).as_posix(),
+                },
+                title=site.page_title(tables, "briefing", settings.year, lang),
+                static_dir=static,
+            )
+        )
         units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
         for code, slug in units.select("province_code", "slug").iter_rows():
-            jobs.append(Job(notebooks / "province_report.ipynb",
-                            out / "notebooks" / "provinces" / f"{code}-{slug}.{lang}.ipynb",
-                            out / "provinces" / f"{code}-{slug}.{lang}.html",
-                            {"province": code, "map": settings.province_map, "year": settings.year, "lang": lang},
-                            title=site.page_title(tables, "unit", settings.year, lang, settings.province_map, code),
-                            static_dir=static))
+            jobs.append(
+                Job(
+                    notebooks / "province_report.ipynb",
+                    out / "notebooks" / "provinces" / f"{code}-{slug}.{lang}.ipynb",
+                    out / "provinces" / f"{code}-{slug}.{lang}.html",
+                    {"province": code, "map": settings.province_map, "year": settings.year, "lang": lang},
+                    title=site.page_title(tables, "unit", settings.year, lang, settings.province_map, code),
+                    static_dir=static,
+                )
+            )
     return jobs
 
 
@@ -135,8 +148,11 @@ def render_code(project: Project, package: Path | None = None) -> list[Path]:
     for dep in deps:
         if dep.startswith(("src/dxtrack/", "notebooks/")):
             path = package / dep.removeprefix("src/dxtrack/") if dep.startswith("src/") else project.root / dep
-            files += sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts) \
-                if path.is_dir() else [path]
+            files += (
+                sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+                if path.is_dir()
+                else [path]
+            )
     return files
 
 
@@ -178,31 +194,57 @@ def display_rounded(frame: pl.DataFrame, indicators: dict) -> pl.DataFrame:
     return frame.with_columns(
         *[rounded(c, 0) for c in _IN_UNIT if c in frame.columns],
         *[rounded(c, 1) for c in _CHANGES if c in frame.columns],
-        *[pl.col(c).round(d) for c, d in _FIXED.items() if c in frame.columns])
+        *[pl.col(c).round(d) for c, d in _FIXED.items() if c in frame.columns],
+    )
 
 
 def _shown(scope: dict[str, pl.DataFrame], column: str) -> list[str]:
-    return sorted({v for frame in scope.values() if column in frame.columns
-                   for v in frame[column].drop_nulls().unique().to_list()})
+    return sorted(
+        {
+            v
+            for frame in scope.values()
+            if column in frame.columns
+            for v in frame[column].drop_nulls().unique().to_list()
+        }
+    )
 
 
 def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
     params = json.dumps(job.parameters, sort_keys=True).encode()
     project = tables.project
     if "province" not in job.parameters:  # the briefing draws on everything
-        files = sorted([*project.processed.glob("*.parquet"), *project.interim.glob("*.parquet"),
-                        *project.metrics.glob("*.json"), *(project.root / "releases").rglob("*"),
-                        *project.sources_dir.glob("*/source.yaml"), project.raw / "indicators.yaml",
-                        project.raw / "series.yaml"])
+        files = sorted(
+            [
+                *project.processed.glob("*.parquet"),
+                *project.interim.glob("*.parquet"),
+                *project.metrics.glob("*.json"),
+                *(project.root / "releases").rglob("*"),
+                *project.sources_dir.glob("*/source.yaml"),
+                project.raw / "indicators.yaml",
+                project.raw / "series.yaml",
+            ]
+        )
         return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
     scope = selections.report_scope(tables, job.parameters["map"], job.parameters["province"])
-    sources = json.dumps({s: tables.sources[s] for s in selections.sources_of(scope)}, sort_keys=True, default=str).encode()
+    sources = json.dumps(
+        {s: tables.sources[s] for s in selections.sources_of(scope)}, sort_keys=True, default=str
+    ).encode()
     indicators, series = project.indicators, project.series.get("series") or {}
-    shown = json.dumps({"indicators": {i: indicators.get(i) for i in _shown(scope, "indicator") + _shown(scope, "measured_by")},
-                        "series": {s: series.get(s) for s in _shown(scope, "series")}},
-                       sort_keys=True, default=str).encode()
-    return _digest(code.encode(), params, sources, shown,
-                   *(_frame_bytes(display_rounded(scope[k], indicators)) for k in sorted(scope)))
+    shown = json.dumps(
+        {
+            "indicators": {i: indicators.get(i) for i in _shown(scope, "indicator") + _shown(scope, "measured_by")},
+            "series": {s: series.get(s) for s in _shown(scope, "series")},
+        },
+        sort_keys=True,
+        default=str,
+    ).encode()
+    return _digest(
+        code.encode(),
+        params,
+        sources,
+        shown,
+        *(_frame_bytes(display_rounded(scope[k], indicators)) for k in sorted(scope)),
+    )
 
 
 def state_path(project: Project, year: int) -> Path:
@@ -211,7 +253,11 @@ def state_path(project: Project, year: int) -> Path:
 
 def stale_jobs(jobs: list[Job], fingerprints: dict[str, str], state: dict[str, str], root: Path) -> list[Job]:
     """Jobs whose output is missing or whose fingerprint differs from the one it was rendered with."""
-    return [job for job in jobs if not job.output_html.exists() or state.get(_key(job, root)) != fingerprints[_key(job, root)]]
+    return [
+        job
+        for job in jobs
+        if not job.output_html.exists() or state.get(_key(job, root)) != fingerprints[_key(job, root)]
+    ]
 
 
 def _key(job: Job, root: Path) -> str:
@@ -219,49 +265,168 @@ def _key(job: Job, root: Path) -> str:
 
 
 ANNEX_COLUMNS = {
-    "status": ["map", "province_code", "name_vi", "indicator", "comparator_norm", "target_value", "target_year",
-               "document", "document_date", "in_force", "series", "status", "reason_vi", "reason", "p_meet",
-               "expected_rank", "latest_year", "latest_value", "observed_change", "required_change", "pace_ratio",
-               "note_vi", "note", "target_id"],
-    "targets": ["target_id", "map", "province_code", "unit_34_code", "indicator", "comparator", "target_value",
-                "target_year", "document", "document_date", "in_force", "in_force_note", "quotes", "source_urls"],
-    "observations": ["map", "province_code", "name_vi", "indicator", "series", "year", "period_label", "full_year",
-                     "value", "numerator", "denominator", "rank_of", "derived", "derived_from", "source_id",
-                     "source_url", "quote", "conflict", "also_in"],
-    "projections": ["indicator", "series", "map", "province_code", "name_vi", "method", "is_default", "year", "kind",
-                    "mean", "lo80", "hi80", "lo95", "hi95", "rank_of"],
+    "status": [
+        "map",
+        "province_code",
+        "name_vi",
+        "indicator",
+        "comparator_norm",
+        "target_value",
+        "target_year",
+        "document",
+        "document_date",
+        "in_force",
+        "series",
+        "status",
+        "reason_vi",
+        "reason",
+        "p_meet",
+        "expected_rank",
+        "latest_year",
+        "latest_value",
+        "observed_change",
+        "required_change",
+        "pace_ratio",
+        "note_vi",
+        "note",
+        "target_id",
+    ],
+    "targets": [
+        "target_id",
+        "map",
+        "province_code",
+        "unit_34_code",
+        "indicator",
+        "comparator",
+        "target_value",
+        "target_year",
+        "document",
+        "document_date",
+        "in_force",
+        "in_force_note",
+        "quotes",
+        "source_urls",
+    ],
+    "observations": [
+        "map",
+        "province_code",
+        "name_vi",
+        "indicator",
+        "series",
+        "year",
+        "period_label",
+        "full_year",
+        "value",
+        "numerator",
+        "denominator",
+        "rank_of",
+        "derived",
+        "derived_from",
+        "source_id",
+        "source_url",
+        "quote",
+        "conflict",
+        "also_in",
+    ],
+    "projections": [
+        "indicator",
+        "series",
+        "map",
+        "province_code",
+        "name_vi",
+        "method",
+        "is_default",
+        "year",
+        "kind",
+        "mean",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+        "rank_of",
+    ],
 }
 
 # Readable column headers in the annex: (Vietnamese / English); a column not listed keeps its id.
 ANNEX_HEADERS = {
-    "map": "Bản đồ / Map", "province_code": "Mã tỉnh / Code", "name_vi": "Tên / Name", "indicator": "Chỉ tiêu / Indicator",
-    "comparator_norm": "So sánh / Comparator", "comparator": "So sánh (văn bản) / Comparator as written",
-    "target_value": "Giá trị mục tiêu / Target value", "target_year": "Năm mục tiêu / Target year",
-    "document": "Văn bản / Document", "document_date": "Ngày văn bản / Document date",
-    "in_force": "Còn hiệu lực / In force", "in_force_note": "Vì sao / Why in force", "series": "Chuỗi số liệu / Series",
-    "status": "Tình trạng (mã) / Status key", "status_vi": "Tình trạng / Status", "reason_vi": "Lý do / Lý do (vi)",
-    "reason": "Why (en)", "p_meet": "Xác suất đạt / P(met)", "expected_rank": "Hạng kỳ vọng / Expected rank",
-    "latest_year": "Năm gần nhất / Latest year", "latest_value": "Giá trị gần nhất / Latest value",
+    "map": "Bản đồ / Map",
+    "province_code": "Mã tỉnh / Code",
+    "name_vi": "Tên / Name",
+    "indicator": "Chỉ tiêu / Indicator",
+    "comparator_norm": "So sánh / Comparator",
+    "comparator": "So sánh (văn bản) / Comparator as written",
+    "target_value": "Giá trị mục tiêu / Target value",
+    "target_year": "Năm mục tiêu / Target year",
+    "document": "Văn bản / Document",
+    "document_date": "Ngày văn bản / Document date",
+    "in_force": "Còn hiệu lực / In force",
+    "in_force_note": "Vì sao / Why in force",
+    "series": "Chuỗi số liệu / Series",
+    "status": "Tình trạng (mã) / Status key",
+    "status_vi": "Tình trạng / Status",
+    "reason_vi": "Lý do / Lý do (vi)",
+    "reason": "Why (en)",
+    "p_meet": "Xác suất đạt / P(met)",
+    "expected_rank": "Hạng kỳ vọng / Expected rank",
+    "latest_year": "Năm gần nhất / Latest year",
+    "latest_value": "Giá trị gần nhất / Latest value",
     "observed_change": "Thay đổi thực tế mỗi năm / Observed change per year",
-    "required_change": "Thay đổi cần đạt mỗi năm / Required change per year", "pace_ratio": "Tỷ số tốc độ / Pace ratio",
-    "note_vi": "Ghi chú / Note (vi)", "note": "Note (en)", "target_id": "Mã mục tiêu / Target id",
-    "unit_34_code": "Mã tỉnh mới / New-unit code", "quotes": "Trích dẫn / Quotes", "source_urls": "Nguồn / Source URLs",
-    "year": "Năm / Year", "period_label": "Kỳ / Period", "full_year": "Cả năm / Full year", "value": "Giá trị / Value",
-    "numerator": "Tử số / Numerator", "denominator": "Mẫu số / Denominator", "rank_of": "Trên tổng số / Out of",
-    "derived": "Tính toán / Derived", "derived_from": "Tính từ / Derived from", "source_id": "Mã nguồn / Source id",
-    "source_url": "Nguồn / Source URL", "quote": "Trích dẫn / Quote", "conflict": "Xung đột / Conflict",
-    "also_in": "Cũng có ở / Also in", "method": "Phương pháp / Method", "is_default": "Mặc định / Default",
-    "kind": "Loại / Kind", "mean": "Dự báo / Projected", "lo80": "Cận dưới 80% / Lower 80%",
-    "hi80": "Cận trên 80% / Upper 80%", "lo95": "Cận dưới 95% / Lower 95%", "hi95": "Cận trên 95% / Upper 95%",
-    "units": "Số tỉnh có số liệu / Units with data", "of": "Tổng số tỉnh / Units",
+    "required_change": "Thay đổi cần đạt mỗi năm / Required change per year",
+    "pace_ratio": "Tỷ số tốc độ / Pace ratio",
+    "note_vi": "Ghi chú / Note (vi)",
+    "note": "Note (en)",
+    "target_id": "Mã mục tiêu / Target id",
+    "unit_34_code": "Mã tỉnh mới / New-unit code",
+    "quotes": "Trích dẫn / Quotes",
+    "source_urls": "Nguồn / Source URLs",
+    "year": "Năm / Year",
+    "period_label": "Kỳ / Period",
+    "full_year": "Cả năm / Full year",
+    "value": "Giá trị / Value",
+    "numerator": "Tử số / Numerator",
+    "denominator": "Mẫu số / Denominator",
+    "rank_of": "Trên tổng số / Out of",
+    "derived": "Tính toán / Derived",
+    "derived_from": "Tính từ / Derived from",
+    "source_id": "Mã nguồn / Source id",
+    "source_url": "Nguồn / Source URL",
+    "quote": "Trích dẫn / Quote",
+    "conflict": "Xung đột / Conflict",
+    "also_in": "Cũng có ở / Also in",
+    "method": "Phương pháp / Method",
+    "is_default": "Mặc định / Default",
+    "kind": "Loại / Kind",
+    "mean": "Dự báo / Projected",
+    "lo80": "Cận dưới 80% / Lower 80%",
+    "hi80": "Cận trên 80% / Upper 80%",
+    "lo95": "Cận dưới 95% / Lower 95%",
+    "hi95": "Cận trên 95% / Upper 95%",
+    "units": "Số tỉnh có số liệu / Units with data",
+    "of": "Tổng số tỉnh / Units",
 }
 
 # The README sheet: what each sheet holds (both languages).
 ANNEX_README = [
-    ("status", "Tình trạng từng mục tiêu (chuỗi chính thức) và lý do", "Each target's status (official series) and why"),
-    ("targets", "Sổ mục tiêu: văn bản, ngày, trích dẫn, nguồn", "The target registry: documents, dates, quotes, sources"),
-    ("observations", "Mọi số liệu đã công bố hoặc tính toán, kèm nguồn", "Every published or derived figure, with its source"),
-    ("projections", "Dự báo của từng chuỗi đến năm cuối, với khoảng 80% và 95%", "Projections of every series, with 80% and 95% bands"),
+    (
+        "status",
+        "Tình trạng từng mục tiêu (chuỗi chính thức) và lý do",
+        "Each target's status (official series) and why",
+    ),
+    (
+        "targets",
+        "Sổ mục tiêu: văn bản, ngày, trích dẫn, nguồn",
+        "The target registry: documents, dates, quotes, sources",
+    ),
+    (
+        "observations",
+        "Mọi số liệu đã công bố hoặc tính toán, kèm nguồn",
+        "Every published or derived figure, with its source",
+    ),
+    (
+        "projections",
+        "Dự báo của từng chuỗi đến năm cuối, với khoảng 80% và 95%",
+        "Projections of every series, with 80% and 95% bands",
+    ),
     ("coverage", "Độ phủ số liệu theo chỉ tiêu, bản đồ và năm", "Data coverage by indicator, map and year"),
     ("backtest", "Kiểm định dự báo trên số liệu quá khứ", "Forecast skill in the backtest"),
 ]
@@ -280,26 +445,55 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
     """The tables people paste into Word: preferred statuses, the target registry, observations, projections,
     coverage, forecast skill; and a README sheet first."""
     names = tables.units.select("map", "province_code", "name_vi")
-    status = (worded(tables.status.filter(pl.col("preferred"))).join(names, on=["map", "province_code"], how="left")
-              .with_columns(pl.col("name_vi").fill_null(labels.t("unit.country", "vi")),
-                            pl.col("status").map_elements(lambda s: labels.status_label(s, "vi"),
-                                                          return_dtype=pl.String).alias("status_vi")))
+    status = (
+        worded(tables.status.filter(pl.col("preferred")))
+        .join(names, on=["map", "province_code"], how="left")
+        .with_columns(
+            pl.col("name_vi").fill_null(labels.t("unit.country", "vi")),
+            pl.col("status")
+            .map_elements(lambda s: labels.status_label(s, "vi"), return_dtype=pl.String)
+            .alias("status_vi"),
+        )
+    )
     columns = ANNEX_COLUMNS["status"][:11] + ["status_vi"] + ANNEX_COLUMNS["status"][11:]
     coverage = selections.coverage_rows(tables, sorted(tables.harmonize["coverage"]))
     named = lambda f: f.join(names, on=["map", "province_code"], how="left").with_columns(  # noqa: E731
-        pl.col("name_vi").fill_null(labels.t("unit.country", "vi")))
-    obs = named(tables.observations).with_columns(pl.col("derived_from").cast(pl.List(pl.String)).list.join(", ")
-                                                 if tables.observations.schema.get("derived_from") == pl.List(pl.String)
-                                                 else pl.col("derived_from").cast(pl.String))
+        pl.col("name_vi").fill_null(labels.t("unit.country", "vi"))
+    )
+    obs = named(tables.observations).with_columns(
+        pl.col("derived_from").cast(pl.List(pl.String)).list.join(", ")
+        if tables.observations.schema.get("derived_from") == pl.List(pl.String)
+        else pl.col("derived_from").cast(pl.String)
+    )
     obs = obs.select([c for c in ANNEX_COLUMNS["observations"] if c in obs.columns]).sort(
-        "map", "province_code", "indicator", "series", "year")
-    proj = named(tables.projections).select(ANNEX_COLUMNS["projections"]).sort(
-        "indicator", "series", "map", "province_code", "method", "year")
+        "map", "province_code", "indicator", "series", "year"
+    )
+    proj = (
+        named(tables.projections)
+        .select(ANNEX_COLUMNS["projections"])
+        .sort("indicator", "series", "map", "province_code", "method", "year")
+    )
     readme = pd.DataFrame([{"Trang / Sheet": s, "Nội dung": vi, "Contents": en} for s, vi, en in ANNEX_README])
     diff = releases.changes(tables.project, int(tables.project.params["render"]["year"]))
-    change_columns = ["change", "map", "province_code", "name_vi", "name_en", "indicator", "series", "period_label",
-                      "year", "old_value", "new_value", "source_id"]
-    changed = diff["figures"].filter(~pl.col("derived")).select(change_columns) if diff else pl.DataFrame(schema={c: pl.String for c in change_columns})
+    change_columns = [
+        "change",
+        "map",
+        "province_code",
+        "name_vi",
+        "name_en",
+        "indicator",
+        "series",
+        "period_label",
+        "year",
+        "old_value",
+        "new_value",
+        "source_id",
+    ]
+    changed = (
+        diff["figures"].filter(~pl.col("derived")).select(change_columns)
+        if diff
+        else pl.DataFrame(schema={c: pl.String for c in change_columns})
+    )
     return {
         "README": readme,
         "status": status.select(columns).to_pandas(),
@@ -374,7 +568,9 @@ def _fix_zip_times(path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in entries:
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", data)
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", data
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
@@ -415,8 +611,12 @@ def remove_unplanned(project: Project, settings: RenderParams, jobs: list[Job], 
     with their fingerprints: the edition's folder holds exactly the reports of the current settings."""
     out = report_dir(project, settings.year)
     planned = {p.resolve() for j in jobs for p in (j.output_html, j.output_ipynb)}
-    for folder, pattern in ((out / "provinces", "*.html"), (out / "notebooks" / "provinces", "*.ipynb"),
-                            (out / "notebooks", "briefing.*.ipynb"), (out, "briefing.*.html")):
+    for folder, pattern in (
+        (out / "provinces", "*.html"),
+        (out / "notebooks" / "provinces", "*.ipynb"),
+        (out / "notebooks", "briefing.*.ipynb"),
+        (out, "briefing.*.html"),
+    ):
         for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
             if path.resolve() not in planned:
                 path.unlink()
@@ -448,13 +648,23 @@ def _render_locked(project: Project, settings: RenderParams, progress: bool) -> 
     # re-render next time) and leaves this file naming them, so a mixed set never passes for a finished one.
     marker = incomplete_path(project, settings.year)
     if todo:
-        write_json({"rendering": sorted(_key(j, project.root) for j in todo),
-                    "why": "a render of this edition started and has not finished; these reports may be from the "
-                           "previous run (the next render redoes them)"}, marker)
+        write_json(
+            {
+                "rendering": sorted(_key(j, project.root) for j in todo),
+                "why": "a render of this edition started and has not finished; these reports may be from the "
+                "previous run (the next render redoes them)",
+            },
+            marker,
+        )
         _record(path, state, fingerprints, set(), {_key(j, project.root) for j in todo})
     try:
-        render_all(todo, workers=min(settings.workers, max(len(todo), 1)), progress=progress, cwd=project.root,
-                   journal_dir=journal_dir(project, settings.year))
+        render_all(
+            todo,
+            workers=min(settings.workers, max(len(todo), 1)),
+            progress=progress,
+            cwd=project.root,
+            journal_dir=journal_dir(project, settings.year),
+        )
     except RenderError as exc:  # keep what did render; a failed job keeps no fingerprint, so it re-runs
         failed = {_key(f.job, project.root) for f in exc.failures}
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo} - failed, failed)

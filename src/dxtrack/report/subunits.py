@@ -37,21 +37,29 @@ def _name(row: dict, lang: str, prefix: str = "") -> str:
 
 
 def _unit_names(tables: Tables) -> pl.DataFrame:
-    return tables.subunits.select("unit_id", pl.col("name_vi").alias("unit_vi"), pl.col("name_en").alias("unit_en"),
-                                  pl.col("valid_to").alias("unit_valid_to"), "successor_vi", "successor_en")
+    return tables.subunits.select(
+        "unit_id",
+        pl.col("name_vi").alias("unit_vi"),
+        pl.col("name_en").alias("unit_en"),
+        pl.col("valid_to").alias("unit_valid_to"),
+        "successor_vi",
+        "successor_en",
+    )
 
 
 def ranked_rows(tables: Tables, scheme_id: str) -> pl.DataFrame:
     """Every total under a scheme with its rank and the unit's names, best first within each period."""
     rows = tables.scorecard_ranks.filter((pl.col("scheme_id") == scheme_id) & pl.col("component_id").is_null())
-    return (rows.join(_unit_names(tables), on="unit_id", how="left")
-            .sort(["period_start", "rank", "score"], descending=[True, False, True], nulls_last=True))
+    return rows.join(_unit_names(tables), on="unit_id", how="left").sort(
+        ["period_start", "rank", "score"], descending=[True, False, True], nulls_last=True
+    )
 
 
 def schemes_of(tables: Tables, codes: list[str]) -> pl.DataFrame:
     """Schemes issued by these 63-map provinces (with or without scores collected)."""
-    return (tables.schemes.filter((pl.col("issuer_map") == "63") & pl.col("issuer_code").is_in(codes))
-            .sort("issuer_code", "valid_from", "scheme_id"))
+    return tables.schemes.filter((pl.col("issuer_map") == "63") & pl.col("issuer_code").is_in(codes)).sort(
+        "issuer_code", "valid_from", "scheme_id"
+    )
 
 
 def _rank_text(r: dict, lang: str) -> str:
@@ -83,18 +91,29 @@ def _source_cell(r: dict, lang: str) -> str:
 
 
 def _scheme_facts(s: dict, lang: str) -> str:
-    parts = [w("scheme.applies_to", lang, unit_type=w("unit_type." + s["applies_to"], lang)),
-             w("scheme.total", lang, total=fmt_number(s["total"], lang, 0)) if s["total"] is not None
-             else w("scheme.total_unknown", lang)]
+    parts = [
+        w("scheme.applies_to", lang, unit_type=w("unit_type." + s["applies_to"], lang)),
+        w("scheme.total", lang, total=fmt_number(s["total"], lang, 0))
+        if s["total"] is not None
+        else w("scheme.total_unknown", lang),
+    ]
     if s["main_indices_count"] or s["components_count"]:
-        parts.append(w("scheme.structure", lang, main=s["main_indices_count"] or "?",
-                       components=s["components_count"] or "?"))
+        parts.append(
+            w("scheme.structure", lang, main=s["main_indices_count"] or "?", components=s["components_count"] or "?")
+        )
     else:
         parts.append(w("scheme.structure_unknown", lang))
-    parts.append(w("scheme.valid", lang, start=fmt_date(s["valid_from"], lang),
-                   end=fmt_date(s["valid_to"], lang) if s["valid_to"] else w("scheme.open", lang)))
-    document = " ".join(x for x in (s["document_number"], fmt_date(s["document_date"], lang)
-                                    if s["document_date"] else None) if x)
+    parts.append(
+        w(
+            "scheme.valid",
+            lang,
+            start=fmt_date(s["valid_from"], lang),
+            end=fmt_date(s["valid_to"], lang) if s["valid_to"] else w("scheme.open", lang),
+        )
+    )
+    document = " ".join(
+        x for x in (s["document_number"], fmt_date(s["document_date"], lang) if s["document_date"] else None) if x
+    )
     doc_html = esc(w("scheme.document", lang, document=document or labels.MISSING))
     out = "<p>" + esc("; ".join(parts)) + ". " + link(s["document_url"], doc_html) + "</p>"
     if not s["components_known"]:
@@ -106,8 +125,10 @@ def _scheme_facts(s: dict, lang: str) -> str:
 
 def _period_table(rows: pl.DataFrame, lang: str) -> str:
     headers = [w("col.rank", lang), w("col.unit", lang), w("col.points", lang), w("col.source", lang)]
-    body = [[esc(_rank_text(r, lang)), _unit_cell(r, lang), esc(fmt_number(r["score"], lang, 2)), _source_cell(r, lang)]
-            for r in rows.iter_rows(named=True)]
+    body = [
+        [esc(_rank_text(r, lang)), _unit_cell(r, lang), esc(fmt_number(r["score"], lang, 2)), _source_cell(r, lang)]
+        for r in rows.iter_rows(named=True)
+    ]
     note = w("rank.ties_note", lang) if rows["rank_basis"][0] == "computed" else w("rank.partial_note", lang)
     return cards_table(headers, body, classes=["", "", "num", ""]) + f"<p><small>{esc(note)}</small></p>"
 
@@ -117,15 +138,35 @@ def _period_extras(tables: Tables, scheme_id: str, period: str, lang: str) -> st
     d = tables.scorecard_distribution.filter((pl.col("scheme_id") == scheme_id) & (pl.col("period_label") == period))
     if d.height:
         d0 = d.row(0, named=True)
-        out += "<p>" + esc(w("distribution.line", lang, units=d0["units"], median=fmt_number(d0["median"], lang, 2),
-                              low=fmt_number(d0["min"], lang, 2), high=fmt_number(d0["max"], lang, 2))) + "</p>"
-    moved = (tables.scorecard_movers.filter((pl.col("scheme_id") == scheme_id) & (pl.col("period_label") == period)
-                                            & (pl.col("places_gained") != 0))
-             .join(_unit_names(tables), on="unit_id", how="left").sort("places_gained", "unit_id", descending=[True, False]))
+        out += (
+            "<p>"
+            + esc(
+                w(
+                    "distribution.line",
+                    lang,
+                    units=d0["units"],
+                    median=fmt_number(d0["median"], lang, 2),
+                    low=fmt_number(d0["min"], lang, 2),
+                    high=fmt_number(d0["max"], lang, 2),
+                )
+            )
+            + "</p>"
+        )
+    moved = (
+        tables.scorecard_movers.filter(
+            (pl.col("scheme_id") == scheme_id) & (pl.col("period_label") == period) & (pl.col("places_gained") != 0)
+        )
+        .join(_unit_names(tables), on="unit_id", how="left")
+        .sort("places_gained", "unit_id", descending=[True, False])
+    )
     if moved.height:
-        items = "".join(f"<li>{esc(w('movers.line', lang, unit=m['unit_vi'] if lang == 'vi' else m['unit_en'], change=m['places_gained'], before=m['previous_rank'], after=m['rank']))}</li>"
-                        for m in moved.iter_rows(named=True))
-        out += f"<p>{esc(w('movers.title', lang, previous=moved['previous_label'][0], period=period))}</p><ul>{items}</ul>"
+        items = "".join(
+            f"<li>{esc(w('movers.line', lang, unit=m['unit_vi'] if lang == 'vi' else m['unit_en'], change=m['places_gained'], before=m['previous_rank'], after=m['rank']))}</li>"
+            for m in moved.iter_rows(named=True)
+        )
+        out += (
+            f"<p>{esc(w('movers.title', lang, previous=moved['previous_label'][0], period=period))}</p><ul>{items}</ul>"
+        )
     return out
 
 
@@ -163,9 +204,16 @@ def scorecard_chart_rows(tables: Tables, map_: str, code: str, lang: str) -> lis
             continue
         latest = rows["period_label"][0]
         for r in rows.filter(pl.col("period_label") == latest).iter_rows(named=True):
-            out.append({"scheme": _name(s, lang) + (f" ({w('synthetic.short', lang)})" if s["synthetic"] else ""),
-                        "period": latest, "unit": r["unit_vi"] if lang == "vi" else r["unit_en"] or r["unit_vi"],
-                        "points": r["score"], "rank": _rank_text(r, lang), "source_url": r["source_url"]})
+            out.append(
+                {
+                    "scheme": _name(s, lang) + (f" ({w('synthetic.short', lang)})" if s["synthetic"] else ""),
+                    "period": latest,
+                    "unit": r["unit_vi"] if lang == "vi" else r["unit_en"] or r["unit_vi"],
+                    "points": r["score"],
+                    "rank": _rank_text(r, lang),
+                    "source_url": r["source_url"],
+                }
+            )
     return out
 
 
@@ -173,10 +221,14 @@ def scorecard_chart_rows(tables: Tables, map_: str, code: str, lang: str) -> lis
 def task_rows(tables: Tables, map_: str, code: str) -> pl.DataFrame:
     """A report's task occurrences: overdue first, then due soon, not yet due, done late, done on time."""
     order = {s: i for i, s in enumerate(TASK_STATES)}
-    rows = tables.task_status.filter((pl.col("province_map") == "63")
-                                     & pl.col("province_code").is_in(member_codes(tables, map_, code)))
-    return (rows.with_columns(pl.col("state").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
-            .sort("_order", "due_date", "province_code", "task_id", "occurrence").drop("_order"))
+    rows = tables.task_status.filter(
+        (pl.col("province_map") == "63") & pl.col("province_code").is_in(member_codes(tables, map_, code))
+    )
+    return (
+        rows.with_columns(pl.col("state").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
+        .sort("_order", "due_date", "province_code", "task_id", "occurrence")
+        .drop("_order")
+    )
 
 
 def _flag_cell(r: dict, lang: str) -> str:
@@ -186,10 +238,13 @@ def _flag_cell(r: dict, lang: str) -> str:
     if r["no_update"]:
         flags.append(esc(w("task.no_update", lang)))
     elif r["last_status"]:
-        evidence = esc(w("task.update", lang, status=w("update." + r["last_status"], lang),
-                         date=fmt_date(r["last_update"], lang)))
-        flags.append(link(r["evidence_url"], evidence)
-                     + (f'<br><small><q lang="vi">{esc(r["evidence_quote"])}</q></small>' if r["evidence_quote"] else ""))
+        evidence = esc(
+            w("task.update", lang, status=w("update." + r["last_status"], lang), date=fmt_date(r["last_update"], lang))
+        )
+        flags.append(
+            link(r["evidence_url"], evidence)
+            + (f'<br><small><q lang="vi">{esc(r["evidence_quote"])}</q></small>' if r["evidence_quote"] else "")
+        )
     return "<br>".join(flags)
 
 
@@ -228,8 +283,13 @@ def tasks_html(tables: Tables, map_: str, code: str, lang: str) -> str:
     out = [f"<p>{esc(w('task.as_of', lang, date=fmt_date(as_of, lang)))}. {esc(summary)}.</p>"]
     if rows["synthetic"].any():
         out.append(f'<p class="dx-synthetic"><strong>{esc(w("synthetic.banner", lang))}</strong></p>')
-    headers = [w("col.state", lang), w("col.due", lang), w("col.task", lang), w("col.lead", lang),
-               w("col.document", lang)]
+    headers = [
+        w("col.state", lang),
+        w("col.due", lang),
+        w("col.task", lang),
+        w("col.lead", lang),
+        w("col.document", lang),
+    ]
     codes = member_codes(tables, map_, code)
     for province in codes:
         mine = rows.filter(pl.col("province_code") == province)
@@ -237,10 +297,19 @@ def tasks_html(tables: Tables, map_: str, code: str, lang: str) -> str:
             continue
         if map_ == "34" and len(codes) > 1:
             out.append(f"<h3>{esc(w('member_heading', lang, name=tables.unit('63', province)['name_vi']))}</h3>")
-        body = [[_flag_cell(r, lang), esc(fmt_date(r["due_date"], lang)) + f"<br><small>{esc(r['deadline_text'])}</small>",
-                 _task_cell(r, lang), _lead_cell(r, lang), _document_cell(r, lang)]
-                for r in mine.iter_rows(named=True)]
-        out.append(cards_table(headers, body, row_classes=[f"dx-task-{r['state']}" for r in mine.iter_rows(named=True)]))
+        body = [
+            [
+                _flag_cell(r, lang),
+                esc(fmt_date(r["due_date"], lang)) + f"<br><small>{esc(r['deadline_text'])}</small>",
+                _task_cell(r, lang),
+                _lead_cell(r, lang),
+                _document_cell(r, lang),
+            ]
+            for r in mine.iter_rows(named=True)
+        ]
+        out.append(
+            cards_table(headers, body, row_classes=[f"dx-task-{r['state']}" for r in mine.iter_rows(named=True)])
+        )
     return "".join(out)
 
 
@@ -269,9 +338,16 @@ def scheme_body_html(tables: Tables, scheme_id: str, lang: str, *, unit_base: st
         out.append(f"<p>{esc(w('scheme.issuer', lang))}: {name}</p>")
     items = tables.scheme_items.filter((pl.col("scheme_id") == scheme_id) & (pl.col("kind") == "main")).sort("position")
     if items.height:
-        out.append("<ul>" + "".join(
-            f"<li>{esc(_name(m, lang))}" + (f" ({esc(fmt_number(m['max_points'], lang, 0))})" if m["max_points"] else "")
-            + "</li>" for m in items.iter_rows(named=True)) + "</ul>")
+        out.append(
+            "<ul>"
+            + "".join(
+                f"<li>{esc(_name(m, lang))}"
+                + (f" ({esc(fmt_number(m['max_points'], lang, 0))})" if m["max_points"] else "")
+                + "</li>"
+                for m in items.iter_rows(named=True)
+            )
+            + "</ul>"
+        )
     rows = ranked_rows(tables, scheme_id)
     if rows.height == 0:
         out.append(f"<p>{esc(w('scheme.no_scores', lang))}</p>")
@@ -287,10 +363,19 @@ def scheme_index_rows(tables: Tables, lang: str) -> list[list[str]]:
     rows = []
     for s in tables.schemes.sort("issuer_map", "issuer_code", "scheme_id").iter_rows(named=True):
         scored = tables.scorecard_ranks.filter(pl.col("scheme_id") == s["scheme_id"])
-        issuer = (tables.unit("63", s["issuer_code"])["name_vi"] if s["issuer_map"] == "63"
-                  else labels.t("unit.country", lang))
+        issuer = (
+            tables.unit("63", s["issuer_code"])["name_vi"]
+            if s["issuer_map"] == "63"
+            else labels.t("unit.country", lang)
+        )
         name = esc(_name(s, lang)) + (f" <small>({esc(w('synthetic.short', lang))})</small>" if s["synthetic"] else "")
-        rows.append([f'<a href="{SCHEME_DIR}/{esc(scheme_file(s["scheme_id"], lang))}">{name}</a>', esc(issuer),
-                     esc(w("unit_type." + s["applies_to"], lang)), str(scored["unit_id"].n_unique()),
-                     esc(", ".join(sorted(scored["period_label"].unique().to_list()))) or labels.MISSING])
+        rows.append(
+            [
+                f'<a href="{SCHEME_DIR}/{esc(scheme_file(s["scheme_id"], lang))}">{name}</a>',
+                esc(issuer),
+                esc(w("unit_type." + s["applies_to"], lang)),
+                str(scored["unit_id"].n_unique()),
+                esc(", ".join(sorted(scored["period_label"].unique().to_list()))) or labels.MISSING,
+            ]
+        )
     return rows

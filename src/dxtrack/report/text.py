@@ -18,6 +18,7 @@ from dxtrack.report.labels import t
 from dxtrack.core.vocabulary import STATUSES
 from dxtrack.core.tables import Tables
 
+
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -29,7 +30,7 @@ def unit_name(tables: Tables, map_: str, code: str, lang: str) -> str:
 
 
 def target_text(row: dict, lang: str) -> str:
-    """"≥ 20% by 2025" / "≥ 20% năm 2025"; rank goals "top 20"."""
+    """ "≥ 20% by 2025" / "≥ 20% năm 2025"; rank goals "top 20"."""
     unit = _unit_kind(row)
     value = row["target_value"]
     if value is None:
@@ -70,26 +71,39 @@ def targets_table(rows: pl.DataFrame, lang: str) -> str:
     """HTML table of a unit's targets, preferred series only, with the document's own words."""
     if rows.height == 0:
         return f"<p>{esc(t('text.no_targets', lang))}</p>"
-    head = "".join(f"<th>{esc(t(k, lang))}</th>" for k in (
-        "col.set_by", "col.indicator", "col.target", "col.document", "col.in_force", "col.status", "col.p_meet",
-        "col.reason"))
+    head = "".join(
+        f"<th>{esc(t(k, lang))}</th>"
+        for k in (
+            "col.set_by",
+            "col.indicator",
+            "col.target",
+            "col.document",
+            "col.in_force",
+            "col.status",
+            "col.p_meet",
+            "col.reason",
+        )
+    )
     body = []
     for r in rows.filter(pl.col("preferred")).iter_rows(named=True):
         quote = "; ".join(q for q in (r.get("quotes") or "").split(" | ") if q) or ""
         document = esc(r["document"]) + (f" ({esc(r['document_date'])})" if r.get("document_date") else "")
         if quote:
-            document += f"<details><summary>{esc(t('text.quote', lang))}</summary><q lang=\"vi\">{esc(quote)}</q></details>"
+            document += (
+                f'<details><summary>{esc(t("text.quote", lang))}</summary><q lang="vi">{esc(quote)}</q></details>'
+            )
         reason = r["reason_vi"] if lang == "vi" else r["reason"]
         note = r.get("note_vi") if lang == "vi" else r.get("note")
         status = labels.status_label(r["status"], lang)
         body.append(
-            f"<tr class=\"status-{esc(r['status'].replace(' ', '-').replace('/', ''))}\">"
+            f'<tr class="status-{esc(r["status"].replace(" ", "-").replace("/", ""))}">'
             f"<td>{esc(r['set_by_name'])}</td><td>{esc(labels.indicator_name(r['indicator'], lang))}</td>"
             f"<td>{esc(target_text(r, lang))}</td><td>{document}</td>"
             f"<td>{esc(t('word.yes' if r['in_force'] else 'word.no', lang))}</td><td>{esc(status)}</td>"
             f"<td>{esc(labels.fmt_probability(r['p_meet'], lang)) if r['p_meet'] is not None else labels.MISSING}</td>"
-            f"<td>{esc(reason)}{('<br><em>' + esc(note) + '</em>') if note else ''}</td></tr>")
-    return f"<table class=\"dx-table\"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"<td>{esc(reason)}{('<br><em>' + esc(note) + '</em>') if note else ''}</td></tr>"
+        )
+    return f'<table class="dx-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def missing_list(rows: pl.DataFrame, lang: str) -> str:
@@ -114,9 +128,19 @@ def headline_sentences(tables: Tables, lang: str) -> str:
             continue
         h = head[indicator]
         unit = labels.indicator_definition(indicator).get("unit")
-        lines.append("- " + esc(t(key, lang, value=labels.fmt_value(h["value"], unit, lang), year=h["year"],
-                                   series=labels.series_name(h["series"], lang),
-                                   indicator=labels.indicator_name(indicator, lang))))
+        lines.append(
+            "- "
+            + esc(
+                t(
+                    key,
+                    lang,
+                    value=labels.fmt_value(h["value"], unit, lang),
+                    year=h["year"],
+                    series=labels.series_name(h["series"], lang),
+                    indicator=labels.indicator_name(indicator, lang),
+                )
+            )
+        )
     return "\n".join(lines)
 
 
@@ -132,29 +156,53 @@ def frame_table(frame: pl.DataFrame, columns: dict[str, str], lang: str, formats
     """A small HTML table: `columns` maps frame column -> i18n key of its header; values escaped."""
     formats = formats or {}
     head = "".join(f"<th>{esc(t(k, lang))}</th>" for k in columns.values())
-    body = "".join("<tr>" + "".join(f"<td>{esc(formats.get(c, str)(r[c]))}</td>" for c in columns) + "</tr>"
-                   for r in frame.iter_rows(named=True))
-    return f"<table class=\"dx-table\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(formats.get(c, str)(r[c]))}</td>" for c in columns) + "</tr>"
+        for r in frame.iter_rows(named=True)
+    )
+    return f'<table class="dx-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def backtest_html(tables: Tables, lang: str) -> str:
     table = selections.backtest_table(tables).with_columns(
         pl.col("family").replace_strict({"level": t("text.family_level", lang), "rank": t("text.family_rank", lang)}),
         pl.col("method").map_elements(lambda m: labels.method_label(m, lang), return_dtype=pl.String),
-        pl.col("default").replace_strict({True: t("word.yes", lang), False: ""}, return_dtype=pl.String))
+        pl.col("default").replace_strict({True: t("word.yes", lang), False: ""}, return_dtype=pl.String),
+    )
     number = lambda x: labels.fmt_number(x, lang, 3)  # noqa: E731
-    return frame_table(table, {"family": "col.family", "method": "col.method", "default": "col.default",
-                               "n": "col.cases", "mae_model_scale": "col.mae_model", "mae": "col.mae",
-                               "bias": "col.bias", "coverage80": "col.coverage80"}, lang,
-                       {"mae_model_scale": number, "mae": number, "bias": number,
-                        "coverage80": lambda x: labels.fmt_probability(x, lang)})
+    return frame_table(
+        table,
+        {
+            "family": "col.family",
+            "method": "col.method",
+            "default": "col.default",
+            "n": "col.cases",
+            "mae_model_scale": "col.mae_model",
+            "mae": "col.mae",
+            "bias": "col.bias",
+            "coverage80": "col.coverage80",
+        },
+        lang,
+        {
+            "mae_model_scale": number,
+            "mae": number,
+            "bias": number,
+            "coverage80": lambda x: labels.fmt_probability(x, lang),
+        },
+    )
 
 
 def methods_text(tables: Tables, lang: str) -> str:
     pace = tables.project.params["model"]["pace"]
-    return esc(t("text.methods", lang, on_track=labels.fmt_number(pace["on_track_ratio"], lang, 1),
-                 acceleration=labels.fmt_number(pace["acceleration_ratio"], lang, 1),
-                 draws=labels.fmt_number(tables.project.params["model"]["ranks"]["draws"], lang, 0)))
+    return esc(
+        t(
+            "text.methods",
+            lang,
+            on_track=labels.fmt_number(pace["on_track_ratio"], lang, 1),
+            acceleration=labels.fmt_number(pace["acceleration_ratio"], lang, 1),
+            draws=labels.fmt_number(tables.project.params["model"]["ranks"]["draws"], lang, 0),
+        )
+    )
 
 
 def briefing_title(year: int, lang: str) -> str:
@@ -182,27 +230,54 @@ def leaders_html(tables: Tables, lang: str) -> str:
     if not years:
         return f"<p>{esc(t('text.no_complete_ranking', lang))}</p>"
     table = selections.leaders_laggards(tables, years[-1]).with_columns(
-        pl.col("group").replace_strict({"leader": t("text.leader", lang), "laggard": t("text.laggard", lang)}))
+        pl.col("group").replace_strict({"leader": t("text.leader", lang), "laggard": t("text.laggard", lang)})
+    )
     caption = f"<p>{esc(t('text.leaders_caption', lang, year=years[-1]))}</p>"
-    return caption + frame_table(table, {"group": "col.group", "name_vi": "col.province", "rank": "col.rank"}, lang,
-                                 {"rank": lambda r: f"{int(r)}/63"})
+    return caption + frame_table(
+        table,
+        {"group": "col.group", "name_vi": "col.province", "rank": "col.rank"},
+        lang,
+        {"rank": lambda r: f"{int(r)}/63"},
+    )
 
 
 def merger_text(tables: Tables, lang: str) -> str:
     redraw = selections.merger_redraw(tables)
     merged = tables.units.filter((pl.col("map") == "34") & (pl.col("member_codes").list.len() > 1)).height
-    return esc(t("text.merger", lang, merged=merged, groups=redraw.height,
-                 differ=redraw.filter(pl.col("values_differ")).height))
+    return esc(
+        t(
+            "text.merger",
+            lang,
+            merged=merged,
+            groups=redraw.height,
+            differ=redraw.filter(pl.col("values_differ")).height,
+        )
+    )
 
 
 def merger_html(tables: Tables, lang: str) -> str:
     """New units whose former provinces set different values for the same indicator and year."""
-    differ = selections.merger_redraw(tables).filter(pl.col("values_differ")).with_columns(
-        pl.col("indicator").map_elements(lambda i: labels.indicator_name(i, lang), return_dtype=pl.String),
-        pl.col("values").map_elements(lambda v: ", ".join(labels.fmt_number(x, lang, 0) for x in v),
-                                      return_dtype=pl.String))
-    return frame_table(differ, {"name_vi": "col.unit_34", "indicator": "col.indicator", "target_year": "col.year",
-                                "members_with_target": "col.members_with_target", "values": "col.values"}, lang)
+    differ = (
+        selections.merger_redraw(tables)
+        .filter(pl.col("values_differ"))
+        .with_columns(
+            pl.col("indicator").map_elements(lambda i: labels.indicator_name(i, lang), return_dtype=pl.String),
+            pl.col("values").map_elements(
+                lambda v: ", ".join(labels.fmt_number(x, lang, 0) for x in v), return_dtype=pl.String
+            ),
+        )
+    )
+    return frame_table(
+        differ,
+        {
+            "name_vi": "col.unit_34",
+            "indicator": "col.indicator",
+            "target_year": "col.year",
+            "members_with_target": "col.members_with_target",
+            "values": "col.values",
+        },
+        lang,
+    )
 
 
 def changes_html(tables: Tables, edition: int, lang: str, limit: int = 50) -> str:
@@ -214,27 +289,63 @@ def changes_html(tables: Tables, edition: int, lang: str, limit: int = 50) -> st
     figures_, statuses, sources = diff["figures"].filter(~pl.col("derived")), diff["statuses"], diff["sources"]
     counts = dict(figures_.group_by("change").len().iter_rows())
     since = f"{diff['since']} ({diff['released']})" if diff["released"] else diff["since"]
-    intro = t("text.changes_intro", lang, since=since, added=counts.get("added", 0),
-              revised=counts.get("revised", 0), withdrawn=counts.get("withdrawn", 0), statuses=statuses.height)
+    intro = t(
+        "text.changes_intro",
+        lang,
+        since=since,
+        added=counts.get("added", 0),
+        revised=counts.get("revised", 0),
+        withdrawn=counts.get("withdrawn", 0),
+        statuses=statuses.height,
+    )
     parts = [f"<p>{esc(intro)}</p>"]
     if figures_.height:
         number = lambda x: labels.fmt_number(x, lang, 4).rstrip("0").rstrip(",.") if x is not None else labels.MISSING  # noqa: E731
-        shown = figures_.sort(pl.col("change").replace_strict({"revised": 0, "withdrawn": 1, "added": 2}),
-                              "map", "province_code", "indicator", "period_start").head(limit)
-        parts.append(frame_table(shown.with_columns(pl.col("change").map_elements(
-            lambda c: t(f"change_kind.{c}", lang), return_dtype=pl.String)),
-            {"change": "col.change", f"name_{lang}": "col.province", f"indicator_{lang}": "col.indicator",
-             f"series_{lang}": "col.series", "period_label": "col.period", "old_value": "col.old_value",
-             "new_value": "col.new_value", "source_id": "col.source"}, lang,
-            {"old_value": number, "new_value": number}))
+        shown = figures_.sort(
+            pl.col("change").replace_strict({"revised": 0, "withdrawn": 1, "added": 2}),
+            "map",
+            "province_code",
+            "indicator",
+            "period_start",
+        ).head(limit)
+        parts.append(
+            frame_table(
+                shown.with_columns(
+                    pl.col("change").map_elements(lambda c: t(f"change_kind.{c}", lang), return_dtype=pl.String)
+                ),
+                {
+                    "change": "col.change",
+                    f"name_{lang}": "col.province",
+                    f"indicator_{lang}": "col.indicator",
+                    f"series_{lang}": "col.series",
+                    "period_label": "col.period",
+                    "old_value": "col.old_value",
+                    "new_value": "col.new_value",
+                    "source_id": "col.source",
+                },
+                lang,
+                {"old_value": number, "new_value": number},
+            )
+        )
         if figures_.height > limit:
             parts.append(f"<p>{esc(t('text.changes_more', lang, more=figures_.height - limit))}</p>")
     if statuses.height:
         label = lambda s: labels.status_label(s, lang) if s else labels.MISSING  # noqa: E731
-        parts.append(frame_table(statuses,
-            {f"name_{lang}": "col.province", f"indicator_{lang}": "col.indicator", "target_year": "col.year",
-             "old_status": "col.old_status", "status": "col.status", f"reason_{lang}": "col.reason"}, lang,
-            {"old_status": label, "status": label}))
+        parts.append(
+            frame_table(
+                statuses,
+                {
+                    f"name_{lang}": "col.province",
+                    f"indicator_{lang}": "col.indicator",
+                    "target_year": "col.year",
+                    "old_status": "col.old_status",
+                    "status": "col.status",
+                    f"reason_{lang}": "col.reason",
+                },
+                lang,
+                {"old_status": label, "status": label},
+            )
+        )
     if sources.height:
         parts.append(f"<p>{esc(t('text.changes_sources', lang, sources=', '.join(sources['source_id'])))}</p>")
     return "".join(parts)
@@ -243,6 +354,7 @@ def changes_html(tables: Tables, edition: int, lang: str, limit: int = 50) -> st
 # ---- answer first, every number checkable (issue 13) ----------------------------------------------------------
 # Everything below builds escaped HTML: text that comes from data or metadata (names, documents, publishers,
 # quotes, URLs) is never read as Markdown or HTML, and only http(s) URLs become links.
+
 
 def link(url: object, text: str) -> str:
     """`text` (already escaped) linked to `url` when it is an http(s) URL, else `text` alone."""
@@ -267,11 +379,12 @@ def _td(value: str, label: str, cls: str = "") -> str:
     return f'<td data-label="{esc(label)}"{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{value}</td>'
 
 
-def cards_table(headers: list[str], rows: list[list[str]], *, classes: list[str] | None = None,
-                row_classes: list[str] | None = None) -> str:
+def cards_table(
+    headers: list[str], rows: list[list[str]], *, classes: list[str] | None = None, row_classes: list[str] | None = None
+) -> str:
     """A table that turns into cards on a phone (each cell labelled by its column); cells are HTML already."""
     classes = classes or [""] * len(headers)
-    head = "".join(f'<th{f" class={chr(34)}{c}{chr(34)}" if c else ""}>{esc(h)}</th>' for h, c in zip(headers, classes))
+    head = "".join(f"<th{f' class={chr(34)}{c}{chr(34)}' if c else ''}>{esc(h)}</th>" for h, c in zip(headers, classes))
     body = []
     for i, r in enumerate(rows):
         rc = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
@@ -308,8 +421,9 @@ def _pace_text(row: dict, lang: str) -> str:
     return " / ".join(parts) if any(x is not None for x in (obs, req)) else labels.MISSING
 
 
-def kpi_table(tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool = True,
-              official_only: bool = False) -> str:
+def kpi_table(
+    tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool = True, official_only: bool = False
+) -> str:
     """Assessable targets, every series side by side with the official one marked (selections.kpi_rows);
     `official_only` keeps the official series (the briefing's list of every unit's targets)."""
     kpi = selections.kpi_rows(tables, rows)
@@ -318,9 +432,16 @@ def kpi_table(tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool 
     if kpi.height == 0:
         return f"<p>{esc(t('text.kpi_none', lang))}</p>"
     headers = ([t("col.unit", lang)] if show_unit else []) + [
-        t("col.indicator", lang), t("col.target", lang), t("col.series", lang), t("col.value", lang),
-        t("col.source", lang), t("col.pace", lang), t("col.share_target", lang), t("col.status", lang),
-        t("col.p_meet", lang)]
+        t("col.indicator", lang),
+        t("col.target", lang),
+        t("col.series", lang),
+        t("col.value", lang),
+        t("col.source", lang),
+        t("col.pace", lang),
+        t("col.share_target", lang),
+        t("col.status", lang),
+        t("col.p_meet", lang),
+    ]
     classes = ([""] if show_unit else []) + ["", "", "", "num", "", "num", "num", "", "num"]
     body, row_classes = [], []
     for r in kpi.iter_rows(named=True):
@@ -333,12 +454,18 @@ def kpi_table(tables: Tables, rows: pl.DataFrame, lang: str, *, show_unit: bool 
         value = esc(_shown_value(r, lang)) + (f" ({year})" if year else "")
         publisher = esc(host(r.get("source_url")) or _publisher(tables, r.get("source_id")) or labels.MISSING)
         cells = ([link(href, esc(unit)) if href else esc(unit)] if show_unit else []) + [
-            esc(labels.indicator_name(r["indicator"], lang)), esc(target_text(r, lang)), series, value,
-            link(r.get("source_url"), publisher), esc(_pace_text(r, lang)),
-            esc(labels.fmt_percent(100 * r["share_of_target"], lang, 0)) if r.get("share_of_target") is not None
+            esc(labels.indicator_name(r["indicator"], lang)),
+            esc(target_text(r, lang)),
+            series,
+            value,
+            link(r.get("source_url"), publisher),
+            esc(_pace_text(r, lang)),
+            esc(labels.fmt_percent(100 * r["share_of_target"], lang, 0))
+            if r.get("share_of_target") is not None
             else labels.MISSING,
             f'<span class="dx-status dx-status-{_status_class(r["status"])}">{esc(labels.status_label(r["status"], lang))}</span>',
-            esc(labels.fmt_probability(r["p_meet"], lang))]
+            esc(labels.fmt_probability(r["p_meet"], lang)),
+        ]
         body.append(cells)
         row_classes.append("dx-official" if r["preferred"] else "dx-alt")
     return cards_table(headers, body, classes=classes, row_classes=row_classes)
@@ -366,15 +493,25 @@ def answer_html(tables: Tables, lang: str) -> str:
     rows = tables.status
     a = selections.answer(rows)
     share = labels.fmt_percent(100 * a["unknown"] / a["total"], lang, 0) if a["total"] else labels.MISSING
-    parts = [f'<p class="dx-answer">{esc(t("text.answer", lang, total=a["total"], assessed=a["assessed"], on_course=a["on_course"], behind=a["behind"], unknown=a["unknown"], unknown_share=share))}</p>']
+    parts = [
+        f'<p class="dx-answer">{esc(t("text.answer", lang, total=a["total"], assessed=a["assessed"], on_course=a["on_course"], behind=a["behind"], unknown=a["unknown"], unknown_share=share))}</p>'
+    ]
     national = selections.kpi_rows(tables, rows.filter(pl.col("map") == "VN"))
     de = national.filter(pl.col("indicator") == "digital_economy_share_grdp").sort("target_year")
     if de.height:
         year = de["target_year"][0]
         series = de.filter(pl.col("target_year") == year)
-        values = "; ".join(t("text.answer_series", lang, value=_shown_value(r, lang), year=r["latest_year"],
-                             series=labels.series_name(r["series"], lang),
-                             status=labels.status_label(r["status"], lang)) for r in series.iter_rows(named=True))
+        values = "; ".join(
+            t(
+                "text.answer_series",
+                lang,
+                value=_shown_value(r, lang),
+                year=r["latest_year"],
+                series=labels.series_name(r["series"], lang),
+                status=labels.status_label(r["status"], lang),
+            )
+            for r in series.iter_rows(named=True)
+        )
         parts.append(f"<p>{esc(t('text.answer_national', lang, values=values))}</p>")
     assessed = selections.kpi_rows(tables, rows).filter(pl.col("preferred"))
     assessed = assessed.filter(pl.col("status").is_not_null() & ~pl.col("status").is_in(selections.UNASSESSED))
@@ -383,15 +520,27 @@ def answer_html(tables: Tables, lang: str) -> str:
         for r in assessed.iter_rows(named=True):
             name = unit_name(tables, r["map"], r["province_code"], lang)
             href = unit_href(tables, r["map"], r["province_code"], lang)
-            item = esc(t("text.answer_item", lang, unit=name, indicator=labels.indicator_name(r["indicator"], lang),
-                         target=target_text(r, lang), status=labels.status_label(r["status"], lang)))
+            item = esc(
+                t(
+                    "text.answer_item",
+                    lang,
+                    unit=name,
+                    indicator=labels.indicator_name(r["indicator"], lang),
+                    target=target_text(r, lang),
+                    status=labels.status_label(r["status"], lang),
+                )
+            )
             items.append(f"<li>{link(href, item) if href else item}</li>")
-        parts.append(f"<details><summary>{esc(t('text.answer_which', lang))} {len(items)}</summary>"
-                     f"<ul class=\"dx-columns\">{''.join(items)}</ul></details>")
+        parts.append(
+            f"<details><summary>{esc(t('text.answer_which', lang))} {len(items)}</summary>"
+            f'<ul class="dx-columns">{"".join(items)}</ul></details>'
+        )
     inforce = rows.filter(pl.col("preferred") & pl.col("in_force"))
     with_data = inforce.filter(pl.col("series").is_not_null()).height
     no_figure = inforce.group_by("measured_by").agg(pl.col("series").is_not_null().any().alias("any"))
-    parts.append(f"<p>{esc(t('text.coverage_line', lang, with_data=with_data, total=inforce.height, indicators=no_figure.filter(~pl.col('any')).height))}</p>")
+    parts.append(
+        f"<p>{esc(t('text.coverage_line', lang, with_data=with_data, total=inforce.height, indicators=no_figure.filter(~pl.col('any')).height))}</p>"
+    )
     return "".join(parts)
 
 
@@ -401,10 +550,13 @@ def unit_summary_html(tables: Tables, map_: str, code: str, rows: pl.DataFrame, 
     a = selections.answer(rows)
     if a["total"] == 0:
         return f'<p class="dx-answer">{esc(t("text.summary_no_targets", lang, name=name))}</p>'
-    lines = [t("text.summary_targets", lang, name=name, total=a["total"], assessed=a["assessed"]),
-             t("text.summary_status", lang, on_course=a["on_course"], behind=a["behind"]) if a["assessed"]
-             else t("text.summary_status_none", lang),
-             t("text.summary_gap", lang, unknown=a["unknown"]) if a["unknown"] else t("text.summary_gap_none", lang)]
+    lines = [
+        t("text.summary_targets", lang, name=name, total=a["total"], assessed=a["assessed"]),
+        t("text.summary_status", lang, on_course=a["on_course"], behind=a["behind"])
+        if a["assessed"]
+        else t("text.summary_status_none", lang),
+        t("text.summary_gap", lang, unknown=a["unknown"]) if a["unknown"] else t("text.summary_gap_none", lang),
+    ]
     return '<ul class="dx-answer">' + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>"
 
 
@@ -415,14 +567,26 @@ def missing_groups_html(tables: Tables, rows: pl.DataFrame, lang: str) -> str:
     if groups.height == 0:
         return f"<p>{esc(t('text.nothing_missing', lang) if total else t('text.no_targets', lang))}</p>"
     intro = t("text.missing_groups_intro", lang, n=int(groups["n"].sum()), total=total)
-    headers = [t("col.indicator", lang), t("col.targets_missing", lang), t("col.years", lang),
-               t("col.set_by", lang), t("col.documents", lang)]
+    headers = [
+        t("col.indicator", lang),
+        t("col.targets_missing", lang),
+        t("col.years", lang),
+        t("col.set_by", lang),
+        t("col.documents", lang),
+    ]
     body = []
     for g in groups.iter_rows(named=True):
         years = str(g["first_year"]) if g["first_year"] == g["last_year"] else f"{g['first_year']}–{g['last_year']}"
         docs = "<br>".join(esc(d) for d in g["documents"] if d)
-        body.append([esc(labels.indicator_name(g["measured_by"], lang)), str(g["n"]), esc(years),
-                     esc(", ".join(x for x in g["set_by"] if x)), docs])
+        body.append(
+            [
+                esc(labels.indicator_name(g["measured_by"], lang)),
+                str(g["n"]),
+                esc(years),
+                esc(", ".join(x for x in g["set_by"] if x)),
+                docs,
+            ]
+        )
     return f"<p>{esc(intro)}</p>" + cards_table(headers, body, classes=["", "num", "num", "", ""])
 
 
@@ -435,11 +599,15 @@ def _quotes_html(row: dict, lang: str) -> str:
         url = urls[i] if i < len(urls) else (urls[0] if urls else None)
         if is_press_wording(q):
             label = t("text.press_wording", lang)
-            out.append(f'<blockquote lang="en" class="dx-press"><small>{esc(label)}' +
-                       (f" — {link(url, esc(t('word.article', lang)))}" if url else "") +
-                       f"</small><br>{esc(q)}</blockquote>")
+            out.append(
+                f'<blockquote lang="en" class="dx-press"><small>{esc(label)}'
+                + (f" — {link(url, esc(t('word.article', lang)))}" if url else "")
+                + f"</small><br>{esc(q)}</blockquote>"
+            )
         else:
-            out.append(f'<blockquote lang="vi"><small>{esc(t("text.quote_document", lang))}</small><br>{esc(q)}</blockquote>')
+            out.append(
+                f'<blockquote lang="vi"><small>{esc(t("text.quote_document", lang))}</small><br>{esc(q)}</blockquote>'
+            )
     return "".join(out)
 
 
@@ -460,8 +628,9 @@ def document_html(row: dict, lang: str) -> str:
     if row.get("document_date"):
         doc += f" ({esc(labels.fmt_date(row['document_date'], lang))})"
     urls = [u for u in (row.get("source_urls") or "").split(" | ") if u]
-    links = ", ".join(link(u, esc(t("word.source_link", lang)) + (f" {i + 1}" if len(urls) > 1 else ""))
-                      for i, u in enumerate(urls))
+    links = ", ".join(
+        link(u, esc(t("word.source_link", lang)) + (f" {i + 1}" if len(urls) > 1 else "")) for i, u in enumerate(urls)
+    )
     links = ", ".join(x for x in links.split(", ") if x.startswith("<a")) if links else ""
     return doc + (f" · {links}" if links else "") + _quotes_html(row, lang)
 
@@ -475,8 +644,14 @@ def targets_detail_html(tables: Tables, rows: pl.DataFrame, lang: str, *, in_for
     if pick.height == 0:
         return ""
     disagree = selections.inherited_disagreements(rows)
-    headers = [t("col.set_by", lang), t("col.indicator", lang), t("col.target", lang), t("col.document", lang),
-               t("col.status", lang), t("col.reason", lang)]
+    headers = [
+        t("col.set_by", lang),
+        t("col.indicator", lang),
+        t("col.target", lang),
+        t("col.document", lang),
+        t("col.status", lang),
+        t("col.reason", lang),
+    ]
     body = []
     for r in pick.iter_rows(named=True):
         target = esc(target_text(r, lang))
@@ -484,9 +659,16 @@ def targets_detail_html(tables: Tables, rows: pl.DataFrame, lang: str, *, in_for
             target += f'<br><small class="dx-flag">⚠ {esc(t("text.disagree", lang))}</small>'
         reason = r["reason_vi"] if lang == "vi" else r["reason"]
         note = r.get("note_vi") if lang == "vi" else r.get("note")
-        body.append([esc(r["set_by_name"]), esc(labels.indicator_name(r["indicator"], lang)), target,
-                     document_html(r, lang), esc(labels.status_label(r["status"], lang)),
-                     esc(reason or labels.MISSING) + (f"<br><em>{esc(note)}</em>" if note else "")])
+        body.append(
+            [
+                esc(r["set_by_name"]),
+                esc(labels.indicator_name(r["indicator"], lang)),
+                target,
+                document_html(r, lang),
+                esc(labels.status_label(r["status"], lang)),
+                esc(reason or labels.MISSING) + (f"<br><em>{esc(note)}</em>" if note else ""),
+            ]
+        )
     return cards_table(headers, body)
 
 
@@ -504,5 +686,7 @@ def sources_html(tables: Tables, lang: str, source_ids: list[str] | None = None)
         publisher = esc(entry.get("publisher", source_id))
         measures = esc(entry.get("measures", ""))
         items.append(f"<li>{link(entry.get('url'), publisher)}{(' — ' + measures) if measures else ''}</li>")
-    return (f"<p>{esc(t('text.sources_list', lang))}</p><ul>{''.join(items)}</ul>"
-            f"<p><small>{esc(t('text.boundaries_credit', lang))}</small></p>")
+    return (
+        f"<p>{esc(t('text.sources_list', lang))}</p><ul>{''.join(items)}</ul>"
+        f"<p><small>{esc(t('text.boundaries_credit', lang))}</small></p>"
+    )

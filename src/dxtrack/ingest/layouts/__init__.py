@@ -15,8 +15,15 @@ from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
-from dxtrack.ingest.layouts import (digital_economy_share, dti_aggregates, dti_long, dti_wide, indicator_table,
-                                    ministry_dti, online_filing_rate)
+from dxtrack.ingest.layouts import (
+    digital_economy_share,
+    dti_aggregates,
+    dti_long,
+    dti_wide,
+    indicator_table,
+    ministry_dti,
+    online_filing_rate,
+)
 from dxtrack.ingest.reader import Reader
 
 
@@ -43,8 +50,11 @@ LAYOUTS: dict[str, Layout] = {
     "boundary_names": Layout("reference", doc="boundary feature names -> unit codes"),
     # Units below the province (dxtrack.ingest.subunit_tables): never observations, so the observation readers
     # skip them; a mistyped name is still an unknown layout.
-    "unit_scores": Layout("unit_scores", doc="points of departments, districts, communes under a scheme "
-                                             "(dxtrack.ingest.scores); source.yaml states `coverage`"),
+    "unit_scores": Layout(
+        "unit_scores",
+        doc="points of departments, districts, communes under a scheme "
+        "(dxtrack.ingest.scores); source.yaml states `coverage`",
+    ),
     "task_register": Layout("tasks", doc="tasks a document assigns, with deadlines (dxtrack.ingest.tasks)"),
     "task_updates": Layout("task_updates", doc="status updates of those tasks, with evidence (dxtrack.ingest.tasks)"),
 }
@@ -56,9 +66,13 @@ def check_layouts(project: Project) -> None:
     for sid, source in project.catalogue.items():
         if source.layout not in LAYOUTS:
             close = process.extractOne(source.layout, list(LAYOUTS), scorer=fuzz.WRatio)
-            raise DataError("unknown layout", **source.where("layout", project.root), value=source.layout,
-                            hint=(f"did you mean {close[0]!r}? " if close and close[1] >= 70 else "")
-                            + f"known: {', '.join(sorted(LAYOUTS))}")
+            raise DataError(
+                "unknown layout",
+                **source.where("layout", project.root),
+                value=source.layout,
+                hint=(f"did you mean {close[0]!r}? " if close and close[1] >= 70 else "")
+                + f"known: {', '.join(sorted(LAYOUTS))}",
+            )
 
 
 def sources_of_kind(project: Project, kind: str) -> list[str]:

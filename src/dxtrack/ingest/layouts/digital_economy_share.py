@@ -14,11 +14,20 @@ def read_digital_economy_share(reader: Reader) -> pl.DataFrame:
     for r in df.iter_rows(named=True):
         kind = r.get("kind") or "actual"
         if kind != "actual":
-            raise DataError("only published actual values are observations (targets belong in targets.csv)",
-                            value=kind, **reader.where(r["__row"], "kind"))
+            raise DataError(
+                "only published actual values are observations (targets belong in targets.csv)",
+                value=kind,
+                **reader.where(r["__row"], "kind"),
+            )
         value = reader.number(r, "value_pct")
         if value is not None:
-            reader.add(r, name_column="province_name_as_source", value_column="value_pct",
-                       indicator="digital_economy_share_grdp",
-                       value=value, period=parse_period(None, reader.year(r)), rule=reader.series_rule(r))
+            reader.add(
+                r,
+                name_column="province_name_as_source",
+                value_column="value_pct",
+                indicator="digital_economy_share_grdp",
+                value=value,
+                period=parse_period(None, reader.year(r)),
+                rule=reader.series_rule(r),
+            )
     return reader.frame()

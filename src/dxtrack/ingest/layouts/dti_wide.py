@@ -10,13 +10,19 @@ from dxtrack.ingest.reader import Reader
 
 
 DTI_WIDE_COLUMNS = {
-    "dti_score": "dti", "rank": "dti_rank",
-    "digital_government": "dti_digital_government", "digital_economy": "dti_digital_economy",
+    "dti_score": "dti",
+    "rank": "dti_rank",
+    "digital_government": "dti_digital_government",
+    "digital_economy": "dti_digital_economy",
     "digital_society": "dti_digital_society",
-    "rank_government": "dti_rank_digital_government", "rank_economy": "dti_rank_digital_economy",
+    "rank_government": "dti_rank_digital_government",
+    "rank_economy": "dti_rank_digital_economy",
     "rank_society": "dti_rank_digital_society",
-    "awareness": "dti_awareness", "institutions": "dti_institutions", "infrastructure": "dti_infrastructure",
-    "human_resources": "dti_human_resources", "cybersecurity": "dti_cybersecurity",
+    "awareness": "dti_awareness",
+    "institutions": "dti_institutions",
+    "infrastructure": "dti_infrastructure",
+    "human_resources": "dti_human_resources",
+    "cybersecurity": "dti_cybersecurity",
 }
 
 
@@ -26,8 +32,13 @@ def read_dti_wide(reader: Reader) -> pl.DataFrame:
     measures = [c for c in DTI_WIDE_COLUMNS if c in df.columns]
     unknown = [c for c in df.columns if c not in {"__row", "quote", *required, *DTI_WIDE_COLUMNS}]
     if unknown:  # a renamed measure column would otherwise be skipped silently
-        raise DataError(f"unknown column; expected some of {list(DTI_WIDE_COLUMNS)} (or quote)",
-                        file=reader.display, row=reader.info.header_rows[-1], column=unknown[0], value=unknown[0])
+        raise DataError(
+            f"unknown column; expected some of {list(DTI_WIDE_COLUMNS)} (or quote)",
+            file=reader.display,
+            row=reader.info.header_rows[-1],
+            column=unknown[0],
+            value=unknown[0],
+        )
     if not measures:
         raise DataError(f"no DTI measure column; expected some of {list(DTI_WIDE_COLUMNS)}", file=reader.display, row=1)
     for r in df.iter_rows(named=True):
@@ -40,6 +51,14 @@ def read_dti_wide(reader: Reader) -> pl.DataFrame:
             is_rank = indicator.startswith("dti_rank")
             value = reader.rank(r, column, rank_of) if is_rank else reader.number(r, column)
             if value is not None:
-                reader.add(r, name_column="province_name_as_source", value_column=column, indicator=indicator,
-                           value=value, period=period, rule=rule, rank_of=rank_of if is_rank else None)
+                reader.add(
+                    r,
+                    name_column="province_name_as_source",
+                    value_column=column,
+                    indicator=indicator,
+                    value=value,
+                    period=period,
+                    rule=rule,
+                    rank_of=rank_of if is_rank else None,
+                )
     return reader.frame()

@@ -36,16 +36,22 @@ _QUALIFIED = re.compile(r"^(.*?)\s*\[([^\]]+)\]\s*$")
 def _mapping(reader: Reader) -> dict[str, str | dict]:
     indicators = reader.entry.get("indicators")
     if not indicators:
-        raise DataError("an indicator_table source needs `indicators:` (value column -> indicator id)",
-                        **reader.meta("indicators"), hint="docs/adding-data.md §2, layout indicator_table")
+        raise DataError(
+            "an indicator_table source needs `indicators:` (value column -> indicator id)",
+            **reader.meta("indicators"),
+            hint="docs/adding-data.md §2, layout indicator_table",
+        )
     known = reader.project.indicators
     for column, target in indicators.items():
         ids = target.values() if isinstance(target, dict) else [target]
         for indicator in ids:
             if indicator not in known:
-                raise DataError("indicator not declared in data/raw/indicators.yaml (add it there once, with "
-                                "name_vi, name_en, unit, bounds, transform and aggregation)",
-                                **reader.meta("indicators"), value=indicator)
+                raise DataError(
+                    "indicator not declared in data/raw/indicators.yaml (add it there once, with "
+                    "name_vi, name_en, unit, bounds, transform and aggregation)",
+                    **reader.meta("indicators"),
+                    value=indicator,
+                )
     return indicators
 
 
@@ -56,10 +62,15 @@ def read_indicator_table(reader: Reader) -> pl.DataFrame:
     allowed = {"__row", *REQUIRED, *OPTIONAL, *indicators, *([series_column] if series_column else [])}
     unknown = [c for c in df.columns if c not in allowed]
     if unknown:
-        raise DataError(f"unknown column; this source's `indicators:` names {list(indicators)}, and the layout "
-                        f"also reads {sorted(OPTIONAL)}", file=reader.display, row=reader.info.header_rows[-1],
-                        column=unknown[0], value=unknown[0],
-                        hint="name the column under `indicators:` in source.yaml if it holds figures")
+        raise DataError(
+            f"unknown column; this source's `indicators:` names {list(indicators)}, and the layout "
+            f"also reads {sorted(OPTIONAL)}",
+            file=reader.display,
+            row=reader.info.header_rows[-1],
+            column=unknown[0],
+            value=unknown[0],
+            hint="name the column under `indicators:` in source.yaml if it holds figures",
+        )
     for r in df.iter_rows(named=True):
         year = reader.year(r)
         period = parse_period(r.get("period"), year, reader.periods, where=reader.where(r["__row"], "period"))
@@ -74,15 +85,21 @@ def read_indicator_table(reader: Reader) -> pl.DataFrame:
             if isinstance(target, dict):
                 indicator = target.get(qualifier)
                 if indicator is None:
-                    raise DataError(f"no indicator for the qualifier [{qualifier}] under `indicators: {column}:` in "
-                                    f"{reader.meta('indicators')['file']}", value=name,
-                                    **reader.where(r["__row"], "province_name_as_source"),
-                                    hint=f"known qualifiers: {sorted(target)}")
+                    raise DataError(
+                        f"no indicator for the qualifier [{qualifier}] under `indicators: {column}:` in "
+                        f"{reader.meta('indicators')['file']}",
+                        value=name,
+                        **reader.where(r["__row"], "province_name_as_source"),
+                        hint=f"known qualifiers: {sorted(target)}",
+                    )
             elif qualifier:
-                raise DataError(f"the name carries a qualifier [{qualifier}] that `indicators: {column}:` does not "
-                                "map to an indicator", value=name,
-                                **reader.where(r["__row"], "province_name_as_source"),
-                                hint="map each qualifier to an indicator: `indicators: {column: {qualifier: id}}`")
+                raise DataError(
+                    f"the name carries a qualifier [{qualifier}] that `indicators: {column}:` does not "
+                    "map to an indicator",
+                    value=name,
+                    **reader.where(r["__row"], "province_name_as_source"),
+                    hint="map each qualifier to an indicator: `indicators: {column: {qualifier: id}}`",
+                )
             else:
                 indicator = rule.indicator or target
             if reader.project.indicators[indicator].get("unit") == "rank":
@@ -93,8 +110,17 @@ def read_indicator_table(reader: Reader) -> pl.DataFrame:
                 rank_of = None
                 value = reader.number(r, column)
             if value is not None:
-                reader.add(row, name_column="province_name_as_source", value_column=column, indicator=indicator,
-                           value=value, period=period, rule=rule, rank_of=rank_of, name_as_source=name)
+                reader.add(
+                    row,
+                    name_column="province_name_as_source",
+                    value_column=column,
+                    indicator=indicator,
+                    value=value,
+                    period=period,
+                    rule=rule,
+                    rank_of=rank_of,
+                    name_as_source=name,
+                )
         if not any(r.get(c) not in (None, "") for c in indicators):
             reader.skip(r, f"no value in {', '.join(indicators)} (blank = not published)")
     return reader.frame()

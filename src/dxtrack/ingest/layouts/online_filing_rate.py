@@ -24,8 +24,11 @@ def read_online_filing_rate(reader: Reader) -> pl.DataFrame:
         total = reader.number(r, "dossiers_total", kind="count")
         online = reader.number(r, "dossiers_online", kind="count")
         if total is not None and online is not None and online > total:
-            raise DataError(f"more online dossiers than dossiers in total ({total:.0f})", value=r["dossiers_online"],
-                            **reader.where(r["__row"], "dossiers_online"))
+            raise DataError(
+                f"more online dossiers than dossiers in total ({total:.0f})",
+                value=r["dossiers_online"],
+                **reader.where(r["__row"], "dossiers_online"),
+            )
         value = reader.number(r, "value_pct")
         derivation = derived_from = None
         if value is None and total is not None and online is not None and total > 0:
@@ -33,10 +36,19 @@ def read_online_filing_rate(reader: Reader) -> pl.DataFrame:
             derivation = COUNTS_FORMULA
             derived_from = f"dossiers_online={online:g}; dossiers_total={total:g}"
         if value is not None:
-            reader.add(r, name_column="province_name_as_source", value_column="value_pct",
-                       indicator="online_filing_rate", value=value,
-                       period=period, rule=reader.series_rule(r), numerator=online, denominator=total,
-                       derivation=derivation, derived_from=derived_from)
+            reader.add(
+                r,
+                name_column="province_name_as_source",
+                value_column="value_pct",
+                indicator="online_filing_rate",
+                value=value,
+                period=period,
+                rule=reader.series_rule(r),
+                numerator=online,
+                denominator=total,
+                derivation=derivation,
+                derived_from=derived_from,
+            )
         elif total is not None or online is not None:
             reader.skip(r, "one dossier count without the other and no percentage: no rate can be computed")
     return reader.frame()
