@@ -44,7 +44,7 @@ def synthetic_table(target_bytes: int) -> bytes:
         f"{rng.uniform(0.2, 0.95):.4f},{total:.4f}\r\n"
         for rank, (u, total) in enumerate(zip(units, totals), start=1)
     ).encode("utf-8")
-    header = 'Xếp hạng,"Tỉnh, thành phố",Chính quyền số,Kinh tế số,Xã hội số,DTI\r\n'.encode("utf-8")
+    header = 'Xếp hạng,"Tỉnh, thành phố",Chính quyền số,Kinh tế số,Xã hội số,DTI\r\n'.encode()
     copies = max(1, (target_bytes - len(header)) // len(block))
     return header + block * copies
 

@@ -122,11 +122,11 @@ def render_ratio(jobs: int) -> dict:
 def scale_runs(fractions: list[float], years: int = 10, indicators: int = 20, communes: int = 3321) -> list[dict]:
     """SYNTHETIC: a seeded generator's communes × years × indicators through validation, pools, fits and projections."""
     import numpy as np
-    import polars as pl
     import pandera.polars as pa
+    import polars as pl
 
-    from dxtrack.model.forecast import Forecasts, ModelParams, projection_table
     from dxtrack.core.paths import read_yaml
+    from dxtrack.model.forecast import Forecasts, ModelParams, projection_table
 
     params = ModelParams.from_params(read_yaml(ROOT / "params.yaml"))
     params = ModelParams(**{**params.__dict__, "horizon": 2030})

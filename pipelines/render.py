@@ -13,7 +13,7 @@ if __name__ == "__main__":
         from dxtrack.report.stage import render_stage
 
         project = Project.find()
-        project.params  # params.yaml checked before anything renders
+        project.check_params()  # params.yaml checked before anything renders
         render_stage(project)
     except KeyboardInterrupt:
         print("render: interrupted (finished reports are kept; the rest re-render on the next run)", file=sys.stderr)

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import add_source
 
 from dxtrack.cli.main import main
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import write
 from dxtrack.ingest.stage import clean
-
-from conftest import add_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "adding-data.md"

@@ -13,23 +13,22 @@ import csv
 import io
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 import polars as pl
 import pytest
-import yaml
+from conftest import add_source, rehash
 from openpyxl.styles import numbers
 
 from dxtrack.core import contracts
-from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
-from dxtrack.ingest.units import Registry
-from dxtrack.ingest.resolve import resolve
+from dxtrack.core.paths import Project
 from dxtrack.ingest.collect import read_source
-from conftest import add_source, rehash
+from dxtrack.ingest.resolve import resolve
+from dxtrack.ingest.units import Registry
 
 SEED = 20250701
 FIXTURE_URL = "https://example.invalid/dxtrack-test-fixture"
@@ -248,7 +247,7 @@ def case_eth_for_d_bar(p):  # "Ð" (U+00D0, Icelandic eth) typed for "Đ" (U+011
 
 def case_mojibake(p):  # UTF-8 opened as Windows-1252 and saved again as UTF-8
     rows = ministry_rows("63", 10)
-    bad = "Hà Nội".encode("utf-8").decode("cp1252")
+    bad = "Hà Nội".encode().decode("cp1252")
     rows[1][1] = bad
     write_ministry(p, rows)
     return Fails(MINISTRY, FIXTURE_FILE, 2, "Tỉnh, thành phố", bad, "garbled")

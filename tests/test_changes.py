@@ -7,9 +7,9 @@ from datetime import date
 
 import polars as pl
 
-from dxtrack.report import releases
 from dxtrack.cli.main import main
 from dxtrack.core.paths import Project
+from dxtrack.report import releases
 
 
 def _obs(rows):

@@ -16,9 +16,8 @@ import polars as pl
 import pytest
 import vl_convert
 
-from dxtrack.report import charts
-from dxtrack.report import labels
 from dxtrack.model.pace import STATUSES
+from dxtrack.report import charts, labels
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "tests" / "fixtures" / "project" / "data" / "raw" / "sources"

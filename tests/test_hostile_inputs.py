@@ -14,21 +14,15 @@ import io
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
-import yaml
-
-from conftest import ROOT, add_source, rehash
-from dxtrack.core.errors import DataError
-from dxtrack.core.paths import Project
+from conftest import ROOT, rehash
 from test_bad_inputs import (
     FIXTURE_FILE,
     MINISTRY,
-    MINISTRY_HEADER,
     Fails,
     Handled,
     ministry_rows,
@@ -37,6 +31,9 @@ from test_bad_inputs import (
     value,
     write_ministry,
 )
+
+from dxtrack.core.errors import DataError
+from dxtrack.core.paths import Project
 
 XLSX_FILE = "data/raw/sources/dti_fixture/dti_fixture.xlsx"
 
@@ -269,7 +266,7 @@ def _params_error(project: Project, old: str, new: str) -> str:
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(DataError) as info:
-        Project(project.root).params
+        Project(project.root).check_params()
     return str(info.value)
 
 

@@ -9,9 +9,9 @@ import unicodedata
 import pytest
 import vl_convert
 
+from dxtrack.model.pace import STATUSES
 from dxtrack.report import labels
 from dxtrack.report.labels import LABELS, t
-from dxtrack.model.pace import STATUSES
 
 VIETNAMESE_LETTERS = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import polars as pl
-
-from dxtrack.report.reasons import worded
 import pytest
 
 from dxtrack.cli.main import main
 from dxtrack.model.pace import STATUSES
+from dxtrack.report.reasons import worded
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +142,7 @@ def test_backtest_json_reports_every_family_and_data_set_with_the_verdict_on_the
             if diff["n"]:
                 lo, hi = diff["d_crps"]["ci95"]
                 assert lo <= diff["d_crps"]["mean"] <= hi
-    for fam, sets in skill["by_dataset"].items():
+    for _fam, sets in skill["by_dataset"].items():
         assert sets and all(block["methods"]["naive"]["n"] > 0 for block in sets.values())
 
 

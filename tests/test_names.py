@@ -6,8 +6,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import raw_spellings, read_rows
+
 from dxtrack.core.names import clean_text, match_key, slug
 
 RAW = Path(__file__).resolve().parent / "fixtures" / "project" / "data" / "raw"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dxtrack.report import text
-from dxtrack.report import selections
 from dxtrack.core.tables import load
+from dxtrack.report import selections, text
 
 
 @pytest.fixture(scope="module")

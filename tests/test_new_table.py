@@ -9,8 +9,8 @@ from datetime import date
 
 import polars as pl
 import pytest
-
 from conftest import ROOT, add_source, frozen_project
+
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import write
 from dxtrack.harmonize.aggregate import CONTINUED
@@ -153,6 +153,7 @@ def test_a_proxy_never_settles_a_target_silently(grown):
 
 def test_the_status_invariants_hold_with_the_new_table(grown):
     from test_status_invariants import violations
+
     from dxtrack.model.forecast import ModelParams as Params
 
     project, _ = grown
@@ -298,7 +299,7 @@ def test_a_report_fingerprint_follows_what_it_shows_at_display_precision(built_p
     )
     code = code_fingerprint(tables.project)
     base = job_fingerprint(tables, job, code)
-    bump = lambda d: dataclasses.replace(
+    bump = lambda d: dataclasses.replace(  # noqa: E731
         tables,
         projections=tables.projections.with_columns(  # noqa: E731
             *[(pl.col(c) + d) for c in ("mean", "lo80", "hi80", "lo95", "hi95")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dxtrack.report.reasons import reason_text
 from dxtrack.model.pace import assess
+from dxtrack.report.reasons import reason_text
 
 
 def test_met_in_the_target_year_is_achieved_and_a_miss_is_classed_by_direction():

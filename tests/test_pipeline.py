@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-
 from conftest import add_source
+
 from dxtrack.core.paths import Project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,7 +306,6 @@ def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
     """SIGKILL the renderer mid-run: the next run finishes what it left (no temporary files, no kernel folders,
     no marker) and the reports equal the uninterrupted ones."""
     import signal
-    import tempfile
     import time
 
     before = _report_digests(built)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import raw_spellings, read_rows
+
 from dxtrack.core.errors import DataError
 from dxtrack.core.names import match_key
 from dxtrack.ingest.units import Registry

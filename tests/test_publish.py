@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dxtrack.report import stage as publish
 from dxtrack.core.tables import load
+from dxtrack.report import stage as publish
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from dxtrack.report import figures
-from dxtrack.report import selections
 from dxtrack.core.tables import load
+from dxtrack.report import figures, selections
 
 
 @pytest.fixture(scope="module")

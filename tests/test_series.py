@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from dxtrack.core.paths import Project
-from dxtrack.ingest.units import Registry
-from dxtrack.ingest.resolve import CONFLICT_RULE, resolve
 from dxtrack.ingest.collect import observation_sources, read_all
 from dxtrack.ingest.reader import CANDIDATE_SCHEMA
+from dxtrack.ingest.resolve import CONFLICT_RULE, resolve
+from dxtrack.ingest.units import Registry
 
 ORDER = ["src_a", "src_b", "src_c"]
 

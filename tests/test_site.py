@@ -89,7 +89,7 @@ def test_index_page_lists_every_unit_with_ascii_search_text(tables):
         units = tables.units.filter(pl.col("map") == "34")
         assert page.count('<tr data-search="') == units.height
         assert f"<title>{labels.t('index.title', lang, year=2026)}</title>" in page
-        for name_vi, name_ascii, slug, code in units.select(
+        for _name_vi, name_ascii, slug, code in units.select(
             "name_vi", "name_ascii", "slug", "province_code"
         ).iter_rows():
             assert f'href="provinces/{code}-{slug}.{lang}.html"' in page

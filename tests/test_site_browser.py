@@ -12,8 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-
-from test_browser import COLLECTOR, _artifacts, _run_chromium, chromium, network_mode  # noqa: F401
+from test_browser import COLLECTOR, _artifacts, _run_chromium, chromium, network_mode  # noqa: F401, F811
 
 MERGED = "86"  # Vĩnh Long: a unit formed from three former provinces (structure, not a live fact)
 

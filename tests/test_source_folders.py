@@ -4,16 +4,14 @@ located error (file, line, key, value), never a skipped table."""
 from __future__ import annotations
 
 import os
-from datetime import date
 
 import pytest
+from conftest import add_source
 
 from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
 from dxtrack.core.sources import load_catalogue, load_source
 from dxtrack.ingest.collect import observation_sources
-
-from conftest import add_source
 
 TABLE = 'Xếp hạng,"Tỉnh, thành phố",DTI\n1,Hà Nội,0.83\n'
 ENTRY = {

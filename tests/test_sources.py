@@ -13,12 +13,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
-from dxtrack.ingest.units import Registry
+from dxtrack.core.paths import Project
 from dxtrack.ingest.collect import observation_sources, read_all, read_source
 from dxtrack.ingest.layouts.dti_wide import DTI_WIDE_COLUMNS
 from dxtrack.ingest.reader import CANDIDATE_SCHEMA
+from dxtrack.ingest.units import Registry
 
 SOURCE_IDS = ["dti_provincial", "dti_supplementary", "dti_aggregates", "digital_economy_share", "online_filing_rate"]
 VALUE_COLUMN = {

@@ -210,7 +210,7 @@ def test_edition_date_is_checked_with_its_line(tmp_project, text, fragment):
     path = tmp_project.root / "params.yaml"
     path.write_text(re.sub(r"^edition_date: .*$", text, path.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
     with pytest.raises(DataError) as err:
-        Project(tmp_project.root).edition_date
+        _ = Project(tmp_project.root).edition_date
     assert fragment in err.value.message and err.value.file == "params.yaml" and err.value.row
 
 
@@ -220,5 +220,5 @@ def test_due_soon_days_is_checked(tmp_project):
         path.read_text(encoding="utf-8").replace("due_soon_days: 30", "due_soon_days: -3"), encoding="utf-8"
     )
     with pytest.raises(DataError) as err:
-        Project(tmp_project.root).due_soon_days
+        _ = Project(tmp_project.root).due_soon_days
     assert err.value.column == "model.tasks.due_soon_days"

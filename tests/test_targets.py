@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from conftest import rehash
 
 from dxtrack.core.errors import DataError
 from dxtrack.ingest.targets import read_targets, stricter
 from dxtrack.ingest.units import Registry
-
-from conftest import rehash
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from dxtrack.core.errors import DataError, DataErrors
@@ -128,7 +127,8 @@ def _rewrite(path: Path, old: str, new: str) -> None:
     lines = meta.read_text(encoding="utf-8").splitlines()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     meta.write_text(
-        "\n".join(f"sha256: {digest}" if l.startswith("sha256:") else l for l in lines) + "\n", encoding="utf-8"
+        "\n".join(f"sha256: {digest}" if line.startswith("sha256:") else line for line in lines) + "\n",
+        encoding="utf-8",
     )
 
 

@@ -24,12 +24,12 @@ import sys
 import polars as pl
 
 from dxtrack.cli import check
-from dxtrack.report import labels, releases
 from dxtrack.cli import subunits as subunit_commands
-from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
+from dxtrack.core.paths import Project
 from dxtrack.core.stage import debugging, describe
 from dxtrack.ingest.units import Registry, Unit
+from dxtrack.report import labels, releases
 from dxtrack.report.reasons import worded
 
 # Indicators shown by `coverage` unless --all: the ones targets are set on.
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     project = None
     try:
         project = Project.find()
-        project.params  # params.yaml checked before any command reads data
+        project.check_params()  # before any command reads data
         return args.func(args, project)
     except BrokenPipeError:  # output piped into `head`: stop quietly (Python docs, "Note on SIGPIPE")
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -25,9 +25,9 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import polars as pl
 
@@ -204,7 +204,7 @@ class FileLock:
     def __init__(self, path: str | os.PathLike, what: str = ""):
         self.path, self.what, self.fd = Path(path), what, None
 
-    def acquire(self) -> "FileLock":
+    def acquire(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
@@ -223,7 +223,7 @@ class FileLock:
             os.close(self.fd)
             self.fd = None
 
-    def __enter__(self) -> "FileLock":
+    def __enter__(self) -> FileLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

@@ -9,14 +9,14 @@ Eager frames only: pandera validates a LazyFrame's schema but not its values (se
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandera.errors
 import pandera.polars as pa
 import polars as pl
 
-from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError, DataErrors
+from dxtrack.core.paths import Project
 
 MAP_VALUES = ["63", "34", "VN"]
 CODE_PATTERN = r"^(\d{2}|VN)$"

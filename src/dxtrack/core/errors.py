@@ -56,3 +56,8 @@ class DataErrors(DataError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def location(file: str | None, row: int | None, column: str | None) -> dict:
+    """file/row/column keywords for a DataError (bind file and row once per row: partial(location, file, row))."""
+    return {"file": file, "row": row, "column": column}

@@ -62,7 +62,7 @@ class Project:
     root: Path
 
     @classmethod
-    def find(cls, start: str | os.PathLike | None = None) -> "Project":
+    def find(cls, start: str | os.PathLike | None = None) -> Project:
         return cls(find_root(start))
 
     # folders
@@ -158,6 +158,10 @@ class Project:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 366:
             raise self.params_error("model.tasks.due_soon_days", "must be a whole number of days, 0-366", value)
         return value
+
+    def check_params(self) -> Params:
+        """params.yaml, validated (every stage and command calls this before reading any data)."""
+        return self.params
 
     def params_error(self, dotted: str, message: str, value: object) -> DataError:
         """A DataError naming params.yaml, the line of the (last part of the) key, the key and the value."""

@@ -108,7 +108,7 @@ def run(stage, label: str) -> int:
     project = None
     try:
         project = Project.find()
-        project.params  # validated before the stage computes anything
+        project.check_params()  # before the stage computes anything
         with lock(project, label, f"stage {label}"):
             output = stage(project)
             write(project, output, journal=journal_path(project, label))

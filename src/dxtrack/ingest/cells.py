@@ -12,9 +12,9 @@ import csv
 import io
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import polars as pl
 from rapidfuzz import fuzz, process, utils

@@ -17,15 +17,15 @@ from pathlib import Path
 import polars as pl
 
 from dxtrack.core import contracts
+from dxtrack.core.errors import DataError
 from dxtrack.core.paths import Project
-from dxtrack.core.vocabulary import FIGURE_IDENTITY
-from dxtrack.core.errors import DataError, DataErrors
-from dxtrack.ingest.units import Registry
-from dxtrack.ingest.resolve import resolve
 from dxtrack.core.sources import SOURCE_FILE, Source, load_source
+from dxtrack.core.vocabulary import FIGURE_IDENTITY
 from dxtrack.ingest.collect import observation_sources, read_source
 from dxtrack.ingest.layouts import LAYOUTS, OBSERVATIONS, check_layouts
 from dxtrack.ingest.reader import CANDIDATE_SCHEMA, Reader
+from dxtrack.ingest.resolve import resolve
+from dxtrack.ingest.units import Registry
 
 KEY = FIGURE_IDENTITY
 KINDS = ["add", "supersede", "conflict", "replace", "drop", "older release", "unchanged"]

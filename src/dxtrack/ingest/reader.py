@@ -10,10 +10,10 @@ columns and calls `Reader.add` once per figure.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import polars as pl
 
@@ -95,7 +95,7 @@ class Reader:
         """Where a key of this source's source.yaml is, for errors about the metadata rather than the table."""
         return self.source.where(key, self.project.root)
 
-    def at(self, path: Path) -> "Reader":
+    def at(self, path: Path) -> Reader:
         """Read the table from `path` instead of the source folder's file (`dxtrack check` of a copy)."""
         self.path = Path(path)
         root = self.project.root

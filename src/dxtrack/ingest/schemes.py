@@ -16,8 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from dxtrack.core.errors import DataError, DataErrors
-from dxtrack.core.subunits import PERIOD_KINDS, UNIT_TYPES
 from dxtrack.core.sources import line_of, read_located
+from dxtrack.core.subunits import PERIOD_KINDS, UNIT_TYPES
 from dxtrack.ingest.units import Registry
 
 SCALE_UNITS = ("points", "index")

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
-from dxtrack.core.errors import DataError, DataErrors
+from dxtrack.core.errors import DataError, DataErrors, location
 from dxtrack.core.subunits import COVERAGE, POSITIONS
+from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.periods import parse_period
-from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.subunits import Subunits
 
 COLUMNS = [
@@ -64,9 +65,7 @@ def read_unit_scores(path: Path, entry: dict, display: str) -> pl.DataFrame:
     require_columns(df, COLUMNS, display)
     rows, errors = [], []
     for r in df.iter_rows(named=True):
-
-        def where(column: str) -> dict:
-            return {"file": display, "row": r["__row"], "column": column}
+        where = partial(location, display, r["__row"])
 
         try:
             rows.append(_score_row(r, where))
@@ -138,9 +137,7 @@ def check_scores(
     maxima = {(r["scheme_id"], r["item_id"]): r["max_points"] for r in items.iter_rows(named=True)}
     rows, errors = [], []
     for r in raw.iter_rows(named=True):
-
-        def where(column: str) -> dict:
-            return {"file": display, "row": r["source_row"], "column": column}
+        where = partial(location, display, r["source_row"])
 
         try:
             rows.append(_placed(r, by_id, maxima, units, where))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dxtrack.core import contracts
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import StageOutput
-from dxtrack.ingest.quality import clean_report
 from dxtrack.ingest.collect import observation_sources, read_all
+from dxtrack.ingest.quality import clean_report
 from dxtrack.ingest.resolve import resolve
 from dxtrack.ingest.subunit_tables import interim_tables
 from dxtrack.ingest.targets import read_targets

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from dxtrack.core.errors import DataError, DataErrors
+from dxtrack.core.sources import Source, load_catalogue
 from dxtrack.ingest.schemes import read_schemes
 from dxtrack.ingest.scores import RAW_SCHEMA, check_scores, read_unit_scores
-from dxtrack.core.sources import Source, load_catalogue
 from dxtrack.ingest.subunits import Subunits, read_agencies
 from dxtrack.ingest.tasks import UPDATE_SCHEMA, check_updates, place_tasks, read_task_register, read_task_updates
 from dxtrack.ingest.units import Registry

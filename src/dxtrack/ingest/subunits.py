@@ -15,15 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from dxtrack.core.errors import DataError, DataErrors
+from dxtrack.core.errors import DataError, DataErrors, location
 from dxtrack.core.names import clean_text, match_key, slug, strip_accents
-from dxtrack.core.subunits import LEVEL_OF_TYPE, LEVELS, UNIT_TYPES
 from dxtrack.core.sources import line_of, read_located
+from dxtrack.core.subunits import LEVEL_OF_TYPE, LEVELS, UNIT_TYPES
 from dxtrack.ingest.cells import read_table, require_columns
 from dxtrack.ingest.units import Registry
 
@@ -158,14 +159,12 @@ class Subunits:
                 self._by_key.setdefault((row["province_code"], row["level"], key), []).append(row)
 
     @classmethod
-    def read(cls, path: Path, display: str, registry: Registry, agencies: list[Agency]) -> "Subunits":
+    def read(cls, path: Path, display: str, registry: Registry, agencies: list[Agency]) -> Subunits:
         df, _ = read_table(path, display)
         require_columns(df, COLUMNS, display)
         rows, errors = [], []
         for r in df.iter_rows(named=True):
-
-            def where(column: str) -> dict:
-                return {"file": display, "row": r["__row"], "column": column}
+            where = partial(location, display, r["__row"])
 
             try:
                 rows.append(_unit_row(r, registry, agencies, where))

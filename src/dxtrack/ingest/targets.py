@@ -23,12 +23,12 @@ from datetime import date
 
 import polars as pl
 
-from dxtrack.core.paths import Project
 from dxtrack.core.errors import DataError
 from dxtrack.core.names import clean_text
+from dxtrack.core.paths import Project
+from dxtrack.ingest.cells import read_csv_strings, require_columns
 from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.units import Registry
-from dxtrack.ingest.cells import read_csv_strings, require_columns
 
 COMPARATORS = {">", ">=", "=", "<="}
 REQUIRED = [

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
-from dxtrack.core.errors import DataError, DataErrors
+from dxtrack.core.errors import DataError, DataErrors, location
 from dxtrack.core.subunits import UPDATE_STATUSES
-from dxtrack.ingest.deadlines import parse_deadline
 from dxtrack.ingest.cells import read_table, require_columns
+from dxtrack.ingest.deadlines import parse_deadline
 from dxtrack.ingest.units import Registry
 
 TASK_COLUMNS = [
@@ -103,9 +104,7 @@ def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
     require_columns(df, TASK_COLUMNS, display)
     tasks, errors = [], []
     for r in df.iter_rows(named=True):
-
-        def where(column: str) -> dict:
-            return {"file": display, "row": r["__row"], "column": column}
+        where = partial(location, display, r["__row"])
 
         try:
             for column in ("task_id", "province", "document", "issuer", "task_vi", "summary_en", "lead_agency"):
@@ -199,9 +198,7 @@ def read_task_updates(path: Path, entry: dict, display: str) -> pl.DataFrame:
     retrieved = entry.get("retrieved")
     rows, errors = [], []
     for r in df.iter_rows(named=True):
-
-        def where(column: str) -> dict:
-            return {"file": display, "row": r["__row"], "column": column}
+        where = partial(location, display, r["__row"])
 
         try:
             if not r["task_id"]:

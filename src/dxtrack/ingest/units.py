@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 import polars as pl
 from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError
-from dxtrack.core.paths import Project
 from dxtrack.core.names import clean_text, foreign_letters, match_key, slug
+from dxtrack.core.paths import Project
 
 MAPS = ("63", "34")
 COUNTRY_CODE = "VN"
@@ -62,7 +61,7 @@ class Registry:
 
     # ---- loading -------------------------------------------------------------------------------
     @classmethod
-    def load(cls, project: Project) -> "Registry":
+    def load(cls, project: Project) -> Registry:
         """Both maps from the sources with layouts `provinces_63` and `provinces_34`."""
         old_path = project.source_path(project.only_source("provinces_63"))
         new_path = project.source_path(project.only_source("provinces_34"))

@@ -6,12 +6,14 @@ Harmonisation asks for one year's weight; a unit without it gets no aggregate, n
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
-from dxtrack.core.errors import DataError
+from dxtrack.core.errors import DataError, location
 from dxtrack.core.paths import Project
-from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.cells import read_csv_strings, require_columns
+from dxtrack.ingest.numbers import parse_number
 
 WEIGHT_SCHEMA = {
     "province_code": pl.String,
@@ -32,7 +34,7 @@ def read_weights(project: Project, source_id: str | None = None) -> pl.DataFrame
     require_columns(df, ["gso_code", "year", "population_thousand", "grdp_billion_vnd"], display)
     rows = []
     for r in df.iter_rows(named=True):
-        where = lambda c: {"file": display, "row": r["__row"], "column": c}  # noqa: E731
+        where = partial(location, display, r["__row"])
         rows.append(
             {
                 "province_code": r["gso_code"],

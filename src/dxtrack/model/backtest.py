@@ -28,7 +28,7 @@ from scipy.special import betaln
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-from dxtrack.model.estimators import METHODS, Settings, fit, quantiles
+from dxtrack.model.estimators import METHODS, fit
 from dxtrack.model.forecast import RANK_OF, ModelParams, family
 from dxtrack.model.pools import build_pools
 from dxtrack.model.scales import Transform
@@ -138,7 +138,7 @@ def backtest_cases(
                 z = (actual_z[ok] - p.mean[ok]) / p.scale[ok]
                 lo80, hi80 = p.quantile(0.1)[ok], p.quantile(0.9)[ok]
                 lo95, hi95 = p.quantile(0.025)[ok], p.quantile(0.975)[ok]
-                back = lambda v: np.asarray(transform.inverse(v, rank_of), float)  # noqa: E731
+                back = lambda v, transform=transform, rank_of=rank_of: np.asarray(transform.inverse(v, rank_of), float)  # noqa: E731
                 actual, predicted = back(actual_z[ok]), back(p.mean[ok])
                 a, b = back(lo80), back(hi80)
                 k = int(ok.sum())

@@ -32,7 +32,8 @@ figures are revised and redefined, and a forecast cannot be surer than the figur
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields as dc_fields
+from dataclasses import dataclass
+from dataclasses import fields as dc_fields
 from functools import lru_cache
 
 import numpy as np
@@ -134,7 +135,7 @@ class Settings:
     revision_var: float = 0.0  # set by the stage from the data's own revisions (not a params key)
 
     @classmethod
-    def from_params(cls, params: dict) -> "Settings":
+    def from_params(cls, params: dict) -> Settings:
         keys = {f.name for f in dc_fields(cls)}
         return cls(**{k: v for k, v in params.items() if k in keys})
 
@@ -234,7 +235,7 @@ class Pool:
             out[u] = Series(self.years[m], self.values[m], self.regions[i])
         return out
 
-    def before(self, year: float) -> "Pool":
+    def before(self, year: float) -> Pool:
         """The pool as it was known with data up to and including `year` (units keep their indices)."""
         m = self.years <= year
         return Pool(

@@ -73,7 +73,7 @@ class ModelParams:
     bootstrap_seed: int = 12
 
     @classmethod
-    def from_params(cls, params: dict) -> "ModelParams":
+    def from_params(cls, params: dict) -> ModelParams:
         m = params["model"]
         status = m.get("status") or {}
         bt = m.get("backtest") or {}

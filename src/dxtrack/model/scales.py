@@ -22,7 +22,7 @@ class Transform:
         self.kind, self.upper, self.clip = kind, upper, clip
 
     @classmethod
-    def for_indicator(cls, definition: dict, clip: float) -> "Transform":
+    def for_indicator(cls, definition: dict, clip: float) -> Transform:
         kind = "rank" if definition.get("unit") == "rank" else definition.get("transform", "none")
         return cls(kind, definition.get("upper"), clip)
 

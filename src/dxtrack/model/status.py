@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from dxtrack.model.forecast import RANK_OF, Forecasts, PoolKey
+from dxtrack.model.forecast import Forecasts, PoolKey
 from dxtrack.model.pace import Pace, assess, meets
 from dxtrack.model.pools import unit_key
 from dxtrack.model.ranks import rank_goal, simulate_ranks

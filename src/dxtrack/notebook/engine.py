@@ -34,9 +34,10 @@ import tempfile
 import time
 import traceback
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dxtrack.core.atomic import FileLock, atomic_group, atomic_path, write_text
 

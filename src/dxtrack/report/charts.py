@@ -27,9 +27,9 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from dxtrack.core.vocabulary import STATUSES
 from dxtrack.report import labels
 from dxtrack.report.labels import t
-from dxtrack.core.vocabulary import STATUSES
 
 # DejaVu Sans first: it covers Vietnamese and the signs charts print (≥ ≤ − –). Noto Sans lacks ≥ and the minus
 # sign d3 writes for negatives, and vl-convert then drops the whole text line to a serif fallback (seen in PNGs).
@@ -147,7 +147,7 @@ def _download(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any]) -> 
                 walk(v)
 
     walk({k: v for k, v in spec.items() if k not in ("config", "usermeta")})
-    for name, rows in (spec.get("datasets") or {}).items():
+    for _name, rows in (spec.get("datasets") or {}).items():
         if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
             tables.append(rows)
     columns: list[str] = list(about)

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dxtrack.report import subunits, charts
-from dxtrack.report import selections
 from dxtrack.core.tables import Tables
+from dxtrack.report import charts, selections, subunits
 
 
 def boundary_files(project) -> dict[str, Path]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 

@@ -16,7 +16,7 @@ import polars as pl
 from dxtrack.core.tables import Tables
 from dxtrack.report import labels, selections, subunits
 from dxtrack.report.labels import t
-from dxtrack.report.text import esc, link
+from dxtrack.report.text import esc
 
 OTHER = {"vi": "en", "en": "vi"}
 

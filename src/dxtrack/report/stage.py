@@ -24,18 +24,16 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 import pandas as pd
 import polars as pl
+import yaml
 
-from dxtrack.report import labels
-from dxtrack.report import releases, selections, site
 from dxtrack.core.atomic import atomic_path, recover, sweep, write_json
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import lock, state_dir
-from dxtrack.notebook.engine import Job, RenderError, render_all
 from dxtrack.core.tables import Tables, load
+from dxtrack.notebook.engine import Job, RenderError, render_all
+from dxtrack.report import labels, releases, selections, site
 from dxtrack.report.figures import boundary_files
 from dxtrack.report.reasons import worded
 
@@ -48,7 +46,7 @@ class RenderParams:
     workers: int
 
     @classmethod
-    def from_params(cls, params: dict) -> "RenderParams":
+    def from_params(cls, params: dict) -> RenderParams:
         r = params["render"]
         return cls(int(r["year"]), tuple(r["languages"]), str(r["province_map"]), int(r["workers"]))
 
@@ -560,8 +558,6 @@ def _cell(value: object) -> object:
 def _fix_zip_times(path: Path) -> None:
     """Rewrite the xlsx zip with one fixed timestamp per entry (openpyxl stamps the current time); openpyxl also
     writes the save time into docProps/core.xml, which is replaced by the fixed date."""
-    import re
-    import zipfile
 
     with zipfile.ZipFile(path) as zin:
         entries = [(i, zin.read(i.filename)) for i in zin.infolist()]

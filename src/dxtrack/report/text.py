@@ -11,12 +11,11 @@ import html
 
 import polars as pl
 
-from dxtrack.report import labels
-from dxtrack.report import selections
-from dxtrack.report.releases import changes
-from dxtrack.report.labels import t
-from dxtrack.core.vocabulary import STATUSES
 from dxtrack.core.tables import Tables
+from dxtrack.core.vocabulary import STATUSES
+from dxtrack.report import labels, selections
+from dxtrack.report.labels import t
+from dxtrack.report.releases import changes
 
 
 def esc(text: object) -> str:

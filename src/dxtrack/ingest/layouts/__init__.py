@@ -7,8 +7,8 @@ one line in LAYOUTS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import polars as pl
 from rapidfuzz import fuzz, process
@@ -63,7 +63,7 @@ OBSERVATIONS = sorted(name for name, layout in LAYOUTS.items() if layout.kind ==
 
 def check_layouts(project: Project) -> None:
     """Every source names a known layout (a typo is a located error, never a skipped file)."""
-    for sid, source in project.catalogue.items():
+    for source in project.catalogue.values():
         if source.layout not in LAYOUTS:
             close = process.extractOne(source.layout, list(LAYOUTS), scorer=fuzz.WRatio)
             raise DataError(

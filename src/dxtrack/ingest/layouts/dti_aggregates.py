@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from dxtrack.core.errors import DataError
 from dxtrack.ingest.periods import parse_period
 from dxtrack.ingest.reader import Reader
 

@@ -8,7 +8,6 @@ from dxtrack.core.errors import DataError
 from dxtrack.ingest.periods import parse_period
 from dxtrack.ingest.reader import Reader
 
-
 DTI_WIDE_COLUMNS = {
     "dti_score": "dti",
     "rank": "dti_rank",

@@ -42,7 +42,7 @@ def _mapping(reader: Reader) -> dict[str, str | dict]:
             hint="docs/adding-data.md §2, layout indicator_table",
         )
     known = reader.project.indicators
-    for column, target in indicators.items():
+    for _column, target in indicators.items():
         ids = target.values() if isinstance(target, dict) else [target]
         for indicator in ids:
             if indicator not in known:

@@ -3,7 +3,6 @@ its year, map and URL come from the source's source.yaml."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import polars as pl
@@ -13,7 +12,6 @@ from dxtrack.core.names import clean_text, strip_accents
 from dxtrack.core.vocabulary import map_for_period_end
 from dxtrack.ingest.periods import parse_period
 from dxtrack.ingest.reader import Reader
-
 
 # ---- a ministry-style DTI table: rank, province, sub-indices, total ------------------------------------
 # Header texts are compared without case, accents, spaces or punctuation; a two-row header's parts
