@@ -49,6 +49,7 @@ def cmd_check(args, project: Project) -> int:
     registry = Registry.load(project)
     new, reader = read_new(project, registry, source)
     info = reader.info
+    assert info is not None, "every observation layout reads its table through Reader.table"
     how = f"{info.format}, {info.encoding}" + (f", {info.delimiter}-separated" if info.delimiter else "")
     header = (
         "-".join(str(n) for n in (info.header_rows[0], info.header_rows[-1]))

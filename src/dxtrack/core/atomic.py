@@ -58,7 +58,8 @@ class _Temp:
         self.target = target
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        self.fd, self.path = fd, Path(tmp)
+        self.fd: int | None = fd
+        self.path = Path(tmp)
 
     def finish(self) -> None:
         with open(self.path, "rb+") as fh:
@@ -79,7 +80,7 @@ class _Temp:
 def sweep(directory: Path, name: str | None = None) -> list[Path]:
     """Remove temporary files (`.<name>.*.tmp`) left by writers that were killed: only a file whose lock is free
     and that is older than STALE_SECONDS. Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     directory = Path(directory)
     if not directory.is_dir():
         return removed
@@ -131,29 +132,29 @@ def atomic_group(
     `.dxtrack-commit.json` in the first target's folder). On error every temporary file is removed and no
     target changes.
     """
-    targets = [Path(t) for t in targets]
-    if len({t.resolve() for t in targets}) != len(targets):
-        raise ValueError(f"a target is listed twice: {targets}")
-    for t in targets:
+    paths = [Path(t) for t in targets]
+    if len({t.resolve() for t in paths}) != len(paths):
+        raise ValueError(f"a target is listed twice: {paths}")
+    for t in paths:
         if t.is_dir():
             raise IsADirectoryError(errno.EISDIR, "an output is a folder, not a file", str(t))
     temps: list[_Temp] = []
     try:
-        for t in targets:
+        for t in paths:
             t.parent.mkdir(parents=True, exist_ok=True)
             temps.append(_Temp(t))
         yield [tmp.path for tmp in temps]
         for tmp in temps:
             tmp.finish()
         if len(temps) == 1:
-            os.replace(temps[0].path, targets[0])
+            os.replace(temps[0].path, paths[0])
         else:
-            journal_path = Path(journal) if journal else targets[0].parent / ".dxtrack-commit.json"
+            journal_path = Path(journal) if journal else paths[0].parent / ".dxtrack-commit.json"
             _write_journal(journal_path, [(tmp.path, tmp.target) for tmp in temps])
             for tmp in temps:
                 os.replace(tmp.path, tmp.target)
             journal_path.unlink(missing_ok=True)
-        for folder in {t.parent for t in targets}:
+        for folder in {t.parent for t in paths}:
             _fsync_dir(folder)
     finally:
         for tmp in temps:
@@ -202,7 +203,8 @@ class FileLock:
     """An exclusive, non-blocking lock on `path` (created if needed), released when the holder exits or dies."""
 
     def __init__(self, path: str | os.PathLike, what: str = ""):
-        self.path, self.what, self.fd = Path(path), what, None
+        self.path, self.what = Path(path), what
+        self.fd: int | None = None
 
     def acquire(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,9 +33,10 @@ LANGUAGES = ("vi", "en")
 
 @dataclass(frozen=True)
 class Spec:
-    """One key: a checker returning (normalised value, problem or None), and whether it may be absent."""
+    """One key: a checker returning (normalised value, problem or None) — None for a section — and whether it
+    may be absent."""
 
-    check: Callable[[Any], tuple[Any, str | None]]
+    check: Callable[[Any], tuple[Any, str | None]] | None
     meaning: str
     required: bool = True
 
@@ -360,7 +361,7 @@ def check_references(params: dict, indicators: dict, series: dict) -> None:
     m = params["model"]
     for key in ("official_series", "series_preference"):
         for indicator, value in (m.get(key) or {}).items():
-            where = {
+            where: dict[str, Any] = {
                 "file": PARAMS_FILE,
                 "row": line_of(params, f"model.{key}.{indicator}") or line_of(params, f"model.{key}"),
                 "column": f"model.{key}.{indicator}",

@@ -63,6 +63,7 @@ def read_new(project: Project, registry: Registry, source: Source) -> tuple[pl.D
             value=source.layout,
         )
     reader = Reader(project, registry, source)
+    assert layout.read is not None, "every observation layout has a reader"
     candidates = layout.read(reader)
     return contracts.validate(
         candidates, contracts.observation_schema(project), project, files={source.id: reader.display}

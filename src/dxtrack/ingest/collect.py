@@ -28,7 +28,9 @@ def read_source_accounted(project: Project, registry: Registry, source_id: str) 
     """A source's candidate rows and the account of its rows: read = kept + reported with a reason."""
     source = project.catalogue[source_id]
     reader = Reader(project, registry, source)
-    frame = LAYOUTS[source.layout].read(reader)
+    read = LAYOUTS[source.layout].read
+    assert read is not None, f"layout {source.layout!r} of an observation source has a reader"
+    frame = read(reader)
     return frame, reader.account()
 
 

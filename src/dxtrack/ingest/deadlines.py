@@ -36,11 +36,15 @@ class Deadline:
     def occurrences(self, start: date, end: date) -> list[date]:
         """Due dates in [start, end]; a one-off deadline is its own single occurrence."""
         if self.kind == "once":
+            assert self.due is not None  # parse_deadline sets due for kind "once"
             return [self.due]
+        day, month = self.day, self.month
         if self.kind == "quarterly":
-            dates = [date(y, m, self.day) for y in range(start.year, end.year + 1) for m in (3, 6, 9, 12)]
+            assert day is not None  # parse_deadline sets day for a recurring kind
+            dates = [date(y, m, day) for y in range(start.year, end.year + 1) for m in (3, 6, 9, 12)]
         else:
-            dates = [date(y, self.month, self.day) for y in range(start.year, end.year + 1)]
+            assert day is not None and month is not None  # and month for kind "yearly"
+            dates = [date(y, month, day) for y in range(start.year, end.year + 1)]
         return [d for d in dates if start <= d <= end]
 
 
@@ -89,6 +93,7 @@ def parse_deadline(text: str, *, where: dict | None = None) -> Deadline:
     m = re.search(r"\b(?:quy\s+(i{1,3}|iv|[1-4])|q([1-4]))\s*/\s*(\d{4})", s)
     if m:
         q = _ROMAN.get(m[1], None) if m[1] and not m[1].isdigit() else int(m[1] or m[2])
+        assert q is not None  # the pattern admits only the roman numerals of _ROMAN
         return Deadline(clean_text(text), "once", due=_quarter_end(q, int(m[3])))
     m = re.fullmatch(r"(?:trong\s+)?(?:nam|in)\s+(\d{4})", s)
     if m:

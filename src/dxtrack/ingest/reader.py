@@ -26,7 +26,7 @@ from dxtrack.ingest.numbers import parse_number
 from dxtrack.ingest.periods import Period
 from dxtrack.ingest.units import Registry, Unit
 
-CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+CANDIDATE_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "source_id": pl.String,
     "source_row": pl.Int64,
     "source_column": pl.String,

@@ -24,7 +24,7 @@ SCALE_UNITS = ("points", "index")
 _ID = re.compile(r"^[a-z0-9_]+$")
 TOLERANCE = 1e-6
 
-SCHEME_SCHEMA = {
+SCHEME_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "scheme_id": pl.String,
     "name_vi": pl.String,
     "name_en": pl.String,
@@ -51,7 +51,7 @@ SCHEME_SCHEMA = {
     "synthetic": pl.Boolean,
     "file": pl.String,
 }
-ITEM_SCHEMA = {
+ITEM_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "scheme_id": pl.String,
     "item_id": pl.String,
     "parent_id": pl.String,
@@ -182,6 +182,7 @@ def read_scheme(path: Path, registry: Registry, display: str | None = None) -> t
     items = _items(check, doc, scheme_id, total, counts, known)
     if check.errors:
         raise DataErrors(check.errors)
+    assert unit is not None  # a missing or unknown issuer is one of check.errors
     row = {
         "scheme_id": scheme_id,
         **names,
@@ -273,10 +274,10 @@ def _items(
             and points is not None
             and parts
             and None not in parts
-            and abs(sum(parts) - points) > TOLERANCE
+            and abs(sum(parts) - points) > TOLERANCE  # type: ignore[arg-type]  # `None not in parts` does not narrow
         ):
             check.fail(
-                f"the components' maximum points add up to {sum(parts):g}, not the main index's {points:g}",
+                f"the components' maximum points add up to {sum(parts):g}, not the main index's {points:g}",  # type: ignore[arg-type]
                 main,
                 "max_points",
                 points,

@@ -272,7 +272,7 @@ def _ranks_agree(df: pl.DataFrame, schemes: dict, maxima: dict, display: str) ->
                     )
                 )
             previous = r
-        lowest = group["score"].min()
+        lowest: float = group["score"].min()  # type: ignore[assignment]  # polars: min of any dtype; score is Float64
         for r in group.filter(pl.col("published_position") == "last").iter_rows(named=True):
             if r["score"] > lowest + TOLERANCE:
                 errors.append(

@@ -42,7 +42,7 @@ REQUIRED = [
     "source_url",
     "quote",
 ]
-TARGET_SCHEMA: dict[str, pl.DataType] = {
+TARGET_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "target_id": pl.String,
     "map": pl.String,
     "unit_level": pl.String,

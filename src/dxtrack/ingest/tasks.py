@@ -12,6 +12,7 @@ import re
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import Literal, overload
 
 import polars as pl
 
@@ -38,7 +39,7 @@ TASK_COLUMNS = [
 ]
 UPDATE_COLUMNS = ["task_id", "occurrence", "date", "status", "evidence_url", "quote"]
 
-TASK_SCHEMA = {
+TASK_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "task_id": pl.String,
     "province": pl.String,
     "document": pl.String,
@@ -57,7 +58,7 @@ TASK_SCHEMA = {
     "synthetic": pl.Boolean,
 }
 OCCURRENCE_SCHEMA = {"task_id": pl.String, "occurrence": pl.Int64, "due_date": pl.Date}
-UPDATE_SCHEMA = {
+UPDATE_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
     "task_id": pl.String,
     "occurrence": pl.Int64,
     "date": pl.Date,
@@ -69,6 +70,10 @@ UPDATE_SCHEMA = {
 }
 
 
+@overload
+def _date(text: str | None, where: dict, required: Literal[True] = True) -> date: ...
+@overload
+def _date(text: str | None, where: dict, required: bool) -> date | None: ...
 def _date(text: str | None, where: dict, required: bool = True) -> date | None:
     if not text:
         if required:
@@ -113,9 +118,14 @@ def read_task_register(path: Path, entry: dict, display: str) -> pl.DataFrame:
             deadline = parse_deadline(r["deadline"], where=where("deadline"))
             start = _date(r["recur_from"], where("recur_from"), required=deadline.kind != "once")
             end = _date(r["recur_to"], where("recur_to"), required=deadline.kind != "once")
-            if deadline.kind != "once" and end < start:
-                raise DataError("the window ends before it starts", value=r["recur_to"], **where("recur_to"))
-            dues = deadline.occurrences(start, end) if deadline.kind != "once" else [deadline.due]
+            if deadline.kind != "once":
+                assert start is not None and end is not None  # required for a recurring deadline
+                if end < start:
+                    raise DataError("the window ends before it starts", value=r["recur_to"], **where("recur_to"))
+                dues = deadline.occurrences(start, end)
+            else:
+                assert deadline.due is not None  # parse_deadline sets it for kind "once"
+                dues = [deadline.due]
             if not dues:
                 raise DataError(
                     "no occurrence falls in the window",
@@ -153,7 +163,10 @@ def place_tasks(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(tasks, occurrences) of every register (source id, display, frame): provinces resolved on the map of
     the document's date, task ids unique across registers, one occurrence row per due date."""
-    tasks, occurrences, errors, seen = [], [], [], {}
+    tasks: list[dict] = []
+    occurrences: list[dict] = []
+    errors: list[DataError] = []
+    seen: dict[str, str] = {}
     for source_id, display, frame in registers:
         for r in frame.iter_rows(named=True):
             where = {"file": display, "row": r["source_row"]}

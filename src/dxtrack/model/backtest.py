@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from fnmatch import fnmatch
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -170,7 +171,8 @@ def backtest_cases(
     )
 
 
-def _r(x: float | None, digits: int = 6) -> float | None:
+def _r(x: Any, digits: int = 6) -> float | None:
+    # x: a number or None, mostly a polars aggregate (typed by polars as any Python literal)
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
@@ -182,7 +184,7 @@ def _scores(frame: pl.DataFrame) -> dict:
             **{k: None for k in ("mae", "bias", "mae_model_scale", "coverage80", "coverage95", "crps", "log_score")},
             "by_horizon": {},
         }
-    out = {
+    out: dict[str, Any] = {
         "n": frame.height,
         "units": frame.select("map", "unit").n_unique(),
         "mae": _r(frame["error"].abs().mean()),
@@ -225,7 +227,7 @@ def _paired(cases: pl.DataFrame, method: str, baseline: str, draws: int, seed: i
     if not both.height:
         return {"n": 0}
     clusters = (both["map"] + ":" + both["unit"]).to_numpy()
-    out = {"n": both.height, "units": len(set(clusters))}
+    out: dict[str, Any] = {"n": both.height, "units": len(set(clusters))}
     for name, x, y in (
         ("crps", "crps", "crps_base"),
         ("log_score", "log_score", "log_score_base"),

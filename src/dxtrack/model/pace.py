@@ -34,6 +34,7 @@ Thresholds live in params.yaml (model.pace, model.status).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from dxtrack.core.vocabulary import STATUSES  # noqa: F401  (re-exported: the classes this module decides)
 
@@ -85,7 +86,7 @@ def assess(
     `p_meet`: P(met in the target year) from the forecast, None where there is none; `edition_year`: the year
     the assessment is published (a target year before it has passed); `unit`: the indicator's unit (percent,
     index, rank), kept in the fields so the report can word the reason."""
-    base = {"unit": unit, "comparator": comparator}
+    base: dict[str, Any] = {"unit": unit, "comparator": comparator}
     if target is None:
         return Pace("not assessable", "no_target_value", base)
     if target_year is None:

@@ -17,8 +17,14 @@ def subunit_outputs(project, as_of: date, due_soon_days: int) -> dict[str, pl.Da
     interim = project.interim
     scores = pl.read_parquet(interim / "unit_scores.parquet")
     ranked = scorecard.ranks(scores)
+    tasks, occurrences, updates, agencies = (
+        pl.read_parquet(interim / f"{n}.parquet") for n in ("tasks", "task_occurrences", "task_updates", "agencies")
+    )
     status = task_status(
-        *(pl.read_parquet(interim / f"{n}.parquet") for n in ("tasks", "task_occurrences", "task_updates", "agencies")),
+        tasks,
+        occurrences,
+        updates,
+        agencies,
         as_of,
         due_soon_days,
     )

@@ -42,7 +42,12 @@ from typing import TYPE_CHECKING, Any
 from dxtrack.core.atomic import FileLock, atomic_group, atomic_path, write_text
 
 if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it costs ~1.2 s to import)
+    from concurrent.futures import ThreadPoolExecutor
+
     import altair as alt
+    import vl_convert as vlc
+    from jupyter_client.client import KernelClient
+    from jupyter_client.manager import KernelManager
 
 __all__ = [
     "Job",
@@ -84,7 +89,7 @@ LOCALES: dict[str, dict[str, Any]] = {
     "vi": {"formatLocale": VI_FORMAT_LOCALE},
     "en": {"formatLocale": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]}},
 }
-_TIME_LOCALE_NAMES = {"vi": "vi-VN", "en": "en-US"}
+_TIME_LOCALE_NAMES: dict[str, vlc.TimeFormatLocaleName] = {"vi": "vi-VN", "en": "en-US"}
 
 # Default vega-embed options: SVG (crisp in print, selectable text, testable DOM) and an action menu with only
 # the export entries (the "Open in Vega Editor" entry would point readers to a website).
@@ -393,9 +398,9 @@ def _download_link(spec: dict) -> str:
 
 
 def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str, static: str = "") -> str:
-    spec = copy.deepcopy(dict(spec))
-    download = _download_link(spec)
-    label = _chart_text(spec)[8:-1] if spec.get("title") else ""
+    own = copy.deepcopy(dict(spec))  # a copy: _download_link takes the rows out of it
+    download = _download_link(own)
+    label = _chart_text(own)[8:-1] if own.get("title") else ""
     aria = f' role="figure" aria-label="{html.escape(label)}"' if label else ""
     fallback = (
         (f'<noscript><img class="dxtrack-static" src="{html.escape(static)}" alt="{html.escape(label)}"></noscript>\n')
@@ -407,7 +412,7 @@ def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str
         f'<div id="{div_id}" class="dxtrack-chart"{aria}></div>\n{fallback}'
         "<script>(window.dxtrackCharts = window.dxtrackCharts || []).push(function (vegaEmbed) {\n"
         f'  var el = document.getElementById("{div_id}");\n'
-        f"  vegaEmbed(el, {_script_json(spec)}, {_script_json(options)}).catch(function (err) {{\n"
+        f"  vegaEmbed(el, {_script_json(own)}, {_script_json(options)}).catch(function (err) {{\n"
         '    var p = document.createElement("p"); p.className = "dxtrack-chart-error";\n'
         '    p.textContent = "Chart error: " + err.message; el.appendChild(p); console.error(err);\n'
         "  });\n"
@@ -418,17 +423,17 @@ def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str
 def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path, defer: Any = None) -> Path:
     """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again). With
     `defer` (an executor's submit), the conversion runs in the background and only the name is returned now."""
-    spec = copy.deepcopy(dict(spec))
-    meta = spec.get("usermeta")
+    own = copy.deepcopy(dict(spec))
+    meta = own.get("usermeta")
     if isinstance(meta, dict):
         meta.pop(DOWNLOAD_KEY, None)
-    digest = hashlib.sha1(_script_json([spec, options.get("formatLocale")]).encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha1(_script_json([own, options.get("formatLocale")]).encode("utf-8")).hexdigest()[:16]
     target = folder / f"{digest}.svg"
     if not target.exists():
         if defer is not None:
-            defer(_convert_svg, spec, dict(options), target)
+            defer(_convert_svg, own, dict(options), target)
         else:
-            _convert_svg(spec, options, target)
+            _convert_svg(own, options, target)
     return target
 
 
@@ -610,7 +615,7 @@ def save_figures(
     config = spec.setdefault("config", {})
     if "font" not in config and _fonts_registered[0]:
         config["font"] = STATIC_FONT
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "vl_version": _vl_version([spec]),
         "format_locale": opts.get("formatLocale"),
         "time_format_locale": opts.get("timeFormatLocale"),
@@ -695,6 +700,14 @@ _dxtrack_reset()
 class _Worker:
     """Owns one kernel and one HTML exporter; renders jobs one after another."""
 
+    # Set by start(), finish() and the worker loop; ipc_dir is absent until start() (stop() checks with getattr).
+    km: KernelManager | None
+    kc: KernelClient | None
+    pool: ThreadPoolExecutor | None
+    ipc_dir: str | None
+    owner: FileLock | None
+    journal_dir: str | None
+
     def __init__(self, kernel_name: str, cwd: str, timeout: int | None, startup_timeout: int):
         self.kernel_name, self.cwd, self.timeout, self.startup_timeout = kernel_name, cwd, timeout, startup_timeout
         self.km = None
@@ -767,12 +780,14 @@ class _Worker:
             if self.kc is not None:
                 self.kc.stop_channels()
             if self.km is not None:
-                run_sync(self.km.shutdown_kernel)(now=True)
+                # nbclient types km as KernelManager; it is an AsyncKernelManager, whose shutdown is a coroutine
+                run_sync(self.km.shutdown_kernel)(now=True)  # type: ignore[arg-type]
         except Exception:
             pass
         self.km = self.kc = None
-        if getattr(self, "ipc_dir", None):
-            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+        ipc_dir = getattr(self, "ipc_dir", None)
+        if ipc_dir:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
             self.ipc_dir = None
         if self.owner is not None:
             self.owner.release()
@@ -864,7 +879,7 @@ def kernel_parent() -> Path:
 
 def sweep_kernel_dirs() -> list[Path]:
     """Remove kernel folders left by killed renders (their owner's lock is free). Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     parent = kernel_parent()
     if not parent.is_dir():
         return removed

@@ -22,7 +22,7 @@ import math
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import polars as pl
@@ -105,12 +105,15 @@ def _data(rows: Iterable[Mapping[str, Any]]) -> alt.InlineData:
     return alt.InlineData(values=[{k: _json_value(v) for k, v in r.items()} for r in rows])
 
 
+_Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)  # _finish returns the kind of chart it is given
+
+
 def _locale(lang: str) -> alt.Locale:
     loc = labels.vega_format_locale(lang)
     return alt.Locale(number=alt.NumberLocale(**loc["number"]), time=alt.TimeLocale(**loc["time"]))
 
 
-def _finish(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any] | None = None) -> alt.TopLevelMixin:
+def _finish(chart: _Chart, lang: str, about: Mapping[str, Any] | None = None) -> _Chart:
     """The one place where locale, font and common styling are set (top-level `config`), and where the data
     behind the chart is attached for download (see `_download`)."""
     chart = (
@@ -231,7 +234,7 @@ def _years_text(years: Iterable[int]) -> str:
 
 
 def _tip(field: str, key: str, lang: str, kind: str = "N", fmt: str | None = None, **fields: Any) -> alt.Tooltip:
-    kw = {"format": fmt} if fmt else {}
+    kw: dict[str, Any] = {"format": fmt} if fmt else {}
     return alt.Tooltip(f"{field}:{kind}", title=t(key, lang, **fields), **kw)
 
 
@@ -727,7 +730,7 @@ def trajectory_chart(
 def _rank_of(obs: pl.DataFrame, proj: pl.DataFrame, status_u: pl.DataFrame) -> int:
     for df in (obs, proj, status_u):
         if not df.is_empty() and "rank_of" in df.columns and df["rank_of"].drop_nulls().len():
-            return int(df["rank_of"].drop_nulls().max())
+            return int(df["rank_of"].drop_nulls().max())  # type: ignore[arg-type]  # polars: max of any dtype
     return 63
 
 
@@ -838,7 +841,7 @@ def peers_chart(
     *,
     series: str | None = None,
     width: int = 480,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
     """Latest value (up to `year`) of `indicator` for the unit and the other units of its region on the same map,
     as bars sorted by value, the unit highlighted. One series only (`series`, else the unit's, else the most
     common among peers), so estimators never mix."""
@@ -970,7 +973,7 @@ def status_matrix_chart(
     st = _pick_target(st).sort("indicator", "target_year", "map", "province_code")
     names = _unit_names(units_df)
     several_maps = st["map"].n_unique() > 1
-    records = []
+    records: list[dict[str, Any]] = []
     for r in st.iter_rows(named=True):
         unit_kind = _unit_of(r["indicator"])
         name = names.get((r["map"], r["province_code"])) or _unit_name(None, (r["map"], r["province_code"]), lang)
@@ -1141,7 +1144,7 @@ def movers_chart(
     top: int = 8,
     indicator: str = "dti_rank",
     width: int = 420,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
     """The `top` biggest gains and losses in DTI rank between two years (positive = moved up), as bars."""
     obs, units_df = _frame(observations), _frame(units)
     obs = obs.filter(
@@ -1202,7 +1205,7 @@ def movers_chart(
         text=alt.Text("change:Q", format="+d"), x=alt.value(width + 4)
     )
     rank_of = (
-        int(obs["rank_of"].drop_nulls().max())
+        int(obs["rank_of"].drop_nulls().max())  # type: ignore[arg-type]  # polars: max of any dtype
         if "rank_of" in obs.columns and obs["rank_of"].drop_nulls().len()
         else None
     )
@@ -1230,10 +1233,10 @@ def coverage_chart(
     lang: str,
     *,
     indicators: Sequence[str] | None = None,
-) -> alt.Chart:
+) -> alt.FacetChart:
     """Heat map of data coverage (metrics/harmonize.json "coverage": indicator → map → year → {units, of}):
     indicators × years, one panel per map, cell text "units/of"."""
-    records = []
+    records: list[dict[str, Any]] = []
     for ind, maps in coverage.items():
         if indicators is not None and ind not in indicators:
             continue
@@ -1366,7 +1369,7 @@ def series_chart(
     sources: Mapping[str, str] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
     """Every full-year series of `indicator` for `unit` as its own line (the official series marked in the
     legend), with the unit's in-force targets as diamonds. `sources` maps source_id -> publisher for tooltips."""
     obs = _unit_rows(_frame(observations), unit)
@@ -1495,7 +1498,7 @@ def status_map_chart(
     hrefs: Mapping[str, str] | None = None,
     width: int = 420,
     height: int = 640,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
     """Units coloured by the share of their assessable targets on course (selections.map_class), with a class of
     its own for units where no target was collected; each unit links to its report (`hrefs`: code -> URL)."""
     from dxtrack.report.selections import MAP_CLASSES, map_class
@@ -1584,7 +1587,7 @@ def value_map_chart(
     hrefs: Mapping[str, str] | None = None,
     width: int = 420,
     height: int = 640,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
     """The latest full-year value (up to `year`) of one series of `indicator` per unit of `map_`; units without a
     figure are left white. Units link to their reports (`hrefs`: code -> URL)."""
     topo, feature, cw = _geo(topojson_path, crosswalk, map_)

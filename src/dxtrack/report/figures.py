@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from dxtrack.core.tables import Tables
 from dxtrack.report import charts, selections, subunits
+
+if TYPE_CHECKING:
+    import altair as alt
 
 
 def boundary_files(project) -> dict[str, Path]:
@@ -101,7 +106,7 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     return out
 
 
-def save_briefing_figures(charts_by_name: dict[str, object], folder: str, lang: str) -> list[str]:
+def save_briefing_figures(charts_by_name: Mapping[str, alt.TopLevelMixin], folder: str, lang: str) -> list[str]:
     """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks).
     A figure whose chart spec is unchanged since it was saved is kept (`.figures.<lang>.json` records the
     specs' hashes): vl-convert is the slowest part of a re-render. Returns the names saved."""

@@ -200,6 +200,7 @@ def fmt_number(x: float | int | None, lang: str, decimals: int = 1) -> str:
     _check_lang(lang)
     if _is_missing(x):
         return MISSING
+    assert x is not None  # _is_missing covers None
     text = f"{abs(float(x)):,.{decimals}f}"
     if lang == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
@@ -218,6 +219,7 @@ def fmt_probability(p: float | None, lang: str) -> str:
     _check_lang(lang)
     if _is_missing(p):
         return MISSING
+    assert p is not None  # _is_missing covers None
     if not 0 <= p <= 1:
         raise ValueError(f"probability {p!r} is outside 0–1")
     if 0 < p < 0.005:
@@ -251,6 +253,7 @@ def fmt_target(x: float | None, unit: str, lang: str) -> str:
     """A target as documents state it: whole numbers without decimals ("20%"), others as fmt_value."""
     if _is_missing(x):
         return MISSING
+    assert x is not None  # _is_missing covers None
     return fmt_value(x, unit, lang, 0 if float(x) == round(float(x)) and unit != "index" else None)
 
 

@@ -59,7 +59,11 @@ def page_title(
     if kind == "scheme":  # `code` is the scheme id
         s = tables.schemes.filter(pl.col("scheme_id") == code).row(0, named=True)
         return t("sub.section.scheme_page", lang, scheme=s["name_vi"] if lang == "vi" else s["name_en"])
-    name = tables.unit(map_, code)["name_vi"] if map_ != "VN" else t("unit.country", lang)
+    if map_ != "VN":
+        assert map_ is not None and code is not None  # a unit's page names its unit
+        name = tables.unit(map_, code)["name_vi"]
+    else:
+        name = t("unit.country", lang)
     return t("text.province_title", lang, name=name, year=year)
 
 
@@ -68,8 +72,10 @@ def nav_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None =
     up = "../" if kind in ("unit", "scheme") else ""
     other = OTHER[lang]
     if kind == "unit":
+        assert map_ is not None and code is not None  # a unit's page names its unit
         here_other = unit_file(tables, map_, code, other)
     elif kind == "scheme":
+        assert code is not None  # a scheme's page names its scheme (in `code`)
         here_other = subunits.scheme_file(code, other)
     elif kind == "briefing":
         here_other = briefing_file(other)
@@ -91,15 +97,16 @@ def nav_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None =
 
 def cite_html(tables: Tables, kind: str, year: int, lang: str, map_: str | None = None, code: str | None = None) -> str:
     title = page_title(tables, kind, year, lang, map_, code)
-    file = (
-        f"{year}/provinces/{unit_file(tables, map_, code, lang)}"
-        if kind == "unit"
-        else f"{year}/{subunits.SCHEME_DIR}/{subunits.scheme_file(code, lang)}"
-        if kind == "scheme"
-        else f"{year}/{briefing_file(lang)}"
-        if kind == "briefing"
-        else f"{year}/index.{lang}.html"
-    )
+    if kind == "unit":
+        assert map_ is not None and code is not None  # a unit's page names its unit
+        file = f"{year}/provinces/{unit_file(tables, map_, code, lang)}"
+    elif kind == "scheme":
+        assert code is not None  # a scheme's page names its scheme (in `code`)
+        file = f"{year}/{subunits.SCHEME_DIR}/{subunits.scheme_file(code, lang)}"
+    elif kind == "briefing":
+        file = f"{year}/{briefing_file(lang)}"
+    else:
+        file = f"{year}/index.{lang}.html"
     text = t("text.cite", lang, year=year, title=title, date=labels.fmt_date(collected_date(tables), lang), file=file)
     return f'<h2 id="cite">{esc(t("section.cite", lang))}</h2><p class="dx-cite">{esc(text)}</p>'
 

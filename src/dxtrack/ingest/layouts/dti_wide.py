@@ -28,6 +28,7 @@ DTI_WIDE_COLUMNS = {
 def read_dti_wide(reader: Reader) -> pl.DataFrame:
     required = ["year", "ranking_group", "province_name_as_source", "source_url"]
     df = reader.table(required)
+    assert reader.info is not None  # set by reader.table
     measures = [c for c in DTI_WIDE_COLUMNS if c in df.columns]
     unknown = [c for c in df.columns if c not in {"__row", "quote", *required, *DTI_WIDE_COLUMNS}]
     if unknown:  # a renamed measure column would otherwise be skipped silently

@@ -59,6 +59,7 @@ def read_indicator_table(reader: Reader) -> pl.DataFrame:
     indicators = _mapping(reader)
     series_column = (reader.rules or {}).get("column")
     df = reader.table([*REQUIRED, *indicators])
+    assert reader.info is not None  # set by reader.table
     allowed = {"__row", *REQUIRED, *OPTIONAL, *indicators, *([series_column] if series_column else [])}
     unknown = [c for c in df.columns if c not in allowed]
     if unknown:

@@ -126,6 +126,7 @@ def read_ministry_dti(reader: Reader) -> pl.DataFrame:
         )
 
     df = reader.table([])
+    assert reader.info is not None  # set by reader.table
     header_row = reader.info.header_rows[-1]
     roles = {c: ministry_column(c) for c in df.columns if c != "__row"}
     for column, role in roles.items():
