@@ -120,6 +120,9 @@ class _LineLoader(yaml.SafeLoader):
     """Safe YAML that refuses duplicated keys (PyYAML keeps the last one silently) and remembers key lines."""
 
     located = False  # True: every mapping comes back as a `Located` dict carrying its own key lines
+    lines: dict[str, int] = {}  # set per document: top-level key -> line
+    display: str | None = None
+    root_node: yaml.Node | None = None
 
 
 class Located(dict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -94,4 +95,5 @@ def load(root: str | Path | None = None) -> Tables:
     metrics = {
         name: json.loads(_require(project.root / rel).read_text(encoding="utf-8")) for name, rel in METRICS.items()
     }
-    return Tables(project=project, **frames, **metrics)
+    parts: dict[str, Any] = {**frames, **metrics}
+    return Tables(project=project, **parts)

@@ -181,7 +181,8 @@ def _derive(
             label = f"GRDP-weighted mean (GRDP {template['year']})"
         if any(v is None for v in w.values()):
             return None, f"{weight_name} weight missing for a member"
-        value = sum(values[m] * w[m] for m in members) / sum(w.values())
+        weights = {m: float(v) for m, v in w.items() if v is not None}  # every member has one (checked above)
+        value = sum(values[m] * weights[m] for m in members) / sum(weights.values())
         parts = "; ".join(f"63:{m}={values[m]:g} (w={w[m]:g})" for m in members)
         return _row(template, new_code, value, None, None, parts, label), ""
     if method == "ratio_of_counts":

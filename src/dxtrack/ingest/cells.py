@@ -403,8 +403,8 @@ def read_table(
     if not path.exists():
         raise DataError("the file does not exist", file=display)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        rows, merged_rows = _xlsx_rows(path, display, sheet, hidden)
-        rows = iter(rows)
+        sheet_rows, merged_rows = _xlsx_rows(path, display, sheet, hidden)
+        rows: Iterable[tuple[int, list[str]]] = iter(sheet_rows)
         info = TableInfo("xlsx", "xlsx")
     else:
         data = path.read_bytes()
@@ -456,7 +456,7 @@ def read_table(
         )
     width = len(header)
     # Identical rows are read once: {cells: [first row, copies, other rows (the first COPIES_LISTED)]}.
-    distinct: dict[tuple[str, ...], list] = {}
+    distinct: dict[tuple[str, ...] | tuple[int], list] = {}
     for number, record in itertools.chain(head[first:], rows):
         if len(record) > width and _is_blank(record[width:]):
             record = record[:width]

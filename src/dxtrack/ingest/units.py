@@ -206,6 +206,7 @@ class Registry:
             return self.units[map_][code]
         if map_ == "34" and key in self._keys["63"]:
             old = self.units["63"][self._keys["63"][key]]
+            assert old.successor is not None  # every old unit names its successor (checked when loaded)
             new = self.units["34"][old.successor]
             raise DataError(
                 f"{old.name_vi} is a pre-merger province (old code {old.code}); since 1 July 2025 it is "
@@ -257,7 +258,9 @@ class Registry:
                         "region_en": u.region_en,
                         "successor_code": u.successor,
                         "member_codes": list(u.members),
-                        "population_thousand": None if any(p is None for p in pops) else round(sum(pops), 3),
+                        "population_thousand": None
+                        if any(p is None for p in pops)
+                        else round(sum(p for p in pops if p is not None), 3),
                     }
                 )
         return pl.DataFrame(

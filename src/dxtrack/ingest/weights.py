@@ -38,7 +38,7 @@ def read_weights(project: Project, source_id: str | None = None) -> pl.DataFrame
         rows.append(
             {
                 "province_code": r["gso_code"],
-                "year": int(parse_number(r["year"], kind="count", where=where("year"))),
+                "year": _year(r["year"], where("year")),
                 "population_thousand": parse_number(r["population_thousand"], where=where("population_thousand")),
                 "grdp_billion_vnd": parse_number(r["grdp_billion_vnd"], where=where("grdp_billion_vnd")),
                 "note": r.get("note"),
@@ -81,3 +81,10 @@ def require_population(weights: pl.DataFrame, project: Project, codes: list[str]
             hint=f"years complete for all {len(codes)} units: {complete or 'none'}",
         )
     return found
+
+
+def _year(text: str | None, where: dict) -> int:
+    year = parse_number(text, kind="count", where=where)
+    if year is None:
+        raise DataError("a weight needs its year", value=text, **where)
+    return int(year)

@@ -56,7 +56,7 @@ def quantiles(q: float, df: np.ndarray) -> np.ndarray:
     return np.array([standard_quantile(q, float(v)) for v in values])[inverse].reshape(df.shape)
 
 
-def t_sf(x: np.ndarray, df: np.ndarray) -> np.ndarray:
+def t_sf(x: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
     x, df = np.broadcast_arrays(np.asarray(x, float), np.asarray(df, float))
     finite = np.isfinite(df)
     return np.where(finite, student_t.sf(x, np.where(finite, df, 1.0)), norm.sf(x))
@@ -190,7 +190,7 @@ class Pool:
         self.last_year[idx[last]], self.last_value[idx[last]], self.first_year[idx[first]] = t[last], y[last], t[first]
         same = idx[1:] == idx[:-1]
         self.step_dy, self.step_dt = np.diff(y)[same], np.diff(t)[same]
-        self._weighted = {}
+        self._weighted: dict[float, dict[str, np.ndarray]] = {}  # recency -> weighted fit, computed once
 
     def weighted(self, recency: float) -> dict[str, np.ndarray]:
         """Recency-weighted least squares per unit (weight recency^(last year − year), after ESCAP's
@@ -263,6 +263,9 @@ def _empty(k: int) -> Predictions:
 
 class _Model:
     pool: Pool
+
+    def predict_many(self, idx: np.ndarray, years: np.ndarray) -> Predictions:
+        raise NotImplementedError  # each estimator predicts many (unit, year) pairs at once
 
     def predict(self, unit: str, year: int) -> Prediction | None:
         i = self.pool.position.get(unit)

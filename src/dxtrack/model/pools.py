@@ -7,6 +7,8 @@ can shrink toward a regional trend. Built column-wise (one transform per pool, n
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import polars as pl
 
@@ -118,4 +120,4 @@ def revision_variance(pairs: pl.DataFrame) -> float:
     """Mean squared revision on the model scale (0 when the data hold no revision)."""
     if not pairs.height:
         return 0.0
-    return float((pairs["diff_model_scale"] ** 2).mean())
+    return float(cast(float, (pairs["diff_model_scale"] ** 2).mean()))

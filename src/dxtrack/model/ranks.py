@@ -8,11 +8,15 @@ all draws from the score's marginal distribution, N(0, 1). Seeded: the same inpu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+
+from dxtrack.model.estimators import Prediction
 
 
 def simulate_ranks(
-    predictions: dict[str, object], units: list[str], draws: int, seed: int, year: int
+    predictions: Mapping[str, Prediction | None], units: list[str], draws: int, seed: int, year: int
 ) -> dict[str, np.ndarray]:
     """Simulated ranks (1 = best) of every unit in `units` for `year`: unit -> array of `draws` ranks."""
     rng = np.random.default_rng([seed, year, len(units)])

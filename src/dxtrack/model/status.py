@@ -220,7 +220,7 @@ class Progress:
             "n_points": len(years),
             "base_year": min(years) if years else None,
             "latest_year": latest_year,
-            "latest_value": dict(zip(years, values))[latest_year] if years else None,
+            "latest_value": dict(zip(years, values))[latest_year] if latest_year is not None else None,
             "observed_change": pace.observed_change,
             "required_change": pace.required_change,
             "pace_ratio": pace.ratio,

@@ -133,7 +133,7 @@ def headline_sentences(tables: Tables, lang: str) -> str:
                 t(
                     key,
                     lang,
-                    value=labels.fmt_value(h["value"], unit, lang),
+                    value=labels.fmt_value(h["value"], str(unit), lang),
                     year=h["year"],
                     series=labels.series_name(h["series"], lang),
                     indicator=labels.indicator_name(indicator, lang),

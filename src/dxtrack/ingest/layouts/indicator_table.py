@@ -105,7 +105,12 @@ def read_indicator_table(reader: Reader) -> pl.DataFrame:
                 indicator = rule.indicator or target
             if reader.project.indicators[indicator].get("unit") == "rank":
                 size = reader.number(r, "n_ranked", kind="count") if r.get("n_ranked") else None
-                rank_of = int(size) if size is not None else map_size(reader.map_for(r, period))
+                size_of_map = map_size(reader.map_for(r, period))
+                rank_of = int(size) if size is not None else size_of_map
+                if rank_of is None:
+                    raise DataError(
+                        "a national row cannot hold a rank", value=r.get(column), **reader.where(r["__row"], column)
+                    )
                 value = reader.rank(r, column, rank_of)
             else:
                 rank_of = None

@@ -82,11 +82,9 @@ def _stt_is_rank(reader: Reader, df: pl.DataFrame, stt: str, total: str | None) 
     """STT (a row number) is read as the rank only when it follows the order of the total score."""
     if total is None:
         return False
-    pairs = sorted(
-        (reader.number(r, stt, kind="count"), reader.number(r, total))
-        for r in df.iter_rows(named=True)
-        if r[stt] is not None and r[total] is not None
-    )
+    read = [(reader.number(r, stt, kind="count"), reader.number(r, total)) for r in df.iter_rows(named=True)]
+    # a missing-value marker ("-") reads as None: such a row says nothing about the order
+    pairs = sorted((n, t) for n, t in read if n is not None and t is not None)
     scores = [t for _, t in pairs]
     return len(pairs) > 1 and all(a >= b for a, b in zip(scores, scores[1:]))
 
@@ -150,7 +148,9 @@ def read_ministry_dti(reader: Reader) -> pl.DataFrame:
             value=", ".join(roles),
         )
     province = provinces[0]
-    measures = {c: role for c, role in roles.items() if role not in ("province", "row_number", "ignored")}
+    measures = {
+        c: role for c, role in roles.items() if role is not None and role not in ("province", "row_number", "ignored")
+    }
     twice = sorted({i for i in measures.values() if list(measures.values()).count(i) > 1})
     if twice:
         column = next(c for c, i in measures.items() if i == twice[0])
@@ -215,6 +215,7 @@ def _check_one_map(reader: Reader, rows: list[dict], column: str, map_: str, sta
                     pass  # an unknown name: reported with its closest matches when the row is read
         if old:
             r, unit = old[0]
+            assert unit.successor is not None  # every old unit names its successor (checked when loaded)
             new = registry.unit("34", unit.successor)
             raise DataError(
                 f"{year} is on the 34-unit map (since 1 July 2025), but {len(old)} of {len(rows)} rows name "
