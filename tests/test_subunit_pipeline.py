@@ -203,7 +203,7 @@ def test_a_task_without_url_needs_the_sources_notes(tmp_project):
     [
         ('edition_date: "2026-02-30"', "real date"),
         ('edition_date: "2019-01-01"', "edition's year"),
-        ("edition_date: soon", "real date"),
+        ("edition_date: soon", "date written YYYY-MM-DD"),
     ],
 )
 def test_edition_date_is_checked_with_its_line(tmp_project, text, fragment):
