@@ -574,3 +574,17 @@ def test_vietnamese_svg_has_decimal_commas_and_diacritics(observations, units):
     en = charts.trajectory_chart(observations, None, None, None, units, ("63", "01"), "dti", "en").to_dict()
     text_en = svg_texts(vl_convert.vegalite_to_svg(en))
     assert re.search(r"\b0\.[2468]\b", text_en) and not re.search(r"\b0,[2468]\b", text_en)
+
+
+@pytest.mark.render  # vl-convert writes real PNG/SVG
+def test_a_briefing_figure_no_longer_drawn_leaves_no_file(tmp_path):
+    import altair as alt
+
+    from dxtrack.report.figures import save_briefing_figures
+
+    chart = alt.Chart(alt.Data(values=[{"x": 1, "y": 2}])).mark_point().encode(x="x:Q", y="y:Q")
+    save_briefing_figures({"kept": chart, "dropped": chart}, str(tmp_path), "en")
+    assert (tmp_path / "dropped.en.svg").exists()
+    save_briefing_figures({"kept": chart}, str(tmp_path), "en")  # the next edition no longer draws "dropped"
+    assert (tmp_path / "kept.en.png").exists() and not list(tmp_path.glob("dropped.*"))
+    assert "dropped" not in json.loads((tmp_path / ".figures.en.json").read_text(encoding="utf-8"))

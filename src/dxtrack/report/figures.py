@@ -124,5 +124,10 @@ def save_briefing_figures(charts_by_name: Mapping[str, alt.TopLevelMixin], folde
         save_figures(chart, f"{folder}/{name}.{lang}", lang=lang)
         state[name] = digest
         saved.append(name)
+    # A chart the briefing no longer draws leaves no figure behind: the folder holds this edition's figures only.
+    for gone in sorted(set(state) - set(charts_by_name)):
+        for ext in ("png", "svg"):
+            (Path(folder) / f"{gone}.{lang}.{ext}").unlink(missing_ok=True)
+        del state[gone]
     write_json(state, state_file)
     return saved
