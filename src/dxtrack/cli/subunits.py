@@ -22,7 +22,7 @@ from dxtrack.ingest.units import Registry
 from dxtrack.model import scorecard
 from dxtrack.model.taskstatus import task_status
 from dxtrack.report.labels import fmt_number
-from dxtrack.report.subunit_words import w
+from dxtrack.report.subunit_words import distribution_line, w
 
 
 def add_parsers(sub) -> None:
@@ -136,17 +136,7 @@ def cmd_scorecard(args, project: Project) -> int:
             d = dist.filter((pl.col("scheme_id") == s["scheme_id"]) & (pl.col("period_label") == period))
             if d.height:
                 d0 = d.row(0, named=True)
-                print(
-                    "    "
-                    + w(
-                        "distribution.line",
-                        lang,
-                        units=d0["units"],
-                        median=fmt_number(d0["median"], lang, 2),
-                        low=fmt_number(d0["min"], lang, 2),
-                        high=fmt_number(d0["max"], lang, 2),
-                    )
-                )
+                print("    " + distribution_line(d0, lang))
             for m in movers.filter(
                 (pl.col("scheme_id") == s["scheme_id"]) & (pl.col("period_label") == period)
             ).iter_rows(named=True):

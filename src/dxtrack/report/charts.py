@@ -238,6 +238,21 @@ def _tip(field: str, key: str, lang: str, kind: str = "N", fmt: str | None = Non
     return alt.Tooltip(f"{field}:{kind}", title=t(key, lang, **fields), **kw)
 
 
+def _matrix_tips(lang: str) -> list[alt.Tooltip]:
+    """The tooltip of a status-matrix cell (both matrices show the same fields)."""
+    return [
+        _tip("unit", "tooltip.province", lang),
+        _tip("indicator", "tooltip.indicator", lang),
+        _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
+        _tip("goal", "tooltip.target", lang),
+        _tip("status_label", "tooltip.status", lang),
+        _tip("p_meet_text", "tooltip.p_meet", lang),
+        _tip("document", "tooltip.document", lang),
+        _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
+        _tip("reason", "tooltip.reason", lang),
+    ]
+
+
 def _year_x(lang: str, years: Iterable[int], *, pad: float = 0.4) -> alt.X:
     ys = [int(y) for y in years if y is not None]
     lo, hi = (min(ys), max(ys)) if ys else (2020, 2030)
@@ -1002,17 +1017,7 @@ def status_matrix_chart(
                 "n_targets": int(r["n_targets"]),
             }
         )
-    tips = [
-        _tip("unit", "tooltip.province", lang),
-        _tip("indicator", "tooltip.indicator", lang),
-        _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
-        _tip("goal", "tooltip.target", lang),
-        _tip("status_label", "tooltip.status", lang),
-        _tip("p_meet_text", "tooltip.p_meet", lang),
-        _tip("document", "tooltip.document", lang),
-        _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
-        _tip("reason", "tooltip.reason", lang),
-    ]
+    tips = _matrix_tips(lang)
     target_order = list(dict.fromkeys(r["target"] for r in records))
     unit_order = [r["unit"] for r in sorted(records, key=lambda r: r["unit_order"])]
     chart = (
@@ -1723,17 +1728,7 @@ def status_matrix_34_chart(
                 records[key] = cand
             records[key]["n_targets"] = n
     recs = sorted(records.values(), key=lambda r: (r["unit_order"], r["indicator"], r["year"]))
-    tips = [
-        _tip("unit", "tooltip.province", lang),
-        _tip("indicator", "tooltip.indicator", lang),
-        _tip("year", "tooltip.target_year", lang, "Q", YEAR_FORMAT),
-        _tip("goal", "tooltip.target", lang),
-        _tip("status_label", "tooltip.status", lang),
-        _tip("p_meet_text", "tooltip.p_meet", lang),
-        _tip("document", "tooltip.document", lang),
-        _tip("n_targets", "tooltip.n_targets", lang, "Q", "d"),
-        _tip("reason", "tooltip.reason", lang),
-    ]
+    tips = _matrix_tips(lang)
     units_order = list(dict.fromkeys(r["unit"] for r in recs))
     base = alt.Chart(_data(recs)).encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, orient="bottom", grid=False)),

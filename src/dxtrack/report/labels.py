@@ -42,6 +42,21 @@ def _load_labels() -> dict[str, dict[str, str]]:
 # title.*, caption.*, section.*, text.*.
 LABELS: dict[str, dict[str, str]] = _load_labels()
 
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 # d3-format / d3-time-format locales (Vega `config.locale` or vega-embed's formatLocale/timeFormatLocale).
 # d3-format ships no vi-VN number locale; the time locale is d3-time-format's vi-VN (as vl_convert returns it).
 _NUMBER_LOCALE = {
@@ -79,20 +94,7 @@ _TIME_LOCALE = {
         "periods": ["AM", "PM"],
         "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
         "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
-        "months": [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
+        "months": list(MONTHS_EN),
         "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
     },
 }
@@ -264,22 +266,6 @@ def vega_format_locale(lang: str) -> dict[str, dict]:
         "number": dict(_NUMBER_LOCALE[lang]),
         "time": {k: (list(v) if isinstance(v, list) else v) for k, v in _TIME_LOCALE[lang].items()},
     }
-
-
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def fmt_date(d: Any, lang: str) -> str:

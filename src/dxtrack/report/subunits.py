@@ -15,7 +15,7 @@ from dxtrack.core.subunits import TASK_STATES
 from dxtrack.core.tables import Tables
 from dxtrack.report import labels
 from dxtrack.report.labels import fmt_date, fmt_number
-from dxtrack.report.subunit_words import w
+from dxtrack.report.subunit_words import distribution_line, w
 from dxtrack.report.text import cards_table, esc, link
 
 SCHEME_DIR = "schemes"
@@ -138,20 +138,7 @@ def _period_extras(tables: Tables, scheme_id: str, period: str, lang: str) -> st
     d = tables.scorecard_distribution.filter((pl.col("scheme_id") == scheme_id) & (pl.col("period_label") == period))
     if d.height:
         d0 = d.row(0, named=True)
-        out += (
-            "<p>"
-            + esc(
-                w(
-                    "distribution.line",
-                    lang,
-                    units=d0["units"],
-                    median=fmt_number(d0["median"], lang, 2),
-                    low=fmt_number(d0["min"], lang, 2),
-                    high=fmt_number(d0["max"], lang, 2),
-                )
-            )
-            + "</p>"
-        )
+        out += "<p>" + esc(distribution_line(d0, lang)) + "</p>"
     moved = (
         tables.scorecard_movers.filter(
             (pl.col("scheme_id") == scheme_id) & (pl.col("period_label") == period) & (pl.col("places_gained") != 0)
