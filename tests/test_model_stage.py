@@ -219,7 +219,7 @@ def test_status_command_prints_an_old_units_targets(built_project, monkeypatch, 
     assert main(["status", "--province", "Trà Vinh"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("63:84 Trà Vinh") and "merged into 34:86 Vĩnh Long" in out
-    assert "dti_rank_goal <= 20 by 2025" in out and "P(meet)" in out and "expected rank" in out
+    assert "dti_rank_goal <= 20 by 2025" in out and "P(meet)" in out and "median forecast rank" in out
 
 
 def test_status_command_lists_a_merged_units_members(built_project, monkeypatch, capsys):

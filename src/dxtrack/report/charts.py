@@ -750,7 +750,7 @@ def _rank_of(obs: pl.DataFrame, proj: pl.DataFrame, status_u: pl.DataFrame) -> i
 
 
 def _rank_goal_rows(status_u: pl.DataFrame, unit: UnitRef, goals: Sequence[tuple[int, int]], lang: str) -> list[dict]:
-    """Goal records (top N by year) with status, P(rank ≤ N) and expected rank from the status rows."""
+    """Goal records (top N by year) with status, P(rank ≤ N) and median forecast rank from the status rows."""
     found: dict[tuple[int, int], dict] = {}
     if not status_u.is_empty():
         for r in (
@@ -812,7 +812,7 @@ def rank_history_chart(
 ) -> alt.LayerChart:
     """A unit's DTI rank over time, 1 at the top, with the naive projection's bands and each rank goal as a
     dashed rule plus a marker at its year. Goals come from status rows measured by `indicator` (target_value =
-    N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the expected rank."""
+    N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the median forecast rank."""
     status_df = _frame(status)
     status_u = _status_rows(status_df, unit, indicator)
     goal_list: list[tuple[int, int]] = []
