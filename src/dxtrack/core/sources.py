@@ -16,7 +16,6 @@ skip. Whether the `layout` names a reader is checked by the ingest package, whic
 from __future__ import annotations
 
 import copy
-
 import hashlib
 import re
 from dataclasses import dataclass

@@ -351,7 +351,7 @@ def vega_bundle(vl_version: str | None = None) -> str:
     vl_version = vl_version or vlc.get_vegalite_versions()[-1]
     if vl_version not in _bundle_cache:
         key = hashlib.sha256(
-            f"{getattr(vlc, '__version__', '?')}\0{vl_version}\0{_BUNDLE_SNIPPET}".encode("utf-8")
+            f"{getattr(vlc, '__version__', '?')}\0{vl_version}\0{_BUNDLE_SNIPPET}".encode()
         ).hexdigest()[:24]
         cached = bundle_cache_dir() / f"vega-bundle-{key}.js"
         try:

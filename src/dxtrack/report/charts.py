@@ -106,7 +106,7 @@ def _data(rows: Iterable[Mapping[str, Any]]) -> alt.InlineData:
     The rows are a tuple: Altair deep-copies every list in a chart each time a layer, a property or a config is
     added, and the rows are never modified after this point, so a tuple (which it shares instead of copying and
     still writes as a JSON array) saves most of a chart's build time."""
-    return alt.InlineData(values=tuple({k: _json_value(v) for k, v in r.items()} for r in rows))  # type: ignore[arg-type]
+    return alt.InlineData(values=tuple({k: _json_value(v) for k, v in r.items()} for r in rows))
 
 
 _Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)  # _finish returns the kind of chart it is given
@@ -123,7 +123,7 @@ def _finish(chart: _Chart, lang: str, about: Mapping[str, Any] | None = None) ->
 
     Set in place on the chart each builder has just made (Altair's `configure_*` / `properties` would copy the
     whole chart once per call)."""
-    chart.config = alt.Config(
+    chart.config = alt.Config(  # type: ignore[attr-defined]  # every top-level chart has config and usermeta
         locale=_locale(lang),
         font=FONT,
         title=alt.TitleConfig(
@@ -133,7 +133,7 @@ def _finish(chart: _Chart, lang: str, about: Mapping[str, Any] | None = None) ->
         legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=320),
         view=alt.ViewConfig(stroke=None),
     )
-    chart.usermeta = _download(chart, lang, about or {})
+    chart.usermeta = _download(chart, lang, about or {})  # type: ignore[attr-defined]
     return chart
 
 
@@ -145,7 +145,7 @@ def _download(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any]) -> 
     """The rows every layer draws (TopoJSON shapes aside), as one table with the chart's context columns
     first (unit, indicator, caption lines); the page offers it as CSV (dxtrack.notebook.engine)."""
     spec = chart.to_dict(validate=False)
-    tables: list[list[dict]] = []
+    tables: list[Sequence[dict]] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
