@@ -21,6 +21,8 @@ from dxtrack.model.stage import model_stage
 from dxtrack.report import context, labels, selections
 from dxtrack.report.labels import t
 
+pytestmark = pytest.mark.render  # unit reports are rendered for real (kernel, export)
+
 # FIXTURES, invented values (not real data): PAPI e-governance for 2025 on the 34-unit map (a unit that did not
 # merge, Hà Nội, and a merged one, Khánh Hòa), and a proxy figure for Hà Nội.
 PAPI_2025 = """year,province_name_as_source,score,source_url,quote
@@ -237,3 +239,26 @@ def test_the_context_overview_counts_what_is_published(site):
         assert r["leaders"][0]["value"] == top
     page = context.context_overview_html(tables, "vi")
     assert "<script" not in page and t("col.median", "vi") in page
+
+
+def test_the_context_chart_draws_one_series_for_an_unchanged_unit_and_the_former_provinces_for_a_merged_one(site):
+    tables, _ = site
+    one = context.context_rows(tables, "34", "01", "en")
+    assert {r["line"] for r in one} == {"Hà Nội"}
+    # the series continues across the merger: old-map points and the fixture's new-map point, each with its map
+    papi = [r for r in one if r["indicator"] == labels.indicator_name("papi_egovernance", "en")]
+    assert {r["map"] for r in papi} == {
+        labels.map_label("63", "en", short=True),
+        labels.map_label("34", "en", short=True),
+    }
+    assert len({r["year"] for r in papi}) == len(papi)  # one point per year: no copy drawn twice
+    merged = context.context_rows(tables, "34", "56", "en")
+    formers = {
+        t("word.former_province", "en", name=tables.unit("63", c)["name_vi"])
+        for c in tables.unit("34", "56")["member_codes"]
+    }
+    lines = {r["line"] for r in merged}
+    assert formers <= lines and lines - formers <= {"Khánh Hòa"}  # plus the new unit's own published figure
+    assert not [r for r in merged if r["derived"] and r["line"] == "Khánh Hòa"]  # never a derived mean
+    chart = context.context_chart(tables, "34", "56", "vi").to_dict()
+    assert chart["usermeta"]["dxtrack_download"]["rows"]

@@ -95,6 +95,8 @@ def fmt_period(row: dict, lang: str) -> str:
 def map_text(row: dict, lang: str) -> str:
     """The map the figure was published on (its 63/34 map, or national)."""
     observed = row.get("observed_map") or row.get("map")
+    if row.get("derived") and _derivation_kind(row) == "mean":  # a new unit's estimate: its own map
+        observed = row.get("map")
     return labels.map_label(str(observed), lang, short=True)
 
 
@@ -146,17 +148,15 @@ def latest_rows(t_: Tables, map_: str, code: str) -> pl.DataFrame:
     if map_ == "63" and (successor := t_.unit("63", code).get("successor_code")):
         single = len(t_.unit("34", successor)["member_codes"] or []) == 1
     if single:
-        # the same place on both maps: keep the report's own unit's rows, and the other map's rows only where
-        # they add a series (ranks, which never carry over)
-        own = rows.filter((pl.col("map") == map_) & (pl.col("province_code") == code))
-        other = rows.join(own, on=["map", "province_code"], how="anti")
-        shown = own.select("indicator", "series").unique()
-        extra = other.join(shown, on=["indicator", "series"], how="anti")
-        ranks = other.filter(
-            pl.col("indicator").map_elements(lambda i: _unit_kind(i) == "rank", return_dtype=pl.Boolean)
-        )
-        rows = pl.concat(
-            [own, extra, ranks.join(extra, on=["map", "province_code", "indicator", "series"], how="anti")]
+        # the same place on both maps: one row per series — the newest figure, a published one before its copy
+        # on the other map (which has no source of its own); ranks out of 63 and out of 34 stay apart
+        is_rank = pl.col("indicator").map_elements(lambda i: _unit_kind(i) == "rank", return_dtype=pl.Boolean)
+        rows = (
+            rows.with_columns(pl.when(is_rank).then(pl.col("map")).otherwise(pl.lit("")).alias("_scale"))
+            .sort("year", pl.col("derived").not_())
+            .group_by("indicator", "series", "_scale", maintain_order=True)
+            .last()
+            .drop("_scale")
         )
     names = t_.units.select("map", "province_code", pl.col("name_vi").alias("unit_name"))
     order = _indicator_order(t_)
@@ -167,9 +167,12 @@ def latest_rows(t_: Tables, map_: str, code: str) -> pl.DataFrame:
         .then(pl.lit("member"))
         .otherwise(pl.lit("successor"))
         .alias("role"),
+        *([pl.lit(unit_name(t_, map_, code, "vi")).alias("unit_name")] if single else []),
         pl.col("indicator").map_elements(is_context, return_dtype=pl.Boolean).alias("context"),
         pl.col("indicator").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_order"),
     )
+    if single:  # one place: every row is the unit's own
+        out = out.with_columns(pl.lit("unit").alias("role"))
     return out.sort("_order", "indicator", pl.col("role") != "unit", "map", "province_code", "series").drop("_order")
 
 
@@ -219,10 +222,13 @@ def latest_table_html(t_: Tables, map_: str, code: str, lang: str) -> str:
 def _derivation_text(row: dict, lang: str) -> str:
     """Why a figure is not the published one: carried over from the single former province (or continued on the
     new map), or a mean of the former provinces' figures (an approximation)."""
+    return t(f"text.derived_{_derivation_kind(row)}", lang)
+
+
+def _derivation_kind(row: dict) -> str:
+    """carried (the same place's figure from the other map) or mean (of the former provinces' figures)."""
     how = str(row.get("derivation") or "")
-    if "carried" in how or "continu" in how:
-        return t("text.derived_carried", lang)
-    return t("text.derived_mean", lang)
+    return "carried" if "carried" in how or "continu" in how else "mean"
 
 
 # ---- the context indicators of a unit ---------------------------------------------------------------------------
@@ -418,34 +424,33 @@ def context_overview_html(t_: Tables, lang: str) -> str:
     ]
     body = []
     for r in overview.iter_rows(named=True):
-        ind = r["indicator"]
-
-        def fmt(v: float, ind: str = ind) -> str:
-            return fmt_figure(v, ind, lang)
-
-        def people(items: list[dict], ind: str = ind) -> str:
-            return "<br>".join(f"{esc(i['name'])}: {esc(fmt_figure(i['value'], ind, lang))}" for i in items)
-
-        median = esc(fmt(r["median"]))
+        ind, kind = r["indicator"], _unit_kind(r["indicator"])
+        # the scale once (median column), bare numbers beside the names
+        names = [
+            "<br>".join(f"{esc(i['name'])}: {esc(labels.fmt_value(i['value'], kind, lang))}" for i in r[group])
+            for group in ("leaders", "laggards")
+        ]
+        median = esc(fmt_figure(r["median"], ind, lang))
         if r["national"] is not None:
-            median += f"<br><small>{esc(t('text.national_value', lang, value=fmt(r['national'])))}</small>"
+            median += f"<br><small>{esc(t('text.national_value', lang, value=labels.fmt_value(r['national'], kind, lang)))}</small>"
+        indicator = (
+            f"{esc(labels.indicator_name(ind, lang))}<br><small>{esc(labels.series_name(r['series'], lang))}</small>"
+        )
+        if r["sparse"]:
+            indicator += f"<br><small><em>{esc(t('text.context_sparse', lang))}</em></small>"
         body.append(
             [
-                esc(labels.indicator_name(ind, lang))
-                + "<br><small>"
-                + esc(labels.series_name(r["series"], lang))
-                + "</small>",
+                indicator,
                 str(r["year"]),
-                esc(t("text.units_of", lang, n=r["units"], of=r["of"]))
-                + (f"<br><small>{esc(t('text.context_sparse', lang))}</small>" if r["sparse"] else ""),
+                esc(t("text.units_of", lang, n=r["units"], of=r["of"])),
                 median,
-                people(r["leaders"]),
-                people(r["laggards"]) or labels.MISSING,
+                names[0],
+                names[1] or labels.MISSING,
                 source_html(t_, {"source_id": r["source_id"], "source_url": r["source_url"]}, lang),
             ]
         )
     intro = f"<p>{esc(t('text.context_intro', lang))}</p>"
-    return intro + cards_table(headers, body, classes=["", "num", "num", "num", "", "", ""])
+    return intro + cards_table(headers, body, classes=["", "num", "num", "", "", "", ""])
 
 
 def complete_34_values(t_: Tables, indicator: str, year: int) -> pl.DataFrame:
@@ -523,7 +528,7 @@ def context_34_chart(t_: Tables, indicator: str, year: int, lang: str, hrefs: di
         .mark_bar(color=charts.COLORS["projection"], cursor="pointer")
         .encode(
             y=alt.Y("name:N", sort=None, title=None),
-            x=alt.X("value:Q", title=labels.unit_label(_unit_kind(indicator), lang), scale=alt.Scale(zero=False)),
+            x=alt.X("value:Q", title=labels.unit_label(_unit_kind(indicator), lang)),
             href="href:N",
             tooltip=[
                 charts._tip("name", "tooltip.province", lang),
