@@ -153,7 +153,7 @@ def latest_rows(t_: Tables, map_: str, code: str) -> pl.DataFrame:
         is_rank = pl.col("indicator").map_elements(lambda i: _unit_kind(i) == "rank", return_dtype=pl.Boolean)
         rows = (
             rows.with_columns(pl.when(is_rank).then(pl.col("map")).otherwise(pl.lit("")).alias("_scale"))
-            .sort("year", pl.col("derived").not_())
+            .sort("year", pl.col("derived").not_(), "map", maintain_order=True)
             .group_by("indicator", "series", "_scale", maintain_order=True)
             .last()
             .drop("_scale")
@@ -258,7 +258,9 @@ def context_rows(t_: Tables, map_: str, code: str, lang: str) -> list[dict]:
     names = {(m, c): n for m, c, n in t_.units.select("map", "province_code", "name_vi").iter_rows()}
     publishers = {k: short_publisher((v or {}).get("publisher")) for k, v in t_.sources.items()}
     out = []
-    for r in rows.sort("indicator", "map", "province_code", "year").iter_rows(named=True):
+    for r in rows.sort("indicator", "map", "province_code", "year", "series", "source_id", "source_row").iter_rows(
+        named=True
+    ):
         name = names.get((r["map"], r["province_code"]), r["province_code"])
         is_member = former and r["map"] == "63"
         out.append(
@@ -598,7 +600,14 @@ def key_figures_html(t_: Tables, lang: str) -> str:
                 & (pl.col("series") == f["series"])
                 & (pl.col("year") == f["year"])
             )
-            .sort(pl.col("full_year").not_(), pl.col("period_end"), descending=[False, True])
+            .sort(
+                pl.col("full_year").not_(),
+                pl.col("period_end"),
+                "authority",
+                "source_id",
+                "source_row",
+                descending=[False, True, False, False, False],
+            )
             .row(0, named=True)
         )
         targets = status.filter((pl.col("measured_by") == f["measured_by"]) & (pl.col("series") == f["series"]))
