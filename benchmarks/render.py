@@ -25,14 +25,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "notebooks" / "fixture_report.ipynb"
-PROVINCES = ROOT / "data" / "raw" / "reference" / "provinces_34.csv"
+PROVINCES = ROOT / "data" / "raw" / "sources" / "provinces_34" / "provinces_34.csv"
 
 
 def provinces() -> list[tuple[str, str]]:
     if PROVINCES.is_file():
         with open(PROVINCES, encoding="utf-8-sig", newline="") as fh:
             return [(r["code"], r["name_vi"]) for r in csv.DictReader(fh)]
-    return [(f"{i:02d}", f"Tỉnh {i:02d}") for i in range(1, 35)]
+    # never guess codes: a made-up code fails the real report and the naive loop with it
+    raise SystemExit(f"benchmarks/render.py: the 34-unit list {PROVINCES} is missing")
 
 
 def job_params(n: int) -> list[dict[str, str]]:

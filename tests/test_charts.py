@@ -393,7 +393,7 @@ def test_rank_history_reversed_axis_goal_rule_and_probabilities(observations, pr
     assert rules and layer_data(rules[0], spec)[0]["value"] == 10.0
     title, sub = title_text(spec)
     assert title == "Xếp hạng DTI — Hà Nội"
-    assert "top 10" in sub and "64%" in sub and "thứ hạng kỳ vọng 8,4" in sub  # decimal comma
+    assert "top 10" in sub and "64%" in sub and "thứ hạng trung vị dự báo 8,4" in sub  # decimal comma
     assert_tooltips_everywhere(spec)
     en = charts.rank_history_chart(
         observations, projections, status, units, ("63", "01"), "en", goals=[(20, 2030)]

@@ -146,6 +146,62 @@ def test_backtest_json_reports_every_family_and_data_set_with_the_verdict_on_the
         assert sets and all(block["methods"]["naive"]["n"] > 0 for block in sets.values())
 
 
+def test_backtest_json_reports_the_calibrated_default_out_of_sample_and_flags_every_miss(built_project):
+    skill = json.loads((built_project.metrics / "backtest.json").read_text(encoding="utf-8"))
+    cal = skill["calibration"]
+    lo80, hi80 = cal["target80"]
+    lo95, hi95 = cal["target95"]
+    flagged = []
+    blocks = [(fam, r) for fam, r in skill["by_family"].items()]
+    blocks += [(f"{fam}/{ds}", b) for fam, sets in skill["by_dataset"].items() for ds, b in sets.items()]
+    for name, block in blocks:
+        d = block["calibrated"]["default"]
+        assert {"n", "coverage80", "coverage95", "crps", "log_score", "within_target", "flag", "judged"} <= set(d)
+        assert d["judged"] == (d["n"] >= cal["min_cases"])
+        inside = lo80 <= d["coverage80"] <= hi80 and lo95 <= d["coverage95"] <= hi95
+        assert d["within_target"] == inside
+        assert (d["flag"] is not None) == (d["judged"] and not inside)
+        if d["flag"]:
+            flagged.append(name)
+        for diff in block["calibrated"]["vs_naive"].values():
+            if diff["n"]:
+                assert diff["d_crps"]["ci95"][0] <= diff["d_crps"]["mean"] <= diff["d_crps"]["ci95"][1]
+    assert sorted(flagged) == sorted(cal["misses_target"])
+    for group in cal["groups"].values():
+        for c in group.values():
+            assert c["scale"] > 0 and (c["source"] == "own") == (c["n"] >= cal["min_cases"])
+
+
+def test_projections_and_p_meet_read_the_calibrated_distribution(built_project):
+    from dxtrack.model.backtest import backtest_cases, backtest_indicators
+    from dxtrack.model.calibration import Calibrated, fit_groups
+    from dxtrack.model.forecast import Forecasts, ModelParams
+
+    obs = pl.read_parquet(built_project.processed / "observations.parquet")
+    units = pl.read_parquet(built_project.processed / "units.parquet")
+    params = ModelParams.from_params(built_project.params)
+    ids = {"dti", "dti_rank"} & set(obs["indicator"].unique().to_list())
+    forecasts = Forecasts(obs, units, built_project.indicators, ids, params)
+    cases = backtest_cases(obs, units, built_project.indicators, backtest_indicators(obs, ids, {}), params)
+    groups = fit_groups(cases, params.calibration)
+    raw = {key: dict(models) for key, models in forecasts.models.items()}
+    forecasts.calibrate(groups)
+    checked = 0
+    for key, models in forecasts.models.items():
+        for method, model in models.items():
+            assert isinstance(model, Calibrated) and model.model is raw[key][method]
+            unit = model.pool.names[int(model.pool.n.argmax())]
+            before, after = raw[key][method].predict(unit, 2030), forecasts.latent(key, unit, 2030, method)
+            if before is None:
+                continue
+            assert after is not None and after.mean == before.mean
+            assert after.scale == pytest.approx(before.scale * model.calibration.scale)
+            checked += model.calibration.scale != 1.0
+    assert checked  # at least one pool really was rescaled
+    forecasts.calibrate(groups)  # calibrating twice does not compound
+    assert all(m.model is raw[k][name] for k, ms in forecasts.models.items() for name, m in ms.items())
+
+
 def test_the_stage_warns_exactly_when_the_backtest_does_not_support_a_default(built_project):
     import warnings
 
@@ -163,7 +219,7 @@ def test_status_command_prints_an_old_units_targets(built_project, monkeypatch, 
     assert main(["status", "--province", "Trà Vinh"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("63:84 Trà Vinh") and "merged into 34:86 Vĩnh Long" in out
-    assert "dti_rank_goal <= 20 by 2025" in out and "P(meet)" in out and "expected rank" in out
+    assert "dti_rank_goal <= 20 by 2025" in out and "P(meet)" in out and "median forecast rank" in out
 
 
 def test_status_command_lists_a_merged_units_members(built_project, monkeypatch, capsys):

@@ -158,7 +158,7 @@ def _status_line(row: dict) -> str:
     if row["p_meet"] is not None:
         parts.append(f"P(meet) {row['p_meet']:.0%}")
     if row["expected_rank"] is not None:
-        parts.append(f"expected rank {row['expected_rank']:.1f}")
+        parts.append(f"median forecast rank {row['expected_rank']:.1f}")
     if row["pace_ratio"] is not None:
         parts.append(f"pace ratio {row['pace_ratio']:.2f}")
     series = f" [series {row['series']}]" if row["series"] else ""

@@ -94,6 +94,14 @@ def choice(*options: str, coerce: bool = False) -> Callable:
     return check
 
 
+def coverage_range(v):
+    """[low, high] with 0 <= low < high <= 1."""
+    ok = isinstance(v, list) and len(v) == 2 and all(_number(x) and not isinstance(x, bool) for x in v)
+    if not ok or not 0 <= float(v[0]) < float(v[1]) <= 1:
+        return v, "must be [low, high] with 0 <= low < high <= 1"
+    return [float(x) for x in v], None
+
+
 def list_of(item: Callable, *, unique: bool = True, non_empty: bool = True) -> Callable:
     def check(v):
         if not isinstance(v, list):
@@ -177,6 +185,15 @@ SCHEMA: dict[str, Spec] = {
     "model.pooled.damping": Spec(real(0, 1), "share of the slope kept per further year, in [0, 1]"),
     "model.pooled.slope_drift_sd": Spec(real(0), "yearly random-walk SD of the slope (>= 0)"),
     "model.pooled.rank_df": Spec(real(0, lo_open=True), "t degrees of freedom of a rank's yearly move (> 0)"),
+    "model.calibration": Spec(None, "section", required=False),
+    "model.calibration.min_cases": Spec(
+        integer(2), "backtest cases a data set needs for its own calibration (>= 2)", required=False
+    ),
+    "model.calibration.folds": Spec(
+        integer(2, 1000), "unit folds of the cross-validated coverage (>= 2)", required=False
+    ),
+    "model.calibration.target80": Spec(coverage_range, "acceptable 80% band coverage [low, high]", required=False),
+    "model.calibration.target95": Spec(coverage_range, "acceptable 95% band coverage [low, high]", required=False),
     "model.pace": Spec(None, "section"),
     "model.pace.on_track_ratio": Spec(real(0, lo_open=True), "observed/required pace that is on track (> 0)"),
     "model.pace.acceleration_ratio": Spec(

@@ -15,6 +15,10 @@ the one with the lowest CRPS on their common cases among the methods that predic
 (a default must answer for a unit with one point; linear is compared, never chosen); the configured default is *supported*
 when it is that method, within `tie_margin` of it, or not distinguishable from it (the CI of the difference
 covers 0). The stage warns when it is not.
+
+Given the cases re-scored with out-of-fold calibrations (dxtrack.model.calibration.cross_validated), each
+family and data set also gets a `calibrated` block — the same scores and CIs for the calibrated bands the
+reports show, and the default's coverage against the target ranges, flagged where n ≥ `min_cases` and it misses.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from scipy.special import betaln
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
+from dxtrack.model.calibration import dataset_of, within_target
 from dxtrack.model.estimators import METHODS, fit
 from dxtrack.model.forecast import RANK_OF, ModelParams, family
 from dxtrack.model.pools import build_pools
@@ -52,19 +57,13 @@ CASE_SCHEMA = {
     "hi80": pl.Float64,
     "error": pl.Float64,
     "error_model_scale": pl.Float64,
+    "scale_model": pl.Float64,
+    "df": pl.Float64,
     "covered80": pl.Boolean,
     "covered95": pl.Boolean,
     "crps": pl.Float64,
     "log_score": pl.Float64,
 }
-
-
-def dataset_of(indicator: str, datasets: dict[str, list[str]]) -> str:
-    """The data set an indicator is reported in: the first whose patterns match it (fnmatch), else its own id."""
-    for name, patterns in datasets.items():
-        if any(fnmatch(indicator, p) for p in patterns):
-            return name
-    return indicator
 
 
 def backtest_indicators(observations: pl.DataFrame, modelled: set[str], datasets: dict[str, list[str]]) -> list[str]:
@@ -158,6 +157,8 @@ def backtest_cases(
                 columns["hi80"] += np.maximum(a, b).tolist()
                 columns["error"] += (predicted - actual).tolist()
                 columns["error_model_scale"] += (p.mean[ok] - actual_z[ok]).tolist()
+                columns["scale_model"] += p.scale[ok].tolist()
+                columns["df"] += p.df[ok].tolist()
                 columns["covered80"] += ((lo80 <= actual_z[ok]) & (actual_z[ok] <= hi80)).tolist()
                 columns["covered95"] += ((lo95 <= actual_z[ok]) & (actual_z[ok] <= hi95)).tolist()
                 columns["crps"] += (p.scale[ok] * crps_t(z, p.df[ok])).tolist()
@@ -260,8 +261,35 @@ def _block(cases: pl.DataFrame, params: ModelParams) -> dict:
     }
 
 
-def summarise(cases: pl.DataFrame, params: ModelParams) -> dict:
-    by_family, by_dataset = {}, {}
+def _calibrated_default(block: dict, method: str, params: ModelParams) -> dict:
+    """The default's cross-validated calibrated coverage and whether it lands in the target ranges; a data set
+    with fewer than `min_cases` cases is not judged (too few to tell)."""
+    s = block["methods"].get(method) or {"n": 0}
+    n = s["n"]
+    out = {
+        "method": method,
+        "n": n,
+        "coverage80": s.get("coverage80"),
+        "coverage95": s.get("coverage95"),
+        "crps": s.get("crps"),
+        "log_score": s.get("log_score"),
+        "judged": n >= params.calibration.min_cases,
+    }
+    hit = within_target(out["coverage80"], out["coverage95"], params.calibration)
+    out["within_target"] = hit
+    out["flag"] = "misses target coverage" if out["judged"] and hit is False else None
+    return out
+
+
+def summarise(
+    cases: pl.DataFrame,
+    params: ModelParams,
+    calibrated: pl.DataFrame | None = None,
+    calibrations: dict | None = None,
+) -> dict:
+    by_family: dict[str, Any] = {}
+    by_dataset: dict[str, Any] = {}
+    misses = []
     for fam in ("level", "rank"):
         rows = cases.filter(pl.col("family") == fam)
         # A default must answer every case naive can (a unit with one point still needs a forecast): methods
@@ -302,6 +330,44 @@ def summarise(cases: pl.DataFrame, params: ModelParams) -> dict:
         by_dataset[fam] = {
             ds: _block(g, params) for (ds,), g in sorted(rows.group_by("dataset"), key=lambda kv: kv[0][0])
         }
+        if calibrated is not None:
+            cal_rows = calibrated.filter(pl.col("family") == fam)
+            block = _block(cal_rows, params)
+            by_family[fam]["calibrated"] = {**block, "default": _calibrated_default(block, chosen, params)}
+            if by_family[fam]["calibrated"]["default"]["flag"]:
+                misses.append(fam)
+            for (ds,), g in sorted(cal_rows.group_by("dataset"), key=lambda kv: kv[0][0]):
+                block = _block(g, params)
+                by_dataset[fam][ds]["calibrated"] = {**block, "default": _calibrated_default(block, chosen, params)}
+                if by_dataset[fam][ds]["calibrated"]["default"]["flag"]:
+                    misses.append(f"{fam}/{ds}")
+    calibration: dict[str, Any] = {}
+    if calibrated is not None:
+        calibration = {
+            "calibration": {
+                "rule": (
+                    "per method and group (family x data set; a data set with fewer than min_cases cases, or an "
+                    "indicator not backtested, is left uncalibrated): the predictive scale is multiplied by `scale` and the t takes "
+                    "`df` degrees of freedom, so that its 80% and 95% central intervals match the 0.8 and 0.95 "
+                    "quantiles of the standardised backtest residuals |z| (least squares on the log scale); "
+                    "the `calibrated` blocks score each unit's cases with a calibration fitted without that "
+                    "unit (unit-clustered cross-validation over `folds` folds)"
+                ),
+                "min_cases": params.calibration.min_cases,
+                "folds": params.calibration.folds,
+                "target80": list(params.calibration.target80),
+                "target95": list(params.calibration.target95),
+                "groups": {
+                    f"{fam}/{ds}": {
+                        m: c.to_json()
+                        for (f2, d2, m), c in sorted((calibrations or {}).items())
+                        if (f2, d2) == (fam, ds)
+                    }
+                    for fam, ds in sorted({(k[0], k[1]) for k in (calibrations or {})})
+                },
+                "misses_target": misses,
+            }
+        }
     return {
         "comparison": (
             "CRPS on the model scale (logit, latent rank score, or the value) over the cases every "
@@ -313,4 +379,5 @@ def summarise(cases: pl.DataFrame, params: ModelParams) -> dict:
         "cases": cases.height,
         "by_family": by_family,
         "by_dataset": by_dataset,
+        **calibration,
     }

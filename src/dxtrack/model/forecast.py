@@ -4,17 +4,20 @@
 `latent(pool_key, unit, year, method)` on the model scale. `projection_table` writes every unit's trajectory
 from its first observed year to the horizon, for every method, with 80% and 95% bands
 (data/processed/projections.parquet, contract in docs/architecture.md). It is built column-wise: one array
-computation per pool and method, no per-row Python.
+computation per pool and method, no per-row Python. After `calibrate` (the model stage calls it with the
+backtest's calibrations, dxtrack.model.calibration) every model's spread is the calibrated one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from dxtrack.core.vocabulary import MAP_SIZES
+from dxtrack.model.calibration import Calibrated, CalibrationParams, dataset_of, lookup
 from dxtrack.model.estimators import Pool, Prediction, Predictions, Settings, fit
 from dxtrack.model.pools import build_pools
 from dxtrack.model.scales import Transform
@@ -71,12 +74,14 @@ class ModelParams:
     backtest_datasets: dict[str, list[str]] = field(default_factory=dict)
     bootstrap_draws: int = 1000
     bootstrap_seed: int = 12
+    calibration: CalibrationParams = field(default_factory=CalibrationParams)
 
     @classmethod
     def from_params(cls, params: dict) -> ModelParams:
         m = params["model"]
         status = m.get("status") or {}
         bt = m.get("backtest") or {}
+        cal = m.get("calibration") or {}
         return cls(
             methods=tuple(m["methods"]),
             default_method=dict(m["default_method"]),
@@ -99,6 +104,12 @@ class ModelParams:
             backtest_datasets={k: list(v) for k, v in (bt.get("datasets") or {}).items()},
             bootstrap_draws=int(bt.get("bootstrap_draws", 1000)),
             bootstrap_seed=int(bt.get("bootstrap_seed", 12)),
+            calibration=CalibrationParams(
+                min_cases=int(cal.get("min_cases", 30)),
+                folds=int(cal.get("folds", 10)),
+                target80=tuple(float(x) for x in cal.get("target80", (0.75, 0.85))),  # type: ignore[arg-type]
+                target95=tuple(float(x) for x in cal.get("target95", (0.90, 0.98))),  # type: ignore[arg-type]
+            ),
         )
 
     def default_for(self, indicator: dict) -> str:
@@ -120,10 +131,20 @@ class Forecasts:
             for key, pool in build_pools(observations, units, indicators, params.settings, params.logit_clip).items()
             if key[0] in indicator_ids
         }
-        self.models = {
+        self.models: dict[PoolKey, dict[str, Any]] = {
             key: {m: fit(m, pool, self.settings_for(key[0])) for m in params.methods}
             for key, pool in sorted(self.pools.items())
         }
+
+    def calibrate(self, calibrations: dict) -> None:
+        """Give every fitted model its calibration (calibration.lookup: the data set's own, else the family's):
+        projections, P(meet) and the rank simulation then all read the calibrated distributions."""
+        for key, models in self.models.items():
+            fam = family(self.indicators[key[0]])
+            ds = dataset_of(key[0], self.params.backtest_datasets)
+            for method, model in models.items():
+                inner = model.model if isinstance(model, Calibrated) else model
+                models[method] = Calibrated(inner, lookup(calibrations, fam, ds, method))
 
     def settings_for(self, indicator: str) -> Settings:
         """The revision floor applies to indicators on the scale it was estimated on (logit shares and scores)."""

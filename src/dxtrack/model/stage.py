@@ -10,7 +10,8 @@ import polars as pl
 from dxtrack.core import contracts
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import StageOutput
-from dxtrack.model.backtest import backtest_cases, backtest_indicators, summarise
+from dxtrack.model.backtest import backtest_cases, backtest_indicators, crps_t, log_score, summarise
+from dxtrack.model.calibration import cross_validated, fit_groups
 from dxtrack.model.forecast import Forecasts, ModelParams, projection_table
 from dxtrack.model.pools import revision_pairs, revision_variance
 from dxtrack.model.status import Progress, measured_by
@@ -61,10 +62,15 @@ def model_stage(project: Project) -> StageOutput:
         | {i for i, d in indicators.items() if d.get("context")}
     )
     forecasts = Forecasts(observations, units, indicators, modelled, params)
-    status = Progress(observations, units, forecasts, project.merger_date).table(targets)
     tested = backtest_indicators(observations, modelled, params.backtest_datasets)
     cases = backtest_cases(observations, units, indicators, tested, params, forecasts.settings_for)
-    skill = {**summarise(cases, params), "revision_floor": revision}
+    # Calibrate the spread on the backtest's residuals (dxtrack.model.calibration), then project and assess
+    # with the calibrated distributions; the metric reports the calibrated coverage out of sample.
+    calibrations = fit_groups(cases, params.calibration)
+    forecasts.calibrate(calibrations)
+    status = Progress(observations, units, forecasts, project.merger_date).table(targets)
+    rescored = cross_validated(cases, params.calibration, crps_t, log_score)
+    skill = {**summarise(cases, params, rescored, calibrations), "revision_floor": revision}
     for fam, result in skill["by_family"].items():
         if not result["default"]["supported"]:
             warnings.warn(

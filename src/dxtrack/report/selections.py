@@ -201,19 +201,33 @@ def merger_redraw(t: Tables) -> pl.DataFrame:
 
 
 def backtest_table(t: Tables) -> pl.DataFrame:
-    """metrics/backtest.json as rows: family × method with MAE (model scale), bias, coverage, cases."""
+    """metrics/backtest.json as rows: family × method with MAE (model scale), bias, coverage, cases, and the
+    80%/95% coverage of the calibrated bands the reports show (out of sample; None where not calibrated)."""
     rows = []
     for fam, result in t.backtest["by_family"].items():
+        calibrated = (result.get("calibrated") or {}).get("methods") or {}
         for method, scores in result["methods"].items():
+            cal = calibrated.get(method) or {}
             rows.append(
                 {
                     "family": fam,
                     "method": method,
                     "default": method == result["default_method"],
                     **{k: scores[k] for k in ("n", "mae_model_scale", "mae", "bias", "coverage80")},
+                    "coverage80_calibrated": cal.get("coverage80"),
+                    "coverage95_calibrated": cal.get("coverage95"),
                 }
             )
-    return pl.DataFrame(rows)
+    schema = {
+        "family": pl.String,
+        "method": pl.String,
+        "default": pl.Boolean,
+        "n": pl.Int64,
+        **{k: pl.Float64 for k in ("mae_model_scale", "mae", "bias", "coverage80")},
+        "coverage80_calibrated": pl.Float64,
+        "coverage95_calibrated": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)
 
 
 def coverage_rows(t: Tables, indicators: list[str]) -> pl.DataFrame:

@@ -180,6 +180,8 @@ def backtest_html(tables: Tables, lang: str) -> str:
             "mae": "col.mae",
             "bias": "col.bias",
             "coverage80": "col.coverage80",
+            "coverage80_calibrated": "col.coverage80_calibrated",
+            "coverage95_calibrated": "col.coverage95_calibrated",
         },
         lang,
         {
@@ -187,6 +189,8 @@ def backtest_html(tables: Tables, lang: str) -> str:
             "mae": number,
             "bias": number,
             "coverage80": lambda x: labels.fmt_probability(x, lang),
+            "coverage80_calibrated": lambda x: labels.fmt_probability(x, lang),
+            "coverage95_calibrated": lambda x: labels.fmt_probability(x, lang),
         },
     )
 
@@ -200,6 +204,9 @@ def methods_text(tables: Tables, lang: str) -> str:
             on_track=labels.fmt_number(pace["on_track_ratio"], lang, 1),
             acceleration=labels.fmt_number(pace["acceleration_ratio"], lang, 1),
             draws=labels.fmt_number(tables.project.params["model"]["ranks"]["draws"], lang, 0),
+            min_cases=labels.fmt_number(
+                (tables.project.params["model"].get("calibration") or {}).get("min_cases", 30), lang, 0
+            ),
         )
     )
 
