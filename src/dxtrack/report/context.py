@@ -255,6 +255,17 @@ def context_rows(t_: Tables, map_: str, code: str, lang: str) -> list[dict]:
     if former:
         own = obs.filter((pl.col("map") == map_) & (pl.col("province_code") == code) & ~pl.col("derived"))
         rows = pl.concat([rows, own], how="diagonal_relaxed")
+    elif map_ == "34":
+        # an unchanged unit: its old-map figures with their own sources rather than the copies carried over to the
+        # new map (which have none); one point per year, a published figure before a copy
+        member = (t_.unit("34", code)["member_codes"] or [None])[0]
+        old = obs.filter((pl.col("map") == "63") & (pl.col("province_code") == member))
+        rows = (
+            pl.concat([old, rows.filter(pl.col("source_id") != "derived")], how="diagonal_relaxed")
+            .sort("indicator", "series", "year", "derived", "map", maintain_order=True)
+            .unique(["indicator", "series", "year"], keep="first", maintain_order=True)
+            .with_columns(pl.lit(map_).alias("map"), pl.lit(code).alias("province_code"))
+        )
     names = {(m, c): n for m, c, n in t_.units.select("map", "province_code", "name_vi").iter_rows()}
     publishers = {k: short_publisher((v or {}).get("publisher")) for k, v in t_.sources.items()}
     out = []
