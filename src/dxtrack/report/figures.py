@@ -116,6 +116,11 @@ def _briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     movers = selections.movers_years(t)
     if movers:
         out["dti_movers"] = charts.movers_chart(t.observations, *movers, t.units, lang)
+    # context indicators (PAPI …): the 63 map, and the 34 map where every former province has a value
+    from dxtrack.report import context
+
+    maps = context.context_maps(t, lang, geo, {"63": unit_hrefs(t, "63", lang), "34": hrefs34})
+    out.update({f"context_{name}": chart for name, chart in maps.items()})
     return out
 
 

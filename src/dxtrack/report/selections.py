@@ -529,7 +529,18 @@ def latest_values(t: Tables, map_: str, code: str) -> pl.DataFrame:
         if c in rows.columns
     ]
     return (
-        rows.sort("period_end", "period_start")
+        # the latest period; among figures of one period the most authoritative (lowest `authority`), then the
+        # first source row — explicit, so a page never depends on the order rows were read in
+        rows.sort(
+            "period_end",
+            "period_start",
+            "authority",
+            "source_id",
+            "source_row",
+            descending=[False, False, True, True, True],
+            nulls_last=False,
+            maintain_order=True,
+        )
         .group_by("map", "province_code", "indicator", "series")
         .agg(pl.all().last(), pl.len().alias("points"))
         .select(*columns, "points")

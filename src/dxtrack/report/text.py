@@ -454,8 +454,10 @@ def kpi_table(
         unit = unit_name(tables, r["map"], r["province_code"], lang)
         href = unit_href(tables, r["map"], r["province_code"], lang)
         series = esc(labels.series_name(r["series"], lang))
-        if r["preferred"]:
-            series = f"<strong>{series}</strong> ({esc(t('word.official', lang))})"
+        if r["preferred"]:  # a proxy is the series used, never "official"
+            series = f"<strong>{series}</strong>" + ("" if r.get("proxy") else f" ({esc(t('word.official', lang))})")
+        if r.get("proxy"):
+            series += f' <span class="dx-badge dx-proxy">{esc(t("word.proxy", lang))}</span>'
         year = r.get("latest_year")
         value = esc(_shown_value(r, lang)) + (f" ({year})" if year else "")
         publisher = esc(host(r.get("source_url")) or _publisher(tables, r.get("source_id")) or labels.MISSING)
@@ -469,7 +471,8 @@ def kpi_table(
             esc(labels.fmt_percent(100 * r["share_of_target"], lang, 0))
             if r.get("share_of_target") is not None
             else labels.MISSING,
-            f'<span class="dx-status dx-status-{_status_class(r["status"])}">{esc(labels.status_label(r["status"], lang))}</span>',
+            f'<span class="dx-status dx-status-{_status_class(r["status"])}">{esc(labels.status_label(r["status"], lang))}</span>'
+            + (f"<br><small>{esc(t('text.proxy_status', lang))}</small>" if r.get("proxy") else ""),
             esc(labels.fmt_probability(r["p_meet"], lang)),
         ]
         body.append(cells)
@@ -671,7 +674,8 @@ def targets_detail_html(tables: Tables, rows: pl.DataFrame, lang: str, *, in_for
                 esc(labels.indicator_name(r["indicator"], lang)),
                 target,
                 document_html(r, lang),
-                esc(labels.status_label(r["status"], lang)),
+                esc(labels.status_label(r["status"], lang))
+                + (f' <span class="dx-badge dx-proxy">{esc(t("word.proxy", lang))}</span>' if r.get("proxy") else ""),
                 esc(reason or labels.MISSING) + (f"<br><em>{esc(note)}</em>" if note else ""),
             ]
         )
