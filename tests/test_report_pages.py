@@ -193,6 +193,7 @@ def test_ended_targets_keep_their_marker_and_status(units):
     assert {r["year"] for r in goals} == {2030}
     assert labels.status_label("acceleration needed", "vi") in subtitle(spec)
     assert " ".join(t("caption.ended_targets", "vi").split()) in subtitle(spec)
+    assert t("subtitle.expected_rank", "vi", rank="9,0 / 63") in subtitle(spec)  # an expected rank with its N
 
 
 def test_rank_titles_and_values_carry_their_n(units):
@@ -322,6 +323,13 @@ def test_briefing_has_the_34_value_map_next_to_the_63_one(tables):
         assert names.index("map_dti_34") + 1 == names.index("map_dti_63")
         spec = charts_by_name["map_dti_34"].to_dict()
         assert " ".join(t("caption.value_map_derived", "en").split()) in subtitle(spec)
+        domains = [
+            s["encoding"]["color"]["scale"]["domain"]
+            for name in ("map_dti_34", "map_dti_63")
+            for s in layers_of(charts_by_name[name].to_dict())
+            if s["mark"].get("type") == "geoshape"
+        ]
+        assert len(domains) == 2 and domains[0] == domains[1]  # one colour, one value, on both maps
 
 
 # ---- 7. why an older ranking year ----------------------------------------------------------------------------
@@ -350,6 +358,7 @@ def test_folded_content_has_a_print_only_copy_and_no_script_is_needed():
     css = (TEMPLATES / "page.css").read_text(encoding="utf-8")
     screen, _, printed = css.partition("@media print")
     assert ".dx-print-only { display: none; }" in screen
+    assert ".celltag_dx-side-by-side .jp-OutputArea { display: flex;" in screen  # the value maps side by side
     assert "details.dx-fold { display: none !important; }" in printed
     assert ".dx-print-only { display: block !important; }" in printed
     assert "beforeprint" not in (TEMPLATES / "index.html.j2").read_text(encoding="utf-8")

@@ -600,7 +600,7 @@ def _trajectory_layers(
     return layers
 
 
-def _status_lines(target_rows: list[dict], lang: str, rank: bool = False) -> list[str]:
+def _status_lines(target_rows: list[dict], lang: str, rank: bool = False, of: int | None = None) -> list[str]:
     lines = []
     for r in sorted(target_rows, key=lambda r: (r["year"], r["value"])):
         if not r.get("status"):
@@ -611,7 +611,8 @@ def _status_lines(target_rows: list[dict], lang: str, rank: bool = False) -> lis
             if r.get("p_meet") is not None:
                 line += " · " + t("subtitle.p_rank", lang, n=int(r["value"]), year=r["year"], p=r["p_meet_text"])
             if r.get("expected_rank") is not None:
-                line += " · " + t("subtitle.expected_rank", lang, rank=labels.fmt_number(r["expected_rank"], lang, 1))
+                expected = labels.fmt_number(r["expected_rank"], lang, 1) + (f" / {of}" if of else "")
+                line += " · " + t("subtitle.expected_rank", lang, rank=expected)
         else:
             line = t("subtitle.target_status", lang, target=r["goal"], year=r["year"], status=r["status_label"])
             if r.get("p_meet") is not None:
@@ -714,7 +715,8 @@ def _trajectory(
     if documents:
         extra.append(t("caption.targets", lang, documents="; ".join(documents)))
     caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
-    subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None) + caption
+    of = _rank_of(obs_u, proj_u, status_u) if unit_kind == "rank" else None
+    subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None, of=of) + caption
     chart = alt.layer(*layers).properties(title=_title(head, subtitle), width=width, height=height)
     about = {
         "unit": unit_name,

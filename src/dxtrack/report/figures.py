@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The two value maps sit side by side on a 1100 px page (notebook cell tag `dx-side-by-side`, page.css): each
 # about 470 px with its labels, plus the chart menu.
-SIDE_BY_SIDE = {"width": 320, "height": 500}
+MAP_WIDTH, MAP_HEIGHT = 320, 500
 
 
 def boundary_files(project) -> dict[str, Path]:
@@ -143,7 +143,8 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
             units=t.units,
             hrefs=hrefs34,
             domain=domain,
-            **SIDE_BY_SIDE,
+            width=MAP_WIDTH,
+            height=MAP_HEIGHT,
         )
     out["map_dti_63"] = charts.value_map_chart(
         t.observations,
@@ -155,7 +156,8 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
         units=t.units,
         hrefs=unit_hrefs(t, "63", lang),
         domain=domain,
-        **SIDE_BY_SIDE,
+        width=MAP_WIDTH,
+        height=MAP_HEIGHT,
     )
     movers = selections.movers_years(t)
     if movers:
