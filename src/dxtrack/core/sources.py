@@ -39,6 +39,12 @@ KEYS: dict[str, tuple[bool, tuple[type, ...], str]] = {
     "sha256": (True, (str,), "SHA-256 of that file (64 hex digits); `dxtrack check` prints it"),
     "layout": (True, (str,), "which reader reads the file (docs/adding-data.md lists them)"),
     "publisher": (True, (str,), "who published the table"),
+    "publisher_vi": (
+        False,
+        (str,),
+        "the publisher's name in Vietnamese, as the publisher writes it (shown on Vietnamese pages; "
+        "absent: the English name, labelled as such)",
+    ),
     "measures": (True, (str,), "what it measures, years, unit"),
     "licence": (True, (str,), "licence or terms, as stated by the publisher"),
     "retrieved": (True, (date,), "the date the file was downloaded (YYYY-MM-DD, not in the future)"),

@@ -21,6 +21,7 @@ import json
 import math
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,6 +72,7 @@ AXIS_FORMAT = {"percent": ",.2~f", "index": ".2~f", "rank": "d", "score": ",.2~f
 YEAR_FORMAT = "d"
 WIDTH, HEIGHT = 560, 320
 CAPTION_WIDTH = 110  # characters per caption line
+MAP_CAPTION_WIDTH = 72  # value maps sit side by side: captions no wider than the map
 
 UnitRef = tuple[str, str]
 
@@ -209,8 +211,10 @@ def _wrap(lines: Iterable[str], width: int = CAPTION_WIDTH) -> list[str]:
     return out
 
 
-def _title(text: str, subtitle: Iterable[str]) -> alt.TitleParams:
-    return alt.TitleParams(text=_wrap([text], 80), subtitle=_wrap(subtitle))
+def _title(text: str, subtitle: Iterable[str], width: int = CAPTION_WIDTH) -> alt.TitleParams:
+    """A title (wrapped at 80 characters) and its subtitle lines (at `width`; narrower for charts shown side
+    by side, so the title does not widen the chart past its plot)."""
+    return alt.TitleParams(text=_wrap([text], min(80, width * 2 // 3)), subtitle=_wrap(subtitle, width))
 
 
 def _caption(
@@ -350,6 +354,13 @@ def _pick_series(obs: pl.DataFrame, status_u: pl.DataFrame, series: str | None) 
     return counts["series"][0]
 
 
+def _value_text(value: float | None, unit_kind: str, lang: str, rank_of: Any = None) -> str:
+    """A value as shown in labels and tooltips; a rank carries the number of units ranked ("hạng 10 / 34")."""
+    if unit_kind == "rank" and value is not None and rank_of:
+        return t("word.rank_value", lang, rank=int(round(value)), of=int(rank_of))
+    return labels.fmt_value(value, unit_kind, lang)
+
+
 def _observed_rows(obs: pl.DataFrame, lang: str, unit_kind: str) -> tuple[list[dict], int]:
     """Observation records for plotting (full years only) and the number of part-year values left out."""
     omitted = 0
@@ -368,7 +379,7 @@ def _observed_rows(obs: pl.DataFrame, lang: str, unit_kind: str) -> tuple[list[d
                 "origin": t("value.derived" if derived else "value.published", lang),
                 "series_name": labels.series_name(r.get("series"), lang),
                 "period": r.get("period_label") or str(r["year"]),
-                "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+                "value_text": _value_text(r["value"], unit_kind, lang, r.get("rank_of")),
                 "source_url": r.get("source_url"),
             }
         )
@@ -567,7 +578,9 @@ def _trajectory_layers(
                 ),
                 tooltip=[
                     _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
-                    _tip("value", "tooltip.value", lang, "Q", y_fmt),
+                    _tip("value_text", "tooltip.value", lang)
+                    if unit_kind == "rank"
+                    else _tip("value", "tooltip.value", lang, "Q", y_fmt),
                     _tip("period", "tooltip.period", lang),
                     _tip("origin", "tooltip.kind", lang),
                     _tip("series_name", "tooltip.series", lang),
@@ -596,7 +609,7 @@ def _trajectory_layers(
     return layers
 
 
-def _status_lines(target_rows: list[dict], lang: str, rank: bool = False) -> list[str]:
+def _status_lines(target_rows: list[dict], lang: str, rank: bool = False, of: int | None = None) -> list[str]:
     lines = []
     for r in sorted(target_rows, key=lambda r: (r["year"], r["value"])):
         if not r.get("status"):
@@ -607,7 +620,8 @@ def _status_lines(target_rows: list[dict], lang: str, rank: bool = False) -> lis
             if r.get("p_meet") is not None:
                 line += " · " + t("subtitle.p_rank", lang, n=int(r["value"]), year=r["year"], p=r["p_meet_text"])
             if r.get("expected_rank") is not None:
-                line += " · " + t("subtitle.expected_rank", lang, rank=labels.fmt_number(r["expected_rank"], lang, 1))
+                expected = labels.fmt_number(r["expected_rank"], lang, 1) + (f" / {of}" if of else "")
+                line += " · " + t("subtitle.expected_rank", lang, rank=expected)
         else:
             line = t("subtitle.target_status", lang, target=r["goal"], year=r["year"], status=r["status_label"])
             if r.get("p_meet") is not None:
@@ -631,6 +645,7 @@ def _trajectory(
     title: str | None,
     target_years: Sequence[int] | None,
     rank_goals: Sequence[tuple[int, int]] | None = None,
+    ended: date | None = None,
     width: int,
     height: int,
 ) -> alt.LayerChart:
@@ -652,9 +667,15 @@ def _trajectory(
         if chosen is not None and "series" in proj_u.columns:
             proj_u = proj_u.filter(pl.col("series") == chosen)
         proj_u = proj_u.filter(pl.col("method") == method) if method else proj_u.filter(pl.col("is_default"))
+    # A unit that ceased (a former province) is not projected past the last year it existed.
+    last_year = (ended - timedelta(days=1)).year if ended is not None else None
+    if last_year is not None and not proj_u.is_empty():
+        proj_u = proj_u.filter(pl.col("year") <= last_year)
 
     obs_rows, omitted = _observed_rows(obs_u, lang, unit_kind)
     proj_rows = _projection_rows(proj_u, lang, unit_kind)
+    if not proj_u.is_empty() and proj_u.filter(pl.col("kind") != "fit").is_empty():
+        proj_u = proj_u.head(0)  # nothing left to project: no line without a projection
     if rank_goals is None:
         target_rows = _target_rows(_frame(targets), status_u, unit, indicator, lang, unit_kind, target_years)
     else:
@@ -663,13 +684,14 @@ def _trajectory(
     if unit_kind == "rank":
         rank_of = _rank_of(obs_u, proj_u, status_u)
         y_scale = alt.Scale(domain=[1, rank_of], reverse=True, nice=False, zero=False)
+        y_title = f"{labels.unit_label(unit_kind, lang)} / {rank_of}"
     elif unit_kind == "index":
         y_scale = alt.Scale(domain=[0, 1], nice=False)
     else:
         y_scale = alt.Scale(zero=True, nice=True)
-    layers = _trajectory_layers(
-        obs_rows, proj_rows, target_rows, lang, unit_kind, y_scale, labels.unit_label(unit_kind, lang)
-    )
+    if unit_kind != "rank":
+        y_title = labels.unit_label(unit_kind, lang)
+    layers = _trajectory_layers(obs_rows, proj_rows, target_rows, lang, unit_kind, y_scale, y_title)
     if rank_goals is not None and target_rows:
         layers += _goal_rules(target_rows, lang)
     if not layers:
@@ -693,10 +715,17 @@ def _trajectory(
         extra.append(t("caption.derived_note", lang))
     if omitted:
         extra.append(t("caption.partial_omitted", lang, n=omitted))
+    if ended is not None:
+        note = "caption.ended_rank" if unit_kind == "rank" else "caption.ended"
+        line = t(note, lang, unit=unit_name, date=labels.fmt_date(ended, lang), year=last_year)
+        if target_rows:  # the former province's own targets are still judged, on the model's projection
+            line += "; " + t("caption.ended_targets", lang)
+        extra.append(line)
     if documents:
         extra.append(t("caption.targets", lang, documents="; ".join(documents)))
     caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
-    subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None) + caption
+    of = _rank_of(obs_u, proj_u, status_u) if unit_kind == "rank" else None
+    subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None, of=of) + caption
     chart = alt.layer(*layers).properties(title=_title(head, subtitle), width=width, height=height)
     about = {
         "unit": unit_name,
@@ -720,6 +749,7 @@ def trajectory_chart(
     method: str | None = None,
     title: str | None = None,
     target_years: Sequence[int] | None = None,
+    ended: date | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> alt.LayerChart:
@@ -729,6 +759,8 @@ def trajectory_chart(
     The series shown is `series`, else the one status.parquet marks `preferred`, else the unit's longest. The
     subtitle gives each assessed target's status and P(met), then unit, years, target documents and sources.
     `projections`, `targets`, `status` and `units` may be None or empty (those layers/lines are then left out).
+    `ended`: the day the unit ceased to exist (a former province): the projection stops at the last year it
+    existed and the caption says so; its targets keep the status the model gave them.
     """
     return _trajectory(
         observations,
@@ -743,6 +775,7 @@ def trajectory_chart(
         method=method,
         title=title,
         target_years=target_years,
+        ended=ended,
         width=width,
         height=height,
     )
@@ -756,6 +789,16 @@ def _rank_of(obs: pl.DataFrame, proj: pl.DataFrame, status_u: pl.DataFrame) -> i
         if not df.is_empty() and "rank_of" in df.columns and df["rank_of"].drop_nulls().len():
             return int(df["rank_of"].drop_nulls().max())  # type: ignore[arg-type]  # polars: max of any dtype
     return 63
+
+
+def _ranked_of(observations: Any, unit: UnitRef) -> int:
+    """How many units a rank on `unit`'s map is out of: the published `rank_of`, else the map's size."""
+    obs = _frame(observations)
+    if not obs.is_empty() and _has(obs, "rank_of", "map", "indicator"):
+        of = obs.filter((pl.col("map") == unit[0]) & (pl.col("indicator") == "dti_rank"))["rank_of"].drop_nulls()
+        if of.len():
+            return int(of.max())  # type: ignore[arg-type]  # polars: max of any dtype
+    return 34 if unit[0] == "34" else 63
 
 
 def _rank_goal_rows(status_u: pl.DataFrame, unit: UnitRef, goals: Sequence[tuple[int, int]], lang: str) -> list[dict]:
@@ -816,12 +859,14 @@ def rank_history_chart(
     *,
     goals: Sequence[int | tuple[int, int]] | None = None,
     indicator: str = "dti_rank",
+    ended: date | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> alt.LayerChart:
     """A unit's DTI rank over time, 1 at the top, with the naive projection's bands and each rank goal as a
     dashed rule plus a marker at its year. Goals come from status rows measured by `indicator` (target_value =
-    N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the median forecast rank."""
+    N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the median forecast rank. The title
+    says out of how many units the rank is ("out of 63" / "out of 34"); `ended` as in `trajectory_chart`."""
     status_df = _frame(status)
     status_u = _status_rows(status_df, unit, indicator)
     goal_list: list[tuple[int, int]] = []
@@ -844,9 +889,12 @@ def rank_history_chart(
         lang,
         series=None,
         method=None,
-        title=t("title.rank_history", lang, unit=_unit_name(_frame(units), unit, lang)),
+        title=t(
+            "title.rank_history", lang, unit=_unit_name(_frame(units), unit, lang), of=_ranked_of(observations, unit)
+        ),
         target_years=None,
         rank_goals=goal_list,
+        ended=ended,
         width=width,
         height=height,
     )
@@ -877,6 +925,15 @@ def peers_chart(
     region_col = "region_vi" if lang == "vi" else "region_en"
     region = me[region_col][0]
     peers = units_df.filter((pl.col("map") == unit[0]) & (pl.col("region_vi") == me["region_vi"][0]))
+    # Units of a former map are compared only with peers that have a unit today, each shown with its successor.
+    former = unit[0] == "63" and "successor_code" in units_df.columns
+    successors: dict[str, str] = {}
+    if former:
+        peers = peers.filter(pl.col("successor_code").is_not_null() | (pl.col("province_code") == unit[1]))
+        now = _unit_names(units_df)
+        successors = {
+            c: now.get(("34", s), s) for c, s in peers.select("province_code", "successor_code").iter_rows() if s
+        }
     codes = peers["province_code"].to_list()
     rows = obs.filter(
         (pl.col("map") == unit[0])
@@ -893,6 +950,11 @@ def peers_chart(
         rows = rows.filter(pl.col("series") == series)
     latest = rows.sort("year").group_by("province_code", maintain_order=True).last()
     names = _unit_names(units_df)
+    if former:  # "Trà Vinh → Vĩnh Long": the former province and the unit it is part of today
+        names = {
+            k: (f"{v} → {successors[k[1]]}" if k[0] == "63" and successors.get(k[1], v) != v else v)
+            for k, v in names.items()
+        }
     records = []
     for r in latest.iter_rows(named=True):
         mine = r["province_code"] == unit[1]
@@ -902,7 +964,7 @@ def peers_chart(
                 "value": r["value"],
                 "year": int(r["year"]),
                 "legend": t("legend.highlight" if mine else "legend.peer", lang),
-                "value_text": labels.fmt_value(r["value"], unit_kind, lang),
+                "value_text": _value_text(r["value"], unit_kind, lang, r.get("rank_of")),
                 "series_name": labels.series_name(r.get("series"), lang),
                 "origin": t("value.derived" if r.get("derived") else "value.published", lang),
             }
@@ -938,6 +1000,8 @@ def peers_chart(
     bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
     value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(text="value_text:N")
     subtitle = [t("subtitle.region", lang, region=region, year=year)]
+    if former:  # which map the comparison is on, and why
+        subtitle.append(t("subtitle.peers_former_map", lang, year=year))
     extra = []
     if missing:
         extra.append(t("subtitle.no_peer_data", lang, n=len(missing), names=", ".join(missing)))
@@ -951,7 +1015,10 @@ def peers_chart(
         extra=extra,
     )
     head = t(
-        "title.peers", lang, indicator=labels.indicator_name(indicator, lang), unit=_unit_name(units_df, unit, lang)
+        "title.peers_former" if former else "title.peers",
+        lang,
+        indicator=labels.indicator_name(indicator, lang),
+        unit=_unit_name(units_df, unit, lang),
     )
     chart = alt.layer(bars, value_labels).properties(
         title=_title(head, subtitle + caption), width=width, height=alt.Step(22)
@@ -1599,11 +1666,13 @@ def value_map_chart(
     series: str | None = None,
     year: int | None = None,
     hrefs: Mapping[str, str] | None = None,
+    domain: Sequence[float] | None = None,
     width: int = 420,
     height: int = 640,
 ) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
     """The latest full-year value (up to `year`) of one series of `indicator` per unit of `map_`; units without a
-    figure are left white. Units link to their reports (`hrefs`: code -> URL)."""
+    figure are left white. Units link to their reports (`hrefs`: code -> URL). `domain`: the colour scale's
+    [low, high], shared by maps shown side by side so one colour means one value on both."""
     topo, feature, cw = _geo(topojson_path, crosswalk, map_)
     code_col = "gso_code_old" if map_ == "63" else "new_province_code"
     obs = _frame(observations).filter(
@@ -1645,30 +1714,35 @@ def value_map_chart(
     ]
     shapes = (
         alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
-        .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer")
+        .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer", invalid=None)
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(
+            # A unit without a figure stays drawn (mark `invalid=None`: not filtered out) and white, so the
+            # outline of the country, and the archipelagos, are always there.
             color=alt.condition(
-                "isValid(datum.value)",
+                "!isValid(datum.value)",
+                alt.value("#FFFFFF"),
                 alt.Color(
                     "value:Q",
                     title=labels.unit_label(unit_kind, lang),
-                    scale=alt.Scale(scheme="blues"),
+                    scale=alt.Scale(scheme="blues", domain=list(domain)) if domain else alt.Scale(scheme="blues"),
                     legend=alt.Legend(orient="bottom", format=AXIS_FORMAT[unit_kind], gradientLength=260),
                 ),
-                alt.value("#FFFFFF"),
             ),
             href="href:N",
             tooltip=tips,
         )
     )
     years = [r["year"] for r in records if r["year"]]
+    extra = [t("caption.map", lang, map=labels.map_label(map_, lang)), t("caption.boundaries", lang)]
+    if "derived" in obs.columns and obs.filter(pl.col("derived").fill_null(False)).height:
+        extra.insert(0, t("caption.value_map_derived", lang))
     caption = _caption(
         lang,
         unit=labels.unit_label(unit_kind, lang),
         years=t("caption.years", lang, years=_years_text(years)),
         sources=[labels.series_name(series, lang)],
-        extra=[t("caption.map", lang, map=labels.map_label(map_, lang)), t("caption.boundaries", lang)],
+        extra=extra,
     )
     head = t(
         "title.value_map", lang, indicator=labels.indicator_name(indicator, lang), year=max(years) if years else ""
@@ -1676,7 +1750,7 @@ def value_map_chart(
     chart = (
         alt.layer(shapes, *_archipelago_layers(lang))
         .project(type="mercator")
-        .properties(title=_title(head, caption), width=width, height=height)
+        .properties(title=_title(head, caption, MAP_CAPTION_WIDTH), width=width, height=height)
     )
     return _finish(
         chart,
@@ -1687,6 +1761,51 @@ def value_map_chart(
             "measure": labels.unit_label(unit_kind, lang),
         },
     )
+
+
+# Hatching for "no data" cells: diagonal strokes inside each cell (a texture that prints in black and white,
+# unlike a pale grey), as (x0, y0, x1, y1) in fractions of the cell from its centre. The legend draws the same
+# hatch as a custom symbol (SVG path on the unit square), so it reads as the cells do.
+HATCH = [(-0.5, 0.5, 0.5, -0.5), (-0.5, 0.0, 0.0, -0.5), (0.0, 0.5, 0.5, 0.0)]
+HATCH_COLOR = "#6E6E6E"
+HATCH_SYMBOL = "M-1,-1H1V1H-1Z M-1,1L1,-1 M-1,0L0,-1 M0,1L1,0"
+
+
+def _hatch_layers(
+    base: alt.Chart, recs: Sequence[Mapping[str, Any]], lang: str, tips: list, cell: tuple[int, int]
+) -> list[alt.Chart]:
+    """Diagonal hatching over the "no data" cells of a matrix (`base` encodes x and y on bands of `cell` px),
+    with a legend entry of its own ("hatched: no data")."""
+    if not any(r.get("status") == "no data" for r in recs):
+        return []
+    w, h = cell
+    label = t("legend.no_data_hatch", lang)
+    layers = []
+    for i, (x0, y0, x1, y1) in enumerate(HATCH):
+        layers.append(
+            base.transform_filter(alt.datum.status == "no data")
+            .transform_calculate(hatch=f"'{label}'")
+            .mark_rule(
+                strokeWidth=1,
+                xOffset=x0 * w,
+                yOffset=y0 * h,
+                x2Offset=x1 * w,
+                y2Offset=y1 * h,
+            )
+            .encode(
+                x2=alt.X2("year:O"),
+                y2=alt.Y2("unit:N"),
+                stroke=alt.Stroke(
+                    "hatch:N",
+                    scale=alt.Scale(domain=[label], range=[HATCH_COLOR]),
+                    legend=alt.Legend(title=None, orient="bottom", symbolType=HATCH_SYMBOL, symbolSize=140)
+                    if i == 0
+                    else None,
+                ),
+                tooltip=tips,
+            )
+        )
+    return layers
 
 
 def status_matrix_34_chart(
@@ -1746,11 +1865,7 @@ def status_matrix_34_chart(
     rect = base.mark_rect(stroke="white", strokeWidth=1, cursor="pointer").encode(
         color=_status_color(lang), tooltip=tips, href="href:N"
     )
-    nodata = (
-        base.transform_filter(alt.datum.status == "no data")
-        .mark_text(text="×", fontSize=10, color="#888888")
-        .encode(tooltip=tips)
-    )
+    nodata = _hatch_layers(base, recs, lang, tips, cell=(22, 16))
     coll = _frame(collapsed)
     extra = []
     if coll.height:
@@ -1762,7 +1877,7 @@ def status_matrix_34_chart(
     )
     caption.append(t("caption.status_source", lang))
     chart = (
-        alt.layer(rect, nodata)
+        alt.layer(rect, *nodata)
         .properties(width=alt.Step(22), height=alt.Step(16))
         .facet(
             column=alt.Column(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,11 @@ from dxtrack.report import charts, selections, subunits
 
 if TYPE_CHECKING:
     import altair as alt
+
+
+# The two value maps sit side by side on a 1100 px page (notebook cell tag `dx-side-by-side`, page.css): each
+# about 470 px with its labels, plus the chart menu.
+MAP_WIDTH, MAP_HEIGHT = 320, 500
 
 
 def boundary_files(project) -> dict[str, Path]:
@@ -31,6 +37,23 @@ def chart_units(rows: pl.DataFrame) -> list[tuple[str, str, str]]:
     """(map, code, indicator) of every series a unit's targets are assessed on: one chart each."""
     have = rows.filter(pl.col("series").is_not_null())
     return sorted({(m, c, i) for m, c, i in have.select("set_by_map", "set_by_code", "measured_by").iter_rows()})
+
+
+def ended_on(t: Tables, unit: tuple[str, str], *, ranked: bool = False) -> date | None:
+    """The day a unit ceased to exist, for charts that must not project past it: a former province (63 map) that
+    was merged into a larger unit ended on the merger date. One that lives on unchanged as a current unit goes on,
+    except for ranks (`ranked`): a rank among the 63 ended with the 63 map."""
+    map_, code = unit
+    if map_ != "63":
+        return None
+    if ranked:
+        return t.project.merger_date
+    row = t.units.filter((pl.col("map") == "63") & (pl.col("province_code") == code))
+    successor = row["successor_code"][0] if row.height else None
+    if successor is None:
+        return t.project.merger_date
+    members = t.units.filter((pl.col("map") == "34") & (pl.col("province_code") == successor))["member_codes"]
+    return None if members.len() and list(members[0]) == [code] else t.project.merger_date
 
 
 def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, list]:
@@ -51,7 +74,11 @@ def _province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, li
     for m, c, indicator in chart_units(rows):
         if indicator == "dti_rank":
             continue
-        out["trajectory"].append(charts.trajectory_chart(*args, t.targets, t.status, t.units, (m, c), indicator, lang))
+        out["trajectory"].append(
+            charts.trajectory_chart(
+                *args, t.targets, t.status, t.units, (m, c), indicator, lang, ended=ended_on(t, (m, c))
+            )
+        )
     # Ranks were published for the 63 old units: a new unit shows its own (once ranked) and its members'.
     members = [("63", c) for c in t.unit("34", code)["member_codes"]] if map_ == "34" else []
     ranks = t.observations.filter((pl.col("indicator") == "dti_rank") & pl.col("full_year"))
@@ -61,7 +88,9 @@ def _province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, li
     for unit in [(map_, code), *members]:
         if unit not in last_ranked:
             continue
-        out["rank"].append(charts.rank_history_chart(*args, t.status, t.units, unit, lang))
+        out["rank"].append(
+            charts.rank_history_chart(*args, t.status, t.units, unit, lang, ended=ended_on(t, unit, ranked=True))
+        )
         # Peers in the latest complete ranking of the unit's map, else in the last ranking the unit appears in.
         complete = [y for y in selections.complete_ranking_years(t, unit[0]) if y <= last_ranked[unit]]
         year = complete[-1] if complete else last_ranked[unit]
@@ -86,7 +115,9 @@ def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
 def _briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     geo = boundary_files(t.project)
     cw = geo["names"]
-    publishers = {k: str((v or {}).get("publisher") or k) for k, v in t.sources.items()}
+    from dxtrack.report.text import publisher_name
+
+    publishers = {k: publisher_name(v, k, lang) for k, v in t.sources.items()}
     official = t.status.filter(
         (pl.col("map") == "VN")
         & (pl.col("indicator") == "digital_economy_share_grdp")
@@ -110,8 +141,36 @@ def _briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     hrefs34 = unit_hrefs(t, "34", lang)
     out["status_matrix"] = charts.status_matrix_34_chart(rows, collapsed, lang, hrefs=hrefs34)
     out["map_34"] = charts.status_map_chart(selections.unit_index(t, "34"), geo["34"], cw, lang, hrefs=hrefs34)
+    # The DTI on the current map where a new unit's members all have a figure (harmonize derives it; never
+    # filled in), next to the former map it was published on.
+    dti = t.observations.filter(pl.col("indicator").eq("dti") & pl.col("full_year") & pl.col("map").is_in(["34", "63"]))
+    domain = [float(dti["value"].min()), float(dti["value"].max())] if dti.height else None  # type: ignore[arg-type]
+    if dti.filter(pl.col("map") == "34").height:
+        out["map_dti_34"] = charts.value_map_chart(
+            t.observations,
+            geo["34"],
+            cw,
+            "dti",
+            "34",
+            lang,
+            units=t.units,
+            hrefs=hrefs34,
+            domain=domain,
+            width=MAP_WIDTH,
+            height=MAP_HEIGHT,
+        )
     out["map_dti_63"] = charts.value_map_chart(
-        t.observations, geo["63"], cw, "dti", "63", lang, units=t.units, hrefs=unit_hrefs(t, "63", lang)
+        t.observations,
+        geo["63"],
+        cw,
+        "dti",
+        "63",
+        lang,
+        units=t.units,
+        hrefs=unit_hrefs(t, "63", lang),
+        domain=domain,
+        width=MAP_WIDTH,
+        height=MAP_HEIGHT,
     )
     movers = selections.movers_years(t)
     if movers:

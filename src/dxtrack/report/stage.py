@@ -365,7 +365,7 @@ ANNEX_HEADERS = {
     "reason_vi": "Lý do / Lý do (vi)",
     "reason": "Why (en)",
     "p_meet": "Xác suất đạt / P(met)",
-    "expected_rank": "Hạng kỳ vọng / Expected rank",
+    "expected_rank": "Hạng trung vị dự báo / Median forecast rank",
     "latest_year": "Năm gần nhất / Latest year",
     "latest_value": "Giá trị gần nhất / Latest value",
     "observed_change": "Thay đổi thực tế mỗi năm / Observed change per year",

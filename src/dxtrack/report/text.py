@@ -88,9 +88,7 @@ def targets_table(rows: pl.DataFrame, lang: str) -> str:
         quote = "; ".join(q for q in (r.get("quotes") or "").split(" | ") if q) or ""
         document = esc(r["document"]) + (f" ({esc(r['document_date'])})" if r.get("document_date") else "")
         if quote:
-            document += (
-                f'<details><summary>{esc(t("text.quote", lang))}</summary><q lang="vi">{esc(quote)}</q></details>'
-            )
+            document += fold(esc(t("text.quote", lang)), f'<q lang="vi">{esc(quote)}</q>')
         reason = r["reason_vi"] if lang == "vi" else r["reason"]
         note = r.get("note_vi") if lang == "vi" else r.get("note")
         status = labels.status_label(r["status"], lang)
@@ -226,7 +224,7 @@ def sources_text(tables: Tables, lang: str, source_ids: list[str] | None = None)
     if source_ids is None:  # the briefing: every source a figure comes from
         source_ids = sorted(set(tables.observations["source_id"].to_list()) - {"derived"})
     for source_id in sorted(source_ids):
-        lines.append(f"- `{esc(source_id)}`: {esc(tables.sources[source_id].get('publisher', ''))}")
+        lines.append(f"- `{esc(source_id)}`: {esc(publisher_name(tables.sources[source_id], source_id, lang))}")
     lines.append(esc(t("text.boundaries_credit", lang)))
     return "\n".join(lines)
 
@@ -239,11 +237,54 @@ def leaders_html(tables: Tables, lang: str) -> str:
         pl.col("group").replace_strict({"leader": t("text.leader", lang), "laggard": t("text.laggard", lang)})
     )
     caption = f"<p>{esc(t('text.leaders_caption', lang, year=years[-1]))}</p>"
+    of = int(table["rank_of"].max() or 63) if table.height else 63  # type: ignore[arg-type]  # polars max
     return caption + frame_table(
         table,
         {"group": "col.group", "name_vi": "col.province", "rank": "col.rank"},
         lang,
-        {"rank": lambda r: f"{int(r)}/63"},
+        {"rank": lambda r: t("word.rank_value", lang, rank=int(r), of=of)},
+    )
+
+
+def ranking_year_html(tables: Tables, edition: int, lang: str, year: int | None = None) -> str:
+    """Why the leaders table and the movers use an older year than the edition: the latest complete ranking
+    (`year`, default the latest complete one) and what later years hold. Empty when the year is the edition's."""
+    complete = selections.complete_ranking_years(tables)
+    year = year if year is not None else (complete[-1] if complete else None)
+    if year is None or year >= edition:
+        return ""
+    ranks = tables.observations.filter(
+        (pl.col("indicator") == "dti_rank") & (pl.col("map") == "63") & pl.col("full_year") & (pl.col("year") > year)
+    )
+    counts = ranks.group_by("year").agg(pl.col("province_code").n_unique().alias("n"), pl.col("rank_of").max())
+    of = tables.units.filter(pl.col("map") == "63").height
+    later = ""
+    if counts.height:
+        years = ", ".join(t("word.n_of", lang, year=y, n=n, of=o or of) for y, n, o in counts.sort("year").iter_rows())
+        later = t("text.ranking_later_partial", lang, years=years)
+    if not selections.complete_ranking_years(tables, "34"):
+        later += t("text.ranking_none_34", lang)
+    return (
+        f'<p class="dx-why">{esc(t("text.ranking_year_why", lang, year=year, edition=edition, of=of, later=later))}</p>'
+    )
+
+
+def movers_year_html(tables: Tables, edition: int, lang: str) -> str:
+    """Which two years the rank movers compare, and why those in a later edition (empty without movers)."""
+    years = selections.movers_years(tables)
+    if years is None:
+        return ""
+    start, end = years
+    return f'<p class="dx-why">{esc(t("text.movers_year_why", lang, start=start, end=end, edition=edition))}</p>'
+
+
+def fold(summary_html: str, body_html: str) -> str:
+    """A collapsed `<details>` on screen whose content also sits in a print-only copy: a page printed without
+    scripts (PDF, Word import) still shows it (page.css: `.dx-print-only` shows, `details.dx-fold` hides in print).
+    Both arguments are HTML already escaped by the caller."""
+    return (
+        f'<details class="dx-fold"><summary>{summary_html}</summary>{body_html}</details>'
+        f'<div class="dx-print-only">{body_html}</div>'
     )
 
 
@@ -398,10 +439,21 @@ def cards_table(
     return f'<table class="dx-table dx-cards"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def _publisher(tables: Tables, source_id: str | None) -> str:
+def publisher_name(entry: dict | None, source_id: str, lang: str) -> str:
+    """A source's publisher as a reader of `lang` sees it (plain text: escape it): on Vietnamese pages the
+    `publisher_vi` of its source.yaml, else the English name marked as such ("… (tên tiếng Anh)")."""
+    entry = entry or {}
+    english = str(entry.get("publisher") or source_id)
+    if lang != "vi":
+        return english
+    vietnamese = entry.get("publisher_vi")
+    return str(vietnamese) if vietnamese else f"{english} ({t('text.publisher_english_only', lang)})"
+
+
+def _publisher(tables: Tables, source_id: str | None, lang: str = "en") -> str:
     if not source_id or source_id == "derived":
         return ""
-    return str((tables.sources.get(source_id) or {}).get("publisher") or source_id)
+    return publisher_name(tables.sources.get(source_id), source_id, lang)
 
 
 def _rank_text(value: float, rank_of: int | None, lang: str) -> str:
@@ -460,7 +512,7 @@ def kpi_table(
             series += f' <span class="dx-badge dx-proxy">{esc(t("word.proxy", lang))}</span>'
         year = r.get("latest_year")
         value = esc(_shown_value(r, lang)) + (f" ({year})" if year else "")
-        publisher = esc(host(r.get("source_url")) or _publisher(tables, r.get("source_id")) or labels.MISSING)
+        publisher = esc(host(r.get("source_url")) or _publisher(tables, r.get("source_id"), lang) or labels.MISSING)
         cells = ([link(href, esc(unit)) if href else esc(unit)] if show_unit else []) + [
             esc(labels.indicator_name(r["indicator"], lang)),
             esc(target_text(r, lang)),
@@ -541,8 +593,7 @@ def answer_html(tables: Tables, lang: str) -> str:
             )
             items.append(f"<li>{link(href, item) if href else item}</li>")
         parts.append(
-            f"<details><summary>{esc(t('text.answer_which', lang))} {len(items)}</summary>"
-            f'<ul class="dx-columns">{"".join(items)}</ul></details>'
+            fold(f"{esc(t('text.answer_which', lang))} {len(items)}", f'<ul class="dx-columns">{"".join(items)}</ul>')
         )
     inforce = rows.filter(pl.col("preferred") & pl.col("in_force"))
     with_data = inforce.filter(pl.col("series").is_not_null()).height
@@ -693,8 +744,10 @@ def sources_html(tables: Tables, lang: str, source_ids: list[str] | None = None)
         entry = tables.sources.get(source_id) or {}
         if source_ids is None and entry.get("layout") in _REFERENCE_LAYOUTS:
             continue
-        publisher = esc(entry.get("publisher", source_id))
+        publisher = esc(publisher_name(entry, source_id, lang))
         measures = esc(entry.get("measures", ""))
+        if measures and lang == "vi":  # source.yaml describes the table in English: say so on a Vietnamese page
+            measures = f'{esc(t("text.measures_english", lang))}: <span lang="en">{measures}</span>'
         items.append(f"<li>{link(entry.get('url'), publisher)}{(' — ' + measures) if measures else ''}</li>")
     return (
         f"<p>{esc(t('text.sources_list', lang))}</p><ul>{''.join(items)}</ul>"
