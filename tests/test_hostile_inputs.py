@@ -276,6 +276,23 @@ def _params_error(project: Project, old: str, new: str) -> str:
     return str(info.value)
 
 
+def test_a_workbook_too_large_to_read_whole_is_refused_before_reading(tmp_path: Path, monkeypatch):
+    """openpyxl holds a whole workbook (twice): a large or zip-bomb-like .xlsx is a located message naming the way
+    round, not a process that runs out of memory. The limit is lowered so that the fixture stays small."""
+    from dxtrack.ingest import cells
+
+    path = tmp_path / "big.xlsx"
+    book = openpyxl.Workbook()
+    for n in range(2000):
+        book.active.append([f"Tỉnh {n}", "x" * 200, n])
+    book.save(path)
+    monkeypatch.setattr(cells, "XLSX_XML_LIMIT_MB", 0.1)
+    with pytest.raises(DataError) as info:
+        cells.read_table(path, "big.xlsx")
+    text = str(info.value)
+    assert "file big.xlsx" in text and "too large to check whole" in text and "CSV UTF-8" in text, text
+
+
 def test_identical_rows_are_counted_across_the_reader_s_chunks(tmp_path: Path, monkeypatch):
     """A large table streams in chunks (cells._CHUNK_ROWS): copies of a row in different chunks are still one
     row, with every copy counted and the first ones listed in row order."""

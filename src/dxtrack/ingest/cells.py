@@ -244,6 +244,31 @@ def _hidden_lines(ws) -> tuple[set[int], set[int]]:
     return rows, columns
 
 
+# A workbook is read whole, twice (values and formulas: hidden rows, merged headers and missing cached values are
+# only known from the whole sheet), at ~16 MB of memory per MB of sheet XML: above this much XML (a 50 MB export,
+# or a small file that inflates like a zip bomb) it is refused before reading, with the way round.
+XLSX_XML_LIMIT_MB = 40
+
+
+def _workbook_size(path: Path, display: str) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            inflated = sum(
+                i.file_size for i in z.infolist() if i.filename.startswith("xl/") and i.filename.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"not a readable .xlsx workbook ({type(exc).__name__})", file=display) from None
+    if inflated > XLSX_XML_LIMIT_MB * 1_000_000:
+        raise DataError(
+            f"the workbook is too large to check whole: its sheets are {inflated / 1e6:.0f} MB of XML "
+            f"(limit {XLSX_XML_LIMIT_MB} MB; {path.stat().st_size / 1e6:.1f} MB compressed)",
+            file=display,
+            hint="save the data sheet as 'CSV UTF-8' and describe that file in source.yaml (a CSV streams)",
+        )
+
+
 def _xlsx_rows(
     path: Path, display: str, sheet: str | None, hidden: str | None = None
 ) -> tuple[list[tuple[int, list[str]]], set[int]]:
@@ -255,6 +280,7 @@ def _xlsx_rows(
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    _workbook_size(path, display)
     try:
         book = openpyxl.load_workbook(path, data_only=True)
         formulas = openpyxl.load_workbook(path, data_only=False)
