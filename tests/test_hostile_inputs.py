@@ -166,6 +166,16 @@ def case_column_named_like_the_readers_own(p):  # "__row" would overwrite the ro
     return Fails(MINISTRY, FIXTURE_FILE, 1, "__row", "__row", "reserved")
 
 
+def case_row_url_that_is_not_http(p):  # a row's source_url is its figures' link: "javascript:" is refused
+    data = (
+        "year,province_name_as_source,source_url,value_pct\r\n"
+        "2024,Hà Nội,https://example.org/fixture,55.5\r\n"
+        "2024,Hải Phòng,javascript:alert(1),60.1\r\n"
+    )
+    register(p, data.encode(), layout="indicator_table", indicators={"value_pct": "online_filing_rate"}, map=63)
+    return Fails(MINISTRY, FIXTURE_FILE, 3, "source_url", "javascript:alert(1)", "http(s)")
+
+
 def case_python_tag_in_source_yaml(p):  # safe YAML only: a located message, never an object built
     write_ministry(p, ministry_rows("63", 10))
     meta = p.raw / "sources" / MINISTRY / "source.yaml"

@@ -65,6 +65,7 @@ NO_VALUE = "no value published in the row (blank = not published; nothing is fil
 
 _CHUNK_ROWS = 50_000  # candidates held as Python values before they move into a frame
 
+_HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:năm\s+)?(\d{4})$", re.IGNORECASE)
 
 
@@ -288,6 +289,14 @@ class Reader:
         name_as_source: str | None = None,
     ) -> None:
         self.not_future(r, period)
+        url = r.get("source_url")
+        if url is not None and not all(_HTTP_URL.match(part) for part in str(url).split(" | ")):
+            raise DataError(
+                "not an http(s) URL: a row's source_url becomes the link of its figures in every report",
+                value=url,
+                **self.where(r["__row"], "source_url"),
+                hint="several URLs are separated by ' | '; each starts with http:// or https://",
+            )
         copies = self.copies.get(r["__row"], (1, None))
         stated = map_ is not None or self.stated_map(r) is not None
         map_ = map_ or self.map_for(r, period)
