@@ -186,6 +186,17 @@ def case_python_tag_in_source_yaml(p):  # safe YAML only: a located message, nev
     return Fails(MINISTRY, f"data/raw/sources/{MINISTRY}/source.yaml", line, None, None, "not valid YAML")
 
 
+def case_alias_bomb_in_source_yaml(p):  # "billion laughs": nine nested aliases never finish walking; refused
+    write_ministry(p, ministry_rows("63", 10))
+    meta = p.raw / "sources" / MINISTRY / "source.yaml"
+    first = len(meta.read_text(encoding="utf-8").splitlines()) + 1
+    bomb = "laughs0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"laughs{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10)
+    )
+    meta.write_text(meta.read_text(encoding="utf-8") + bomb, encoding="utf-8")
+    return Fails(MINISTRY, f"data/raw/sources/{MINISTRY}/source.yaml", first + 1, None, None, "alias (*l0)")
+
+
 # ---- letters ----------------------------------------------------------------------------------------------
 
 
