@@ -160,6 +160,22 @@ def case_wrongly_declared_encoding(p):  # UTF-8 bytes declared as UTF-16: decode
     return Fails(MINISTRY, FIXTURE_FILE, 1, None, None, "encoding: utf-16-le")
 
 
+def case_column_named_like_the_readers_own(p):  # "__row" would overwrite the row numbers every message names
+    rows = ministry_rows("63", 10)
+    write_ministry(p, [[*rows[0], "__row"], *([*r, "7"] for r in rows[1:])])
+    return Fails(MINISTRY, FIXTURE_FILE, 1, "__row", "__row", "reserved")
+
+
+def case_row_url_that_is_not_http(p):  # a row's source_url is its figures' link: "javascript:" is refused
+    data = (
+        "year,province_name_as_source,source_url,value_pct\r\n"
+        "2024,Hà Nội,https://example.org/fixture,55.5\r\n"
+        "2024,Hải Phòng,javascript:alert(1),60.1\r\n"
+    )
+    register(p, data.encode(), layout="indicator_table", indicators={"value_pct": "online_filing_rate"}, map=63)
+    return Fails(MINISTRY, FIXTURE_FILE, 3, "source_url", "javascript:alert(1)", "http(s)")
+
+
 def case_python_tag_in_source_yaml(p):  # safe YAML only: a located message, never an object built
     write_ministry(p, ministry_rows("63", 10))
     meta = p.raw / "sources" / MINISTRY / "source.yaml"
@@ -168,6 +184,17 @@ def case_python_tag_in_source_yaml(p):  # safe YAML only: a located message, nev
     )
     line = len(meta.read_text(encoding="utf-8").splitlines())
     return Fails(MINISTRY, f"data/raw/sources/{MINISTRY}/source.yaml", line, None, None, "not valid YAML")
+
+
+def case_alias_bomb_in_source_yaml(p):  # "billion laughs": nine nested aliases never finish walking; refused
+    write_ministry(p, ministry_rows("63", 10))
+    meta = p.raw / "sources" / MINISTRY / "source.yaml"
+    first = len(meta.read_text(encoding="utf-8").splitlines()) + 1
+    bomb = "laughs0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"laughs{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10)
+    )
+    meta.write_text(meta.read_text(encoding="utf-8") + bomb, encoding="utf-8")
+    return Fails(MINISTRY, f"data/raw/sources/{MINISTRY}/source.yaml", first + 1, None, None, "alias (*l0)")
 
 
 # ---- letters ----------------------------------------------------------------------------------------------
@@ -268,6 +295,38 @@ def _params_error(project: Project, old: str, new: str) -> str:
     with pytest.raises(DataError) as info:
         Project(project.root).check_params()
     return str(info.value)
+
+
+def test_a_workbook_too_large_to_read_whole_is_refused_before_reading(tmp_path: Path, monkeypatch):
+    """openpyxl holds a whole workbook (twice): a large or zip-bomb-like .xlsx is a located message naming the way
+    round, not a process that runs out of memory. The limit is lowered so that the fixture stays small."""
+    from dxtrack.ingest import cells
+
+    path = tmp_path / "big.xlsx"
+    book = openpyxl.Workbook()
+    for n in range(2000):
+        book.active.append([f"Tỉnh {n}", "x" * 200, n])
+    book.save(path)
+    monkeypatch.setattr(cells, "XLSX_XML_LIMIT_MB", 0.1)
+    with pytest.raises(DataError) as info:
+        cells.read_table(path, "big.xlsx")
+    text = str(info.value)
+    assert "file big.xlsx" in text and "too large to check whole" in text and "CSV UTF-8" in text, text
+
+
+def test_identical_rows_are_counted_across_the_reader_s_chunks(tmp_path: Path, monkeypatch):
+    """A large table streams in chunks (cells._CHUNK_ROWS): copies of a row in different chunks are still one
+    row, with every copy counted and the first ones listed in row order."""
+    from dxtrack.ingest import cells
+
+    path = tmp_path / "t.csv"
+    path.write_text("h1,h2\n" + "a,b\nc,d\n" * 40 + "e,f\n", encoding="utf-8")
+    whole, _ = cells.read_table(path, "t.csv", collapse=True)
+    monkeypatch.setattr(cells, "_CHUNK_ROWS", 7)
+    chunked, _ = cells.read_table(path, "t.csv", collapse=True)
+    assert chunked.equals(whole)
+    assert whole["__row"].to_list() == [2, 3, 82] and whole[cells.COPIES].to_list() == [40, 40, 1]
+    assert whole[cells.COPIES_AT][0] == "; ".join(str(n) for n in range(4, 24, 2))
 
 
 @pytest.mark.parametrize(
@@ -536,6 +595,100 @@ def test_a_render_job_writes_its_notebook_and_html_together_or_neither(tmp_path:
         write_pair(job, "newer nb", "newer html", tmp_path / "journal")
     assert job.output_ipynb.read_text() == "new nb"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_render_jobs_staged_figures_switch_over_with_its_pages_or_not_at_all(tmp_path: Path):
+    from dxtrack.notebook.engine import Job, write_pair
+
+    staging, figures = tmp_path / "staging", tmp_path / "figures"
+    job = Job(tmp_path / "in.ipynb", tmp_path / "out.ipynb", tmp_path / "out.html", {}, staged=(staging, figures))
+    figures.mkdir()
+    (figures / "chart.vi.png").write_bytes(b"old png")
+    job.output_ipynb.write_text("old nb"), job.output_html.write_text("old html")
+    staging.mkdir()
+    (staging / "chart.vi.png").write_bytes(b"new png")
+    (staging / "other.vi.svg").write_text("<svg>new</svg>")
+    job.output_html.unlink()
+    job.output_html.mkdir()  # the HTML cannot be replaced: neither the notebook nor any figure may change
+    with pytest.raises(OSError):
+        write_pair(job, "new nb", "new html", tmp_path / "journal")
+    assert job.output_ipynb.read_text() == "old nb"
+    assert (figures / "chart.vi.png").read_bytes() == b"old png" and not (figures / "other.vi.svg").exists()
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+    job.output_html.rmdir()
+    write_pair(job, "new nb", "new html", tmp_path / "journal")
+    assert (job.output_ipynb.read_text(), job.output_html.read_text()) == ("new nb", "new html")
+    assert (figures / "chart.vi.png").read_bytes() == b"new png"
+    assert (figures / "other.vi.svg").read_text() == "<svg>new</svg>"
+    assert not staging.exists()  # emptied after the switch-over
+
+
+@pytest.mark.render
+def test_a_render_job_that_fails_after_writing_figures_changes_no_file(tmp_path: Path):
+    """The notebook stages a figure, then a later cell raises: the published figure, notebook and HTML stay the
+    previous run's, and what the failed run staged never reaches the next run's switch-over."""
+    import nbformat
+
+    from dxtrack.notebook.engine import Job, RenderError, render_all
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell('staging = ""\nfigure = "new"\nfail = False')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "from pathlib import Path\nPath(staging).mkdir(parents=True, exist_ok=True)\n"
+            "(Path(staging) / 'chart.vi.png').write_text(figure)\n"
+            "(Path(staging) / 'extra.vi.svg').write_text(figure)"
+        ),
+        nbformat.v4.new_code_cell("if fail:\n    raise ValueError('asked to fail after writing its figures')"),
+    ]
+    notebook = tmp_path / "staged.ipynb"
+    nbformat.write(nb, notebook)
+    staging, figures = tmp_path / "staging", tmp_path / "figures"
+
+    def job(figure: str, fail: bool) -> Job:
+        parameters = {"staging": str(staging), "figure": figure, "fail": fail}
+        return Job(notebook, tmp_path / "out.ipynb", tmp_path / "out.html", parameters, staged=(staging, figures))
+
+    render_all([job("first", False)], workers=1, progress=False)
+    before = {p: p.read_bytes() for p in (tmp_path / "out.ipynb", tmp_path / "out.html", figures / "chart.vi.png")}
+    assert (figures / "chart.vi.png").read_text() == "first" and not staging.exists()
+    with pytest.raises(RenderError, match="asked to fail after writing its figures"):
+        render_all([job("second", True)], workers=1, progress=False)
+    assert {p: p.read_bytes() for p in before} == before
+    assert (staging / "chart.vi.png").read_text() == "second"  # staged by the failed run, never switched over
+    render_all([job("third", False)], workers=1, progress=False)  # starts from an empty staging folder
+    assert (figures / "chart.vi.png").read_text() == "third" and not staging.exists()
+
+
+def test_briefing_figures_are_staged_and_a_dropped_chart_is_pruned_after_the_switch_over(tmp_path: Path):
+    import json
+
+    import altair as alt
+
+    from dxtrack.report.figures import prune_figures, save_briefing_figures
+
+    def chart(n: int) -> alt.Chart:
+        return alt.Chart(alt.Data(values=[{"x": n, "y": n}])).mark_point().encode(x="x:Q", y="y:Q")
+
+    published, staging = tmp_path / "figures", tmp_path / "staging"
+    assert save_briefing_figures({"a": chart(1), "b": chart(2)}, str(published), "vi") == ["a", "b"]
+    a_png = (published / "a.vi.png").read_bytes()
+    saved = save_briefing_figures({"a": chart(1), "c": chart(3)}, str(staging), "vi", current=str(published))
+    assert saved == ["c"]  # "a" is unchanged and already published: not written again
+    assert sorted(p.name for p in staging.iterdir()) == [".figures.vi.json", "c.vi.png", "c.vi.svg"]
+    assert (published / "b.vi.png").exists() and (published / "a.vi.png").read_bytes() == a_png  # nothing published yet
+    for p in staging.iterdir():  # what the job's switch-over does
+        p.replace(published / p.name)
+    assert sorted(json.loads((published / ".figures.vi.json").read_text())) == ["a", "c"]
+    assert [p.name for p in prune_figures(published, "vi")] == ["b.vi.png", "b.vi.svg"]
+    assert sorted(p.name for p in published.iterdir()) == [
+        ".figures.vi.json",
+        *("a.vi.png", "a.vi.svg", "c.vi.png", "c.vi.svg"),
+    ]
 
 
 def test_svg_ids_do_not_depend_on_what_the_worker_drew_before(tmp_path: Path):

@@ -8,7 +8,7 @@ import polars as pl
 
 from dxtrack.core.paths import Project
 from dxtrack.core.sources import sha256_of
-from dxtrack.ingest.check import KEY, KINDS, compare, find_source, read_new
+from dxtrack.ingest.check import KEY, KINDS, comparable, compare, find_source, read_new
 from dxtrack.ingest.units import Registry
 
 
@@ -83,7 +83,9 @@ def cmd_check(args, project: Project) -> int:
     ]
     if flags:
         print("  " + "; ".join(flags))
-    result = compare(project, registry, source, new)
+    lean = comparable(new)
+    del new, reader  # the comparison needs only the lean columns: a 50 MB table's text is not held twice
+    result = compare(project, registry, source, lean)
     names_ = _names(registry)
     inside = result["inside"]
     print(

@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.core.subunits import COVERAGE
+from dxtrack.core.yamlfile import NoAliases
 
 SOURCE_FILE = "source.yaml"
 # Files a folder may hold besides the data file and source.yaml: notes for people, never read as data.
@@ -123,7 +124,7 @@ def _display(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(NoAliases, yaml.SafeLoader):
     """Safe YAML that refuses duplicated keys (PyYAML keeps the last one silently) and remembers key lines."""
 
     located = False  # True: every mapping comes back as a `Located` dict carrying its own key lines

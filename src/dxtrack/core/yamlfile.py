@@ -17,7 +17,20 @@ import yaml
 from dxtrack.core.errors import DataError
 
 
-class _Loader(yaml.SafeLoader):
+class NoAliases:
+    """A loader mixin refusing YAML aliases (`*name`, `<<: *name`): ten lines of nested aliases ("billion
+    laughs") make a tree of a billion values that walking or copying never finishes. No project file uses them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"an alias (*{event.anchor}) is not accepted: write the value out", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _Loader(NoAliases, yaml.SafeLoader):
     """Safe YAML; an invalid unquoted date stays its text (the schema then says what is wrong with it)."""
 
 

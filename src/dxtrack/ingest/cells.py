@@ -244,6 +244,31 @@ def _hidden_lines(ws) -> tuple[set[int], set[int]]:
     return rows, columns
 
 
+# A workbook is read whole, twice (values and formulas: hidden rows, merged headers and missing cached values are
+# only known from the whole sheet), at ~16 MB of memory per MB of sheet XML: above this much XML (a 50 MB export,
+# or a small file that inflates like a zip bomb) it is refused before reading, with the way round.
+XLSX_XML_LIMIT_MB = 40
+
+
+def _workbook_size(path: Path, display: str) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            inflated = sum(
+                i.file_size for i in z.infolist() if i.filename.startswith("xl/") and i.filename.endswith(".xml")
+            )
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"not a readable .xlsx workbook ({type(exc).__name__})", file=display) from None
+    if inflated > XLSX_XML_LIMIT_MB * 1_000_000:
+        raise DataError(
+            f"the workbook is too large to check whole: its sheets are {inflated / 1e6:.0f} MB of XML "
+            f"(limit {XLSX_XML_LIMIT_MB} MB; {path.stat().st_size / 1e6:.1f} MB compressed)",
+            file=display,
+            hint="save the data sheet as 'CSV UTF-8' and describe that file in source.yaml (a CSV streams)",
+        )
+
+
 def _xlsx_rows(
     path: Path, display: str, sheet: str | None, hidden: str | None = None
 ) -> tuple[list[tuple[int, list[str]]], set[int]]:
@@ -255,6 +280,7 @@ def _xlsx_rows(
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    _workbook_size(path, display)
     try:
         book = openpyxl.load_workbook(path, data_only=True)
         formulas = openpyxl.load_workbook(path, data_only=False)
@@ -454,13 +480,43 @@ def read_table(
             value=(duplicated or [""])[0],
             hint=f"the header reads {header}",
         )
+    reserved = next((h for h in header if h.startswith("__")), None)
+    if reserved is not None:  # "__row" would overwrite the row numbers every message names
+        raise DataError(
+            "column names starting with '__' are reserved for the reader's own columns (row numbers, copies)",
+            file=display,
+            row=info.header_rows[-1],
+            column=reserved,
+            value=reserved,
+            hint="rename the column",
+        )
     width = len(header)
-    # Identical rows are read once: {cells: [first row, copies, other rows (the first COPIES_LISTED)]}.
-    distinct: dict[tuple[str, ...] | tuple[int], list] = {}
+    # The body streams into column chunks of raw text (Arrow memory, not one Python object per cell); checks and
+    # cleaning then run column by column (dxtrack.core.names.clean_text's rules, vectorised in `_clean`).
+    cells = [f"__c{i}" for i in range(width)]
+    schema = {"__row": pl.Int64, **{c: pl.String for c in cells}}
+    numbers: list[int] = []
+    columns: list[list[str]] = [[] for _ in cells]
+    chunks: list[pl.DataFrame] = []
+
+    def flush() -> None:
+        if numbers:
+            chunk = pl.DataFrame({"__row": numbers, **dict(zip(cells, columns))}, schema=schema)
+            if collapse:  # identical rows of the chunk read once: the first, how many, the first few rows
+                chunk = chunk.group_by(cells, maintain_order=True).agg(
+                    pl.col("__row").first(), pl.col("__row").head(COPIES_LISTED + 1).alias("__rows"), pl.len()
+                )
+            chunks.append(chunk)
+            numbers.clear()
+            for column in columns:
+                column.clear()
+
     for number, record in itertools.chain(head[first:], rows):
         if len(record) > width and _is_blank(record[width:]):
             record = record[:width]
         if len(record) != width:
+            flush()
+            _no_mojibake(chunks, cells, header, display)  # a garbled row above this one is reported first
             extra = next((c for c in record[width:] if c.strip()), None)
             raise DataError(
                 f"{len(record)} fields where the header has {width}",
@@ -470,25 +526,13 @@ def read_table(
                 value=extra,
                 hint='a decimal comma or a comma inside text must be quoted, e.g. "56,83"',
             )
-        key = tuple(record)
-        seen = distinct.get(key) if collapse else None
-        if seen is not None:
-            seen[1] += 1
-            if len(seen[2]) < COPIES_LISTED:
-                seen[2].append(number)
-            continue
-        for column, cell in zip(header, record):
-            if _MOJIBAKE.search(cell):
-                raise DataError(
-                    "garbled text: UTF-8 that was read as Windows-1252 and saved again",
-                    file=display,
-                    row=number,
-                    column=column,
-                    value=cell,
-                    hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'",
-                )
-        distinct[key if collapse else (number,)] = [number, 1, [], record]
-    if not distinct:
+        numbers.append(number)
+        for column, cell in zip(columns, record):
+            column.append(cell)
+        if len(numbers) >= _CHUNK_ROWS:
+            flush()
+    flush()
+    if not chunks:
         raise DataError(
             "the file has a header but no data rows",
             file=display,
@@ -496,28 +540,70 @@ def read_table(
             column=header[0],
             value="",
         )
-    records = list(distinct.values())
-    distinct.clear()
-    cleaned: dict[str, str] = {}
-
-    def clean(cell: str) -> str | None:
-        if not cell.strip():
-            return None
-        out = cleaned.get(cell)
-        if out is None:
-            out = cleaned[cell] = clean_text(cell)
-        return out
-
-    columns = {h: [clean(r[3][i]) for r in records] for i, h in enumerate(header)}
-    frame = {"__row": [r[0] for r in records], **columns}
-    schema = {"__row": pl.Int64, **{h: pl.String for h in header}}
+    _no_mojibake(chunks, cells, header, display)
+    body = pl.concat(chunks, how="vertical", rechunk=True)
+    chunks.clear()
+    out_schema = {"__row": pl.Int64, **{h: pl.String for h in header}}
     if collapse:
-        frame |= {
-            COPIES: [r[1] for r in records],
-            COPIES_AT: ["; ".join(map(str, r[2])) if r[2] else None for r in records],
-        }
-        schema |= {COPIES: pl.Int64, COPIES_AT: pl.String}
-    return pl.DataFrame(frame, schema=schema), info
+        # Identical rows are read once (the first), with how many there are and the other rows' numbers: the
+        # chunks' counts added up, their row lists joined in order.
+        body = (
+            body.group_by(cells, maintain_order=True)
+            .agg(
+                pl.col("__row").first(),
+                pl.col("len").sum().cast(pl.Int64).alias(COPIES),
+                pl.col("__rows").explode().slice(1, COPIES_LISTED).alias(COPIES_AT),
+            )
+            .with_columns(
+                pl.when(pl.col(COPIES_AT).list.len() > 0)
+                .then(pl.col(COPIES_AT).cast(pl.List(pl.String)).list.join("; "))
+                .alias(COPIES_AT)
+            )
+            .sort("__row")
+        )
+        out_schema |= {COPIES: pl.Int64, COPIES_AT: pl.String}
+    body = body.with_columns(_clean(pl.col(c)) for c in cells).rename(dict(zip(cells, header)))
+    return body.select(list(out_schema)).cast(out_schema), info  # type: ignore[arg-type]
+
+
+_CHUNK_ROWS = 50_000
+# dxtrack.core.names.clean_text as column expressions: lookalikes fixed, NFC, whitespace runs (str.split's
+# whitespace: Unicode White_Space plus U+001C–U+001F) collapsed to one space and trimmed; blank -> null.
+_LOOKALIKE_PAIRS = {"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ", "\u00a0": " ", "–": "-", "—": "-"}
+_SPACES = r"[\s\x1c-\x1f]+"
+
+
+def _clean(column: pl.Expr) -> pl.Expr:
+    text = (
+        column.str.replace_many(list(_LOOKALIKE_PAIRS), list(_LOOKALIKE_PAIRS.values()))
+        .str.normalize("NFC")
+        .str.replace_all(_SPACES, " ")
+        .str.strip_chars(" ")
+    )
+    return pl.when(text != "").then(text)
+
+
+def _no_mojibake(chunks: list[pl.DataFrame], cells: list[str], header: list[str], display: str) -> None:
+    """The first row (then the first column in it) holding UTF-8 that was read as Windows-1252 and saved again."""
+    hits = [
+        frame.filter(pl.col(c).str.contains(_MOJIBAKE.pattern))
+        .select("__row", pl.col(c).alias("value"))
+        .head(1)
+        .with_columns(pl.lit(k).alias("column"))
+        for frame in chunks
+        for k, c in enumerate(cells)
+    ]
+    found = pl.concat(hits).sort("__row", "column") if hits else None
+    if found is not None and found.height:
+        row, value, k = found.row(0)
+        raise DataError(
+            "garbled text: UTF-8 that was read as Windows-1252 and saved again",
+            file=display,
+            row=row,
+            column=header[k],
+            value=value,
+            hint="open the original file again choosing UTF-8, or re-export it as 'CSV UTF-8'",
+        )
 
 
 def read_csv_strings(path: Path, display: str) -> pl.DataFrame:

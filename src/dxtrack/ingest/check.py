@@ -13,6 +13,7 @@ the rule in dxtrack.ingest.resolve decides which is kept), replace (a value of t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -28,6 +29,16 @@ from dxtrack.ingest.resolve import resolve
 from dxtrack.ingest.units import Registry
 
 KEY = FIGURE_IDENTITY
+# The candidate columns `compare` reads (resolve's rules, the change table, rank clashes).
+_COMPARED = [
+    c
+    for c in CANDIDATE_SCHEMA
+    if c
+    not in (
+        *("source_column", "name_as_source", "numerator", "denominator", "source_url", "quote", "series_note"),
+        *("derived_from", "derivation"),
+    )
+]
 KINDS = ["add", "supersede", "conflict", "replace", "drop", "older release", "unchanged"]
 
 
@@ -70,7 +81,15 @@ def read_new(project: Project, registry: Registry, source: Source) -> tuple[pl.D
     ), reader
 
 
-def _keyed(df: pl.DataFrame) -> pl.DataFrame:
+def comparable(candidates: pl.DataFrame) -> pl.DataFrame:
+    """The candidate columns `compare` reads (identity, release, value, rank, copies), without the wide text."""
+    return candidates.select(_COMPARED)
+
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+def _keyed(df: Frame) -> Frame:
     return df.with_columns(
         pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key")
     )
@@ -86,20 +105,23 @@ def compare(project: Project, registry: Registry, source: Source, new: pl.DataFr
     previous = []
     if source.id in project.catalogue and project.catalogue[source.id].folder.resolve() != source.folder.resolve():
         previous = [read_source(project, registry, source.id)]
-    empty = pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    # Only the columns a comparison reads: a 50 MB table's quotes and URLs are not copied three times over.
+    empty = pl.DataFrame(schema=CANDIDATE_SCHEMA).select(_COMPARED)
+    others, previous = [f.select(_COMPARED) for f in others], [f.select(_COMPARED) for f in previous]
+    new = comparable(new)
     before = resolve(pl.concat([empty, *others, *previous], how="vertical"), order).observations
     after = resolve(pl.concat([empty, *others, new], how="vertical"), order)
     inside = resolve(pl.concat([empty, new], how="vertical"), [source.id])  # duplicates and conflicts in the file
     basis = "data/raw without this file" + (" (its earlier version)" if previous else "")
 
-    old = _keyed(before).select(
+    old = _keyed(before.lazy()).select(
         *KEY,
         "period_label",
         pl.col("value").alias("old"),
         pl.col("release").alias("old_release"),
         pl.col("source_id").alias("old_source"),
     )
-    now = _keyed(after.observations).select(
+    now = _keyed(after.observations.lazy()).select(
         *KEY,
         "period_label",
         "year",
@@ -112,7 +134,7 @@ def compare(project: Project, registry: Registry, source: Source, new: pl.DataFr
         pl.coalesce("period_label_new", "period_label").alias("period_label")
     )
     # The conflicts table has no period label: a vague period's conflict is matched on its dates.
-    conflicted = after.conflicts.filter(pl.col("source_id") == source.id).select(KEY[:-1]).unique()
+    conflicted = after.conflicts.lazy().filter(pl.col("source_id") == source.id).select(KEY[:-1]).unique()
     conflicted = conflicted.with_columns(pl.lit(True).alias("involves_file"))
     both = both.join(conflicted, on=KEY[:-1], how="left", nulls_equal=True)
     kind = (
@@ -133,13 +155,11 @@ def compare(project: Project, registry: Registry, source: Source, new: pl.DataFr
         .otherwise(pl.lit("replace"))
     )
     # "unchanged": this file's figures already in the data with the same value (kept once, listed in also_in)
-    mine = _keyed(new).select(KEY).unique().with_columns(pl.lit(True).alias("in_file"))
-    both = (
-        both.with_columns(kind.alias("kind"))
-        .join(mine, on=KEY, how="left", nulls_equal=True)
-        .filter((pl.col("kind") != "unchanged") | pl.col("in_file").fill_null(False))
-        .drop("in_file")
+    compared = both.with_columns(kind.alias("kind"))
+    unchanged = compared.filter(pl.col("kind") == "unchanged").join(
+        _keyed(new.lazy()).select(KEY), on=KEY, how="semi", nulls_equal=True
     )
+    changes = pl.concat([compared.filter(pl.col("kind") != "unchanged"), unchanged]).collect()
     older = (
         _keyed(after.superseded)
         .filter(pl.col("source_id") == source.id)
@@ -154,7 +174,7 @@ def compare(project: Project, registry: Registry, source: Source, new: pl.DataFr
     )
     return {
         "basis": basis,
-        "changes": both,
+        "changes": changes,
         "older": older,
         "before": before.height,
         "after": after.observations.height,

@@ -63,6 +63,9 @@ CANDIDATE_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 NO_VALUE = "no value published in the row (blank = not published; nothing is filled in)"
 
+_CHUNK_ROWS = 50_000  # candidates held as Python values before they move into a frame
+
+_HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:năm\s+)?(\d{4})$", re.IGNORECASE)
 
 
@@ -85,7 +88,11 @@ class Reader:
         self.at(source.path)
         self.rules = self.entry.get("series") or {}
         self.periods = self.entry.get("periods") or {}
-        self.rows: list[dict] = []
+        # the candidate rows, column by column (one list per CANDIDATE_SCHEMA column: a 50 MB table's 400,000
+        # figures cost their values, not 400,000 dicts)
+        self.columns: dict[str, list] = {name: [] for name in CANDIDATE_SCHEMA}
+        self.chunks: list[pl.DataFrame] = []  # earlier candidates, moved out of Python objects (`_flush`)
+        self.kept: set[int] = set()  # rows that yielded a candidate (`account`)
         self.info: TableInfo | None = None
         self.row_numbers: list[int] = []  # every data row of the table, for the account of rows read
         self.reasons: dict[int, str] = {}  # row -> why it yields no value (see `account`)
@@ -127,7 +134,7 @@ class Reader:
 
     def account(self) -> dict:
         """Rows read = rows kept (at least one value) + rows reported with a reason: nothing silently skipped."""
-        kept = {r["source_row"] for r in self.rows}
+        kept = self.kept | set(self.columns["source_row"])
         reported: dict[str, list[int]] = {}
         for row in self.row_numbers:
             if row not in kept:
@@ -282,49 +289,69 @@ class Reader:
         name_as_source: str | None = None,
     ) -> None:
         self.not_future(r, period)
+        url = r.get("source_url")
+        if url is not None and not all(_HTTP_URL.match(part) for part in str(url).split(" | ")):
+            raise DataError(
+                "not an http(s) URL: a row's source_url becomes the link of its figures in every report",
+                value=url,
+                **self.where(r["__row"], "source_url"),
+                hint="several URLs are separated by ' | '; each starts with http:// or https://",
+            )
         copies = self.copies.get(r["__row"], (1, None))
         stated = map_ is not None or self.stated_map(r) is not None
         map_ = map_ or self.map_for(r, period)
         unit = self.unit(r, name_column, map_)
         if not stated and self.straddles(period):
             self.unambiguous(r, name_column, unit, period)
-        self.rows.append(
-            {
-                "source_id": self.source_id,
-                "source_row": r["__row"],
-                "source_column": value_column,
-                "name_as_source": r[name_column] if name_as_source is None else name_as_source,
-                "map": unit.map,
-                "unit_level": unit.level,
-                "province_code": unit.code,
-                "indicator": indicator,
-                "series": rule.series,
-                "release": rule.release,
-                "authority": rule.authority,
-                "year": period.start.year if period.start.year == period.end.year else self.year(r),
-                "period_label": period.label,
-                "period_start": period.start,
-                "period_end": period.end,
-                "full_year": period.full_year,
-                "period_exact": period.whole,
-                "value": value,
-                "numerator": numerator,
-                "denominator": denominator,
-                "rank_of": rank_of,
-                "source_url": r.get("source_url"),
-                "quote": quote if quote is not None else r.get("quote"),
-                "series_note": rule.note,
-                "proxy": rule.proxy,
-                "derived": derivation is not None,
-                "derived_from": derived_from,
-                "derivation": derivation,
-                "copies": copies[0],
-                "copies_at": copies[1],
-            }
-        )
+        row = {
+            "source_id": self.source_id,
+            "source_row": r["__row"],
+            "source_column": value_column,
+            "name_as_source": r[name_column] if name_as_source is None else name_as_source,
+            "map": unit.map,
+            "unit_level": unit.level,
+            "province_code": unit.code,
+            "indicator": indicator,
+            "series": rule.series,
+            "release": rule.release,
+            "authority": rule.authority,
+            "year": period.start.year if period.start.year == period.end.year else self.year(r),
+            "period_label": period.label,
+            "period_start": period.start,
+            "period_end": period.end,
+            "full_year": period.full_year,
+            "period_exact": period.whole,
+            "value": value,
+            "numerator": numerator,
+            "denominator": denominator,
+            "rank_of": rank_of,
+            "source_url": r.get("source_url"),
+            "quote": quote if quote is not None else r.get("quote"),
+            "series_note": rule.note,
+            "proxy": rule.proxy,
+            "derived": derivation is not None,
+            "derived_from": derived_from,
+            "derivation": derivation,
+            "copies": copies[0],
+            "copies_at": copies[1],
+        }
+        for key, cell in row.items():
+            self.columns[key].append(cell)
+        if len(self.columns["source_row"]) >= _CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.columns["source_row"]:
+            self.kept.update(self.columns["source_row"])
+            self.chunks.append(pl.DataFrame(self.columns, schema=CANDIDATE_SCHEMA))
+            self.columns = {name: [] for name in CANDIDATE_SCHEMA}
 
     def frame(self) -> pl.DataFrame:
-        return pl.DataFrame(self.rows, schema=CANDIDATE_SCHEMA)
+        """The candidates read so far, handed over (the reader keeps only the account of rows)."""
+        self._flush()
+        frame = pl.concat([pl.DataFrame(schema=CANDIDATE_SCHEMA), *self.chunks], how="vertical")
+        self.chunks = [frame]
+        return frame
 
     def number(self, r: dict, column: str, kind: str = "measure") -> float | None:
         return parse_number(r.get(column), kind=kind, where=self.where(r["__row"], column))

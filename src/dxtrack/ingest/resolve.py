@@ -31,6 +31,24 @@ ALSO_IN_LIMIT = 10
 # Sources are listed by `retrieved` date, then id (dxtrack.ingest.collect.observation_sources).
 CONFLICT_RULE = "highest authority, then first-listed source, then earlier row"
 
+# The conflicts table (a caller that passes candidates without the wide text columns, e.g. `dxtrack check`
+# comparing in memory, gets it without name_as_source and source_url).
+CONFLICT_COLUMNS = [
+    *IDENTITY,
+    "unit_level",
+    "year",
+    "value",
+    "chosen_value",
+    "chosen",
+    "authority",
+    "source_id",
+    "source_row",
+    "name_as_source",
+    "release",
+    "source_url",
+    "rule",
+]
+
 
 @dataclass
 class Resolved:
@@ -46,42 +64,64 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
             pl.lit(1, pl.Int64).alias("copies"), pl.lit(None, pl.String).alias("copies_at")
         )
     candidates = candidates.with_columns(pl.col("copies").fill_null(1))
-    ranked = candidates.with_columns(
+    # The rules run on a slim frame (identity, ordering keys, value, provenance of copies) with each row's index
+    # `_i`; the wide text columns (quote, URL, notes) are gathered once for the rows kept. A 50 MB table's
+    # 400,000 candidates then cost a few columns per step, not the whole table per step.
+    slim = candidates.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
+        *[c for c in IDENTITY if c != "period_key"],
         pl.when(pl.col("period_exact")).then(pl.lit("")).otherwise(pl.col("period_label")).alias("period_key"),
+        "release",
+        "authority",
         pl.col("source_id")
         .replace_strict({s: i for i, s in enumerate(source_order)}, default=len(source_order), return_dtype=pl.Int64)
         .alias("_source_rank"),
-        pl.format("{}:{}", "source_id", "source_row").alias("_place"),
+        "source_id",
+        "source_row",
+        "value",
+        "copies",
+        "copies_at",
     )
-    latest = pl.col("release").max().over(IDENTITY)
+    # Sorted by identity then preference, each identity is a run of rows: `_g` numbers the runs, and the rules
+    # group by that one integer instead of hashing the seven identity columns at every step.
+    order = [*IDENTITY, "authority", "_source_rank", "source_row"]
+    starts = pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in IDENTITY)
+    slim = slim.sort(order).with_columns((starts | (pl.int_range(pl.len()) == 0)).cast(pl.UInt32).cum_sum().alias("_g"))
+    latest = pl.col("release").max().over("_g")
     is_old = pl.col("release").is_not_null() & (pl.col("release") < latest)
     # The latest release is computed over all rows of an identity, before old ones are split off.
-    superseded = ranked.with_columns(latest.alias("superseded_by_release")).filter(is_old.fill_null(False))
-    current = ranked.filter(~is_old.fill_null(False))
+    slim = slim.with_columns(latest.alias("superseded_by_release"), is_old.fill_null(False).alias("_old"))
+    superseded = _gather(candidates, slim.filter("_old").select("_i", "superseded_by_release").sort("_i")).drop(
+        "copies", "copies_at"
+    )
+    current = slim.filter(~pl.col("_old")).drop("superseded_by_release", "_old")
+    del slim
 
-    order = [*IDENTITY, "authority", "_source_rank", "source_row"]
-    current = current.sort(order).with_columns(
-        (pl.col("value").round(9).n_unique().over(IDENTITY) > 1).alias("conflict"),
-        pl.int_range(pl.len()).over(IDENTITY).alias("_position"),
+    current = current.with_columns(
+        (pl.col("value").round(9).n_unique().over("_g") > 1).alias("conflict"),
+        pl.int_range(pl.len()).over("_g").alias("_position"),
+        pl.col("value").first().over("_g").alias("chosen_value"),
     )
     winners = current.filter(pl.col("_position") == 0)
-    chosen_value = winners.select(*IDENTITY, pl.col("value").alias("chosen_value"))
+    with_chosen = current
+    same = pl.col("value").round(9) == pl.col("chosen_value").round(9)
 
     # Places where the kept figure was found again (same value), for provenance: other rows with the value, and
     # the identical copies of any of them that the reader folded into one row (`copies`, `copies_at`).
     mine = pl.concat_list(
         pl.when(pl.col("_position") > 0)
-        .then(pl.concat_list(pl.col("_place")))
+        .then(pl.concat_list(pl.format("{}:{}", "source_id", "source_row")))
         .otherwise(pl.lit([], pl.List(pl.String))),
         pl.col("copies_at").str.split("; ").fill_null(pl.lit([], pl.List(pl.String))),
     )
     agreeing = (
-        current.join(chosen_value, on=IDENTITY, nulls_equal=True)
-        .filter(pl.col("value").round(9) == pl.col("chosen_value").round(9))
+        with_chosen.filter(
+            same & ((pl.col("_position") > 0) | (pl.col("copies") > 1) | pl.col("copies_at").is_not_null())
+        )
         .with_columns(
             mine.alias("_mine"), ((pl.col("_position") > 0).cast(pl.Int64) + pl.col("copies") - 1).alias("_n")
         )
-        .group_by(IDENTITY)
+        .group_by("_g")
         .agg(
             pl.col("_mine").list.explode(keep_nulls=False, empty_as_null=False).sort().alias("_places"),
             pl.col("_n").sum(),
@@ -102,36 +142,36 @@ def resolve(candidates: pl.DataFrame, source_order: list[str]) -> Resolved:
         )
         .drop("_places", "_n")
     )
-    observations = winners.join(agreeing, on=IDENTITY, how="left", nulls_equal=True).drop(
-        "_source_rank", "_place", "_position", "copies", "copies_at"
-    )
+    kept = winners.join(agreeing, on="_g", how="left", maintain_order="left")
+    observations = _gather(candidates, kept.select("_i", "conflict", "also_in")).drop("copies", "copies_at")
 
-    conflicts = (
-        current.filter(pl.col("conflict"))
-        .join(chosen_value, on=IDENTITY, nulls_equal=True)
-        .with_columns((pl.col("_position") == 0).alias("chosen"), pl.lit(CONFLICT_RULE).alias("rule"))
-        .select(
+    clashing = with_chosen.filter(pl.col("conflict"))
+    wide = [c for c in ("unit_level", "year", "name_as_source", "source_url") if c in candidates.columns]
+    conflicts = _gather(
+        candidates.select(wide),
+        clashing.select(
+            "_i",
             *IDENTITY,
-            "unit_level",
-            "year",
             "value",
             "chosen_value",
-            "chosen",
+            (pl.col("_position") == 0).alias("chosen"),
             "authority",
             "source_id",
             "source_row",
-            "name_as_source",
             "release",
-            "source_url",
-            "rule",
-        )
+            pl.lit(CONFLICT_RULE).alias("rule"),
+        ),
     )
-    duplicates = current.join(chosen_value, on=IDENTITY, nulls_equal=True).filter(
-        (pl.col("_position") > 0) & (pl.col("value").round(9) == pl.col("chosen_value").round(9))
-    ).height + int((current["copies"] - 1).sum())
+    conflicts = conflicts.select(c for c in CONFLICT_COLUMNS if c in conflicts.columns)
+    duplicates = with_chosen.filter((pl.col("_position") > 0) & same).height + int((current["copies"] - 1).sum())
     return Resolved(
-        observations=observations.drop("period_key"),
-        superseded=superseded.drop("_source_rank", "_place", "period_key", "copies", "copies_at"),
+        observations=observations,
+        superseded=superseded,
         conflicts=conflicts.drop("period_key"),
         duplicates_merged=duplicates,
     )
+
+
+def _gather(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `frame` at the indices `rows["_i"]`, in that order, with the other columns of `rows` added."""
+    return pl.concat([frame.select(pl.all().gather(rows["_i"])), rows.drop("_i")], how="horizontal")

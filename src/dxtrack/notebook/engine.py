@@ -112,6 +112,7 @@ class Job:
     "01", never 1). `lang` sets `<html lang=...>`; when None it is taken from `parameters["lang"]`.
     `title` sets the page title; when None the notebook's metadata title or the HTML file's stem is used.
     `static_dir`: a folder for each chart's SVG, shown by the page when scripts do not run.
+    `staged`: (staging folder, folder) for other files the notebook writes: they switch over with the pages.
     """
 
     notebook: Path
@@ -121,6 +122,9 @@ class Job:
     lang: str | None = None
     title: str | None = None
     static_dir: Path | None = None  # when set, each chart also as SVG there, the page's no-script fallback
+    # (staging folder, folder): files the notebook writes into the staging folder (e.g. named figures) switch
+    # over into the folder together with the .ipynb and .html, or not at all (`write_pair`)
+    staged: tuple[Path, Path] | None = None
 
     def __post_init__(self) -> None:
         self.notebook = Path(self.notebook)
@@ -131,6 +135,8 @@ class Job:
         self.parameters = dict(self.parameters)
         if self.lang is None and isinstance(self.parameters.get("lang"), str):
             self.lang = self.parameters["lang"]
+        if self.staged is not None:
+            self.staged = (Path(self.staged[0]), Path(self.staged[1]))
 
     def describe(self) -> str:
         return f"notebook {self.notebook} with parameters {self.parameters!r}"
@@ -884,11 +890,25 @@ def journal_for(job: Job, journal_dir: str | os.PathLike | None) -> Path:
 
 
 def write_pair(job: Job, ipynb: str, page: str, journal_dir: str | os.PathLike | None = None) -> None:
-    """The executed notebook and its HTML change together or not at all (core.atomic.atomic_group): both are
-    written in full first (a full disk fails here and changes neither), then both renamed into place."""
-    with atomic_group([job.output_ipynb, job.output_html], journal=journal_for(job, journal_dir)) as (nb_tmp, html_tmp):
+    """The executed notebook, its HTML and the files it staged (`Job.staged`) change together or not at all
+    (core.atomic.atomic_group): all are written in full first (a full disk fails here and changes none), then
+    all renamed into place; the staging folder is emptied after the switch-over."""
+    folder = job.staged[0] if job.staged and job.staged[0].is_dir() else None
+    staged = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".tmp")) if folder else []
+    targets = [job.output_ipynb, job.output_html, *(job.staged[1] / p.name for p in staged if job.staged)]
+    with atomic_group(targets, journal=journal_for(job, journal_dir)) as (nb_tmp, html_tmp, *file_tmps):
         nb_tmp.write_text(ipynb, encoding="utf-8")
         html_tmp.write_text(page, encoding="utf-8")
+        for source, tmp in zip(staged, file_tmps):
+            tmp.write_bytes(source.read_bytes())
+    if job.staged:
+        clear_staging(job)
+
+
+def clear_staging(job: Job) -> None:
+    """Empty a job's staging folder: files a failed or killed run staged never reach the folder."""
+    if job.staged and job.staged[0].is_dir():
+        shutil.rmtree(job.staged[0])
 
 
 # Kernel folders (IPC sockets and the connection file) live under one parent, each with a lock its worker holds:
@@ -1002,7 +1022,8 @@ def render_all(
 
     Raises RenderError after all other jobs have finished if any notebook failed; a failed job writes
     nothing (files from an earlier run are left as they were, like every stage output). A job's .ipynb and
-    .html are switched over together (`write_pair`; `journal_dir` keeps the switch-over journals). Kernel
+    .html (and the files it staged, `Job.staged`) are switched over together (`write_pair`; `journal_dir`
+    keeps the switch-over journals). Kernel
     folders of earlier, killed renders are removed first (`sweep_kernel_dirs`).
     """
     jobs = list(jobs)
@@ -1012,6 +1033,8 @@ def render_all(
         return []
     _check_jobs(jobs)
     sweep_kernel_dirs()
+    for job in jobs:
+        clear_staging(job)
     cwd = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
     n = min(workers, len(jobs))
 

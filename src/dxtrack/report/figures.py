@@ -183,19 +183,28 @@ def _briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     return out
 
 
-def save_briefing_figures(charts_by_name: Mapping[str, alt.TopLevelMixin], folder: str, lang: str) -> list[str]:
+def save_briefing_figures(
+    charts_by_name: Mapping[str, alt.TopLevelMixin], folder: str, lang: str, current: str | None = None
+) -> list[str]:
     """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks).
     A figure whose chart spec is unchanged since it was saved is kept (`.figures.<lang>.json` records the
-    specs' hashes): vl-convert is the slowest part of a re-render. Returns the names saved."""
+    specs' hashes): vl-convert is the slowest part of a re-render. Returns the names saved.
+
+    `current`: the folder the figures are published in, when `folder` is the render job's staging folder (the
+    render stage's case): what is already in `current` is compared, what changed is written to `folder` with the
+    new record, and the job switches them over with its pages (engine Job.staged); figures of charts no longer
+    drawn are removed after the switch-over (`prune_figures`). Without it, `folder` is both."""
     from dxtrack.core.atomic import write_json
     from dxtrack.notebook.engine import save_figures
 
-    state_file = Path(folder) / f".figures.{lang}.json"
+    published = Path(current or folder)
+    state_file = published / f".figures.{lang}.json"
     state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
+    Path(folder).mkdir(parents=True, exist_ok=True)
     saved = []
     for name, chart in charts_by_name.items():
         digest = hashlib.sha256(json.dumps(chart.to_dict(), sort_keys=True).encode()).hexdigest()
-        files = [Path(folder) / f"{name}.{lang}.{ext}" for ext in ("png", "svg")]
+        files = [published / f"{name}.{lang}.{ext}" for ext in ("png", "svg")]
         if state.get(name) == digest and all(f.exists() for f in files):
             continue
         save_figures(chart, f"{folder}/{name}.{lang}", lang=lang)
@@ -203,8 +212,24 @@ def save_briefing_figures(charts_by_name: Mapping[str, alt.TopLevelMixin], folde
         saved.append(name)
     # A chart the briefing no longer draws leaves no figure behind: the folder holds this edition's figures only.
     for gone in sorted(set(state) - set(charts_by_name)):
-        for ext in ("png", "svg"):
-            (Path(folder) / f"{gone}.{lang}.{ext}").unlink(missing_ok=True)
         del state[gone]
-    write_json(state, state_file)
+    write_json(state, Path(folder) / state_file.name)
+    if current is None:
+        prune_figures(Path(folder), lang)
     return saved
+
+
+def prune_figures(folder: Path, lang: str) -> list[Path]:
+    """Remove `<name>.<lang>.png|svg` in `folder` whose chart the record (`.figures.<lang>.json`) no longer lists:
+    run after a switch-over, so a figure is only ever removed once the pages that showed it are gone."""
+    record = folder / f".figures.{lang}.json"
+    if not record.is_file():
+        return []
+    names = set(json.loads(record.read_text(encoding="utf-8")))
+    removed = []
+    for ext in ("png", "svg"):
+        for path in sorted(folder.glob(f"*.{lang}.{ext}")):
+            if path.name[: -len(f".{lang}.{ext}")] not in names:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed

@@ -2,7 +2,8 @@
 
     reports/<year>/briefing.<lang>.html
     reports/<year>/provinces/<code>-<slug>.<lang>.html      (the 34-unit map; params render.province_map)
-    reports/<year>/figures/<chart>.<lang>.png|svg           (the briefing's charts, vl-convert)
+    reports/<year>/figures/<chart>.<lang>.png|svg           (the briefing's charts, vl-convert; staged, and
+                                                             switched over with the briefing's pages)
     reports/<year>/annex.xlsx                               (status, targets, coverage, backtest; openpyxl)
     reports/<year>/notebooks/…ipynb                         (the executed notebooks, for inspection)
 
@@ -34,7 +35,7 @@ from dxtrack.core.stage import lock, state_dir
 from dxtrack.core.tables import Tables, load
 from dxtrack.notebook.engine import Job, RenderError, render_all
 from dxtrack.report import labels, releases, selections, site
-from dxtrack.report.figures import boundary_files
+from dxtrack.report.figures import boundary_files, prune_figures
 from dxtrack.report.reasons import worded
 
 
@@ -62,6 +63,7 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     jobs = []
     static = out / "figures" / "static"  # each chart as SVG: what a page shows when scripts do not run
     for lang in settings.languages:
+        staging = staging_dir(project, settings.year) / f"briefing.{lang}"
         jobs.append(
             Job(
                 notebooks / "briefing.ipynb",
@@ -71,10 +73,13 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
                 {
                     "year": settings.year,
                     "lang": lang,
-                    "figures_dir": (out / "figures").relative_to(project.root).as_posix(),
+                    "figures_dir": staging.relative_to(project.root).as_posix(),
+                    "figures_current": (out / "figures").relative_to(project.root).as_posix(),
                 },
                 title=site.page_title(tables, "briefing", settings.year, lang),
                 static_dir=static,
+                # the named figures switch over with the briefing's .ipynb and .html, or not at all
+                staged=(staging, out / "figures"),
             )
         )
         units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
@@ -578,6 +583,11 @@ def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed:
     write_json(dict(sorted(state.items())), path)
 
 
+def staging_dir(project: Project, year: int) -> Path:
+    """Where render jobs stage the files that switch over with their pages (outside reports/: never published)."""
+    return state_dir(project) / "staging" / f"render-{year}"
+
+
 def journal_dir(project: Project, year: int) -> Path:
     return state_dir(project) / "journal" / f"render-{year}"
 
@@ -665,6 +675,9 @@ def _render_locked(project: Project, settings: RenderParams, progress: bool) -> 
         failed = {_key(f.job, project.root) for f in exc.failures}
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo} - failed, failed)
         raise
+    finally:
+        for lang in settings.languages:  # figures the switched-over briefings no longer show
+            prune_figures(report_dir(project, settings.year) / "figures", lang)
     if todo:
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
     write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
