@@ -128,6 +128,32 @@ def test_failing_notebook_names_itself_and_leaves_no_html(tmp_path):
     assert not list(tmp_path.glob(".*.tmp")), "no temporary files left behind"
 
 
+def test_a_static_figure_that_cannot_be_written_fails_its_job_and_keeps_the_page(tmp_path):
+    """A page links its charts' SVG fallbacks, so it switches over only once they are written."""
+    static = tmp_path / "static"
+    job = Job(
+        FIXTURE,
+        tmp_path / "86.ipynb",
+        tmp_path / "86.html",
+        {"province_code": "86", "province_name": "Vĩnh Long", "lang": "vi", "quote": "ok"},
+        static_dir=static,
+    )
+    render_all([job], workers=1, progress=False)
+    page, notebook = job.output_html.read_bytes(), job.output_ipynb.read_bytes()
+    assert b"dxtrack-static" in page and list(static.glob("*.svg"))
+    for svg in static.glob("*.svg"):
+        svg.unlink()
+    static.rmdir()
+    static.write_text("a file where the figures folder should be", encoding="utf-8")  # no SVG can be written
+    changed = Job(
+        job.notebook, job.output_ipynb, job.output_html, {**job.parameters, "quote": "mới"}, static_dir=static
+    )
+    with pytest.raises(RenderError) as info:
+        render_all([changed], workers=1, progress=False)
+    assert "86" in str(info.value)
+    assert job.output_html.read_bytes() == page and job.output_ipynb.read_bytes() == notebook
+
+
 def test_job_checks(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.ipynb"):
         render_all([Job(tmp_path / "missing.ipynb", tmp_path / "a.ipynb", tmp_path / "a.html")])

@@ -746,18 +746,21 @@ class _Worker:
         self.pending: list = []
 
     def _defer(self, fn, *args) -> None:
-        """Static figures are converted in a background thread while the kernel runs the next notebook;
-        `finish()` waits for them (and raises the first failure)."""
+        """Static figures are converted in a background thread while the page is exported; `_wait_static()`
+        waits for them (and raises the first failure) before the job's files switch over."""
         from concurrent.futures import ThreadPoolExecutor
 
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxtrack-static")
         self.pending.append(self.pool.submit(fn, *args))
 
-    def finish(self) -> None:
+    def _wait_static(self) -> None:
         pending, self.pending = self.pending, []
         for future in pending:
             future.result()
+
+    def finish(self) -> None:
+        self._wait_static()
         self.journal_dir = None
         self.owner = None
 
@@ -877,6 +880,12 @@ class _Worker:
             defer=self._defer,
         )
         ipynb = nbformat.writes(nb) + "\n"
+        # A page links its charts' SVG fallbacks: they must exist before it switches over (a full disk fails the
+        # job, and the previous page, notebook and figures stay as they were).
+        try:
+            self._wait_static()
+        except Exception as e:
+            raise _JobFailed(f"a static figure could not be written: {type(e).__name__}: {e}") from None
         write_pair(job, ipynb, page, self.journal_dir)
 
 
