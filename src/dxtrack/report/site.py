@@ -13,7 +13,7 @@ from datetime import date
 
 import polars as pl
 
-from dxtrack.core.params import renders_unit
+from dxtrack.core.params import render_units
 from dxtrack.core.tables import Tables
 from dxtrack.report import labels, selections, subunits
 from dxtrack.report.labels import t
@@ -177,7 +177,8 @@ def rendered_index(tables: Tables) -> pl.DataFrame:
     """selections.unit_index of the report map, for the units whose reports the edition renders (render.units)."""
     params = tables.project.params
     units = selections.unit_index(tables, str(params["render"]["province_map"]))
-    return units.filter(pl.col("province_code").map_elements(lambda c: renders_unit(params, c), return_dtype=pl.Boolean))
+    selected = render_units(params)
+    return units if selected is None else units.filter(pl.col("province_code").is_in(sorted(selected)))
 
 
 def index_html(tables: Tables, year: int, lang: str) -> str:
