@@ -4,10 +4,14 @@ suite green (tests/test_new_table.py adds one to a copy and runs the end-to-end 
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FROZEN = ROOT / "tests" / "fixtures" / "project"
 RAW = FROZEN / "data" / "raw"  # a snapshot of data/raw: the data every test runs on
 LIVE_RAW = ROOT / "data" / "raw"
+BIN = Path(sys.executable).parent
+# The unit reports the end-to-end tests that re-render render (params render.units): Hà Nội (unmerged), Cao Bằng
+# (unmerged, a unit whose figures a new table leaves alone), Đà Nẵng and Vĩnh Long (formed from 2 and 3 former
+# provinces). The full edition (every unit) is rendered once per session: `repro_project`.
+SOME_UNITS = ("01", "04", "48", "86")
 
 
 def frozen_project(dest: Path, *, notebooks: bool = False, geo: bool = True) -> Project:
@@ -32,6 +41,39 @@ def frozen_project(dest: Path, *, notebooks: bool = False, geo: bool = True) -> 
     if notebooks:
         shutil.copytree(ROOT / "notebooks", dest / "notebooks")
     return Project(dest)
+
+
+def _memoised(parse):
+    """`parse(path, ...)` run once per distinct file content and arguments; each call gets its own deep copy. A
+    parse that raises is not remembered (the next call parses again and raises again)."""
+    memo: dict = {}
+
+    def parse_once(path, *args, **kwargs):
+        try:
+            key = (Path(path).read_bytes(), args, tuple(sorted(kwargs.items())))
+        except OSError:
+            return parse(path, *args, **kwargs)  # the reader's own located error
+        if key not in memo:
+            memo[key] = parse(path, *args, **kwargs)
+        return copy.deepcopy(memo[key])
+
+    return parse_once
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_yaml_text_parsed_once():
+    """The suite builds thousands of Projects over the same few dozen YAML files (params.yaml, every source.yaml,
+    the registries); the located readers parse with PyYAML's pure-Python composer, which was most of a unit
+    test's time. Within the test session the same bytes give the same document, so each text is parsed once;
+    any changed file (a test's edit) is parsed afresh, and errors are raised as before."""
+    from dxtrack.core import params, paths, sources, yamlfile
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sources, "_read", _memoised(sources._read))
+        once = _memoised(yamlfile.load_yaml)
+        for module in (yamlfile, params, paths):
+            mp.setattr(module, "load_yaml", once)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +97,52 @@ def built_project(tmp_path_factory) -> Project:
     project = frozen_project(tmp_path_factory.mktemp("built"), notebooks=True)
     for stage in (clean, harmonize_stage, model_stage):
         write(project, stage(project))
+    return project
+
+
+def copy_repository(dest: Path, *, live_data: bool = False) -> Path:
+    """The repository's files as a fresh clone has them, with the frozen data/raw in place of the live one."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    for name in files:
+        source = ROOT / name
+        if (
+            source.is_file()
+            and not name.startswith(("data/interim/", "data/processed/", "tests/fixtures/project/"))
+            and (live_data or not name.startswith("data/raw/"))
+        ):
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    if not live_data:
+        shutil.copytree(RAW, dest / "data" / "raw")
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+def render_only(project: Path, codes: tuple[str, ...] = SOME_UNITS) -> None:
+    """Set params render.units of a copied repository to these unit codes (the default renders every unit)."""
+    path = project / "params.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\n  units: all\n" in text, "params.yaml's render.units is not `all`"
+    listed = ", ".join(f'"{c}"' for c in codes)
+    path.write_text(text.replace("\n  units: all\n", f"\n  units: [{listed}]\n", 1), encoding="utf-8")
+
+
+def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("DXTRACK_ROOT", None)
+    return subprocess.run([str(BIN / "dvc"), *args], cwd=project, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def repro_project(tmp_path_factory) -> Path:
+    """`dvc repro` on a fresh copy of the repository with the frozen data and today's params: the whole edition
+    (every unit report in every language, the briefing, index, annex), as `make` builds it. Read-only: a test
+    that changes a built project copies it or builds its own (tests/test_pipeline.py's `built`)."""
+    project = copy_repository(tmp_path_factory.mktemp("repro"))
+    result = dvc(project, "repro")
+    assert result.returncode == 0, result.stdout + result.stderr
     return project
 
 

@@ -196,26 +196,14 @@ def test_screenshot(chromium, network_mode, report):
 
 
 @pytest.fixture(scope="module")
-def real_reports(built_project, tmp_path_factory) -> list[Path]:
-    """The real briefing (vi) and Vĩnh Long's report (en), rendered from the real data built by the fixture."""
-    out = tmp_path_factory.mktemp("real")
-    notebooks = ROOT / "notebooks"
-    jobs = [
-        Job(notebooks / "briefing.ipynb", out / "b.ipynb", out / "briefing.vi.html", {"year": 2026, "lang": "vi"}),
-        Job(
-            notebooks / "province_report.ipynb",
-            out / "p.ipynb",
-            out / "86-vinh-long.en.html",
-            {"province": "86", "map": "34", "year": 2026, "lang": "en"},
-        ),
-    ]
-    old = os.environ.get("DXTRACK_ROOT")
-    os.environ["DXTRACK_ROOT"] = str(built_project.root)  # the spawned kernels inherit it
-    try:
-        render_all(jobs, workers=2, progress=False)
-    finally:
-        os.environ.pop("DXTRACK_ROOT") if old is None else os.environ.__setitem__("DXTRACK_ROOT", old)
-    return [job.output_html for job in jobs]
+def real_reports(repro_project) -> list[Path]:
+    """The real briefing (vi) and Vĩnh Long's report (en), as `dvc repro` rendered them from the frozen data
+    (conftest's session build of the whole edition)."""
+    import yaml
+
+    year = yaml.safe_load((repro_project / "params.yaml").read_text(encoding="utf-8"))["render"]["year"]
+    edition = repro_project / "reports" / str(year)
+    return [edition / "briefing.vi.html", edition / "provinces" / "86-vinh-long.en.html"]
 
 
 def test_real_reports_draw_every_chart_offline(chromium, network_mode, real_reports, tmp_path):

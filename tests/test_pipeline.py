@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import polars as pl
 import pytest
 import yaml
-from conftest import add_source
+from conftest import SOME_UNITS, add_source, copy_repository, dvc, render_only
 
 from dxtrack.core.paths import Project
 
@@ -22,38 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
-
-FROZEN_RAW = ROOT / "tests" / "fixtures" / "project" / "data" / "raw"
-
-
-def _copy_project(dest: Path, *, live_data: bool = False) -> Path:
-    """The repository's files as a fresh clone has them, with the frozen data/raw in place of the live one."""
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.splitlines()
-    for name in files:
-        source = ROOT / name
-        if (
-            source.is_file()
-            and not name.startswith(("data/interim/", "data/processed/", "tests/fixtures/project/"))
-            and (live_data or not name.startswith("data/raw/"))
-        ):
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    if not live_data:
-        shutil.copytree(FROZEN_RAW, dest / "data" / "raw")
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    return dest
+_copy_project = copy_repository
+_dvc = dvc
 
 
 def _edition(project: Path) -> str:
     return str(yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["render"]["year"])
-
-
-def _dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("DXTRACK_ROOT", None)
-    return subprocess.run([str(BIN / "dvc"), *args], cwd=project, env=env, capture_output=True, text=True)
 
 
 def _digests(project: Path) -> dict[str, str]:
@@ -63,19 +39,52 @@ def _digests(project: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
+    """`dvc repro` on a fresh copy rendering a few unit reports (conftest.SOME_UNITS, params render.units): the
+    tests below re-run, kill, clone and grow it, and every unit report costs a notebook run each time. The whole
+    edition is `repro_project`'s."""
     project = _copy_project(tmp_path_factory.mktemp("repo"))
+    render_only(project)
     result = _dvc(project, "repro")
     assert result.returncode == 0, result.stdout + result.stderr
     return project
 
 
-def test_repro_writes_every_report_in_both_languages(built):
+def _unit_pages(reports: Path, lang: str) -> list[str]:
+    return sorted(p.name for p in (reports / "provinces").glob(f"*.{lang}.html"))
+
+
+def test_repro_writes_every_report_in_both_languages(repro_project):
+    """The default (render.units: all): every unit of the map, in both languages, with the index listing each."""
+    reports = repro_project / "reports" / _edition(repro_project)
+    for lang in ("vi", "en"):
+        assert (reports / f"briefing.{lang}.html").stat().st_size > 100_000
+        assert len(_unit_pages(reports, lang)) == 34
+        assert (reports / "figures" / f"map_34.{lang}.png").exists()
+        index = (reports / f"index.{lang}.html").read_text(encoding="utf-8")
+        assert sorted(re.findall(r'href="provinces/([^"]+)"', index)) == _unit_pages(reports, lang)
+    assert (reports / "annex.xlsx").exists()
+    page = (reports / "provinces" / "86-vinh-long.vi.html").read_text(encoding="utf-8")
+    assert "Trà Vinh" in page and "<script src=" not in page
+
+
+def test_repro_with_a_unit_selection_writes_those_reports_and_links_only_them(built):
+    """render.units: the briefing and the listed units' reports, nothing else; the index lists exactly those and
+    no page links to a report that is not there."""
     reports = built / "reports" / _edition(built)
     for lang in ("vi", "en"):
         assert (reports / f"briefing.{lang}.html").stat().st_size > 100_000
-        assert len(list((reports / "provinces").glob(f"*.{lang}.html"))) == 34
-        assert (reports / "figures" / f"map_34.{lang}.png").exists()
-    assert (reports / "annex.xlsx").exists()
+        pages = _unit_pages(reports, lang)
+        assert [name[:2] for name in pages] == list(SOME_UNITS), pages
+        index = (reports / f"index.{lang}.html").read_text(encoding="utf-8")
+        assert sorted(re.findall(r'href="provinces/([^"]+)"', index)) == pages
+    pages = [*reports.glob("*.html"), *reports.glob("*/*.html")]
+    assert {p.parent.name for p in pages} >= {_edition(built), "provinces", "schemes"}
+    for page in pages:  # the briefing, the maps, the scheme pages and the reports link only what was rendered
+        text = re.sub(r"<script.*?</script>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for href in re.findall(r'(?:href|src)="([^"#]+)', text):
+            if not href.startswith(("http://", "https://", "data:")):
+                target = (page.parent / unquote(urlparse(href).path)).resolve()
+                assert target.exists(), f"{page.name}: link {href} does not resolve"
     page = (reports / "provinces" / "86-vinh-long.vi.html").read_text(encoding="utf-8")
     assert "Trà Vinh" in page and "<script src=" not in page
 
@@ -302,6 +311,31 @@ def test_a_forced_rerender_gives_byte_identical_reports(built):
     assert _report_digests(built) == before
 
 
+def _written_since(reports: Path, ns: int) -> bool:
+    """Whether a report (HTML) of the edition was written after the time `ns` (time.time_ns())."""
+    for page in [*reports.glob("briefing.*.html"), *reports.glob("provinces/*.html")]:
+        try:
+            if page.stat().st_mtime_ns > ns:
+                return True
+        except FileNotFoundError:  # replaced while we looked
+            continue
+    return False
+
+
+def _alive(kernel_folder: str) -> bool:
+    """Whether the worker that made a kernel folder (named `<pid>-<random>`) still runs."""
+    pid = kernel_folder.split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
     """SIGKILL the renderer mid-run: the next run finishes what it left (no temporary files, no kernel folders,
     no marker) and the reports equal the uninterrupted ones."""
@@ -312,6 +346,8 @@ def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
     (built / "reports" / "2026" / ".render-state.json").unlink()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     env.pop("DXTRACK_ROOT", None)
+    marker = built / "reports" / "2026" / ".render-incomplete.json"
+    started = time.time_ns()
     proc = subprocess.Popen(
         [sys.executable, "pipelines/render.py"],
         cwd=built,
@@ -320,7 +356,10 @@ def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    time.sleep(12)
+    # kill it once a first report has been rewritten and others are still to come (mid-run, whatever the load)
+    while proc.poll() is None and not (marker.exists() and _written_since(built / "reports" / "2026", started)):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the render finished before it could be killed mid-run"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (built / "reports" / "2026" / ".render-incomplete.json").exists()  # the set says it is mixed
@@ -330,5 +369,7 @@ def test_a_killed_render_then_a_rerun_gives_the_uninterrupted_reports(built):
     assert not [p for p in (built / "reports").rglob("*.tmp")]
     from dxtrack.notebook.engine import kernel_parent
 
-    assert not list(kernel_parent().glob("*")) if kernel_parent().is_dir() else True
+    # no kernel folder of a dead worker is left (folders of renders running elsewhere on the machine may be)
+    left = [f for f in kernel_parent().glob("*") if not _alive(f.name)] if kernel_parent().is_dir() else []
+    assert not left, left
     assert _report_digests(built) == before

@@ -21,23 +21,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def edition(built_project) -> Path:
-    """The real render stage on the real data (every report, both languages, the index and the annex)."""
-    import os
-    import shutil
+def edition(repro_project) -> Path:
+    """The whole edition `dvc repro` renders from the frozen data (every report, both languages, the index and the
+    annex): conftest's session build, shared with tests/test_pipeline.py; the probe copies made here are removed."""
+    import yaml
 
-    from dxtrack.report.stage import render_stage, report_dir
-
-    root = Path(__file__).resolve().parents[1]
-    shutil.copy(root / "dvc.yaml", built_project.root / "dvc.yaml")
-    shutil.copytree(root / "notebooks", built_project.root / "notebooks", dirs_exist_ok=True)
-    old = os.environ.get("DXTRACK_ROOT")
-    os.environ["DXTRACK_ROOT"] = str(built_project.root)
-    try:
-        render_stage(built_project, progress=False)
-    finally:
-        os.environ.pop("DXTRACK_ROOT") if old is None else os.environ.__setitem__("DXTRACK_ROOT", old)
-    return report_dir(built_project, int(built_project.params["render"]["year"]))
+    year = yaml.safe_load((repro_project / "params.yaml").read_text(encoding="utf-8"))["render"]["year"]
+    return repro_project / "reports" / str(year)
 
 
 def _unit_page(edition: Path, lang: str) -> Path:

@@ -152,6 +152,36 @@ def floor_or_auto(v):
     return real(0, 5)(v) if _number(v) else (v, "must be `auto` or a number (an SD on the logit scale)")
 
 
+def unit_selection(v):
+    """`render.units`: `all`, or unit codes as two-digit texts (a bare YAML number such as 1 or 86 is written as
+    "01" or "86"); which codes exist on the map is checked by the render stage, which reads the unit table."""
+    if v == "all":
+        return v, None
+    if not isinstance(v, list):
+        return v, 'must be `all` or a list of unit codes such as ["01", "86"]'
+
+    def code(x):
+        if isinstance(x, int) and not isinstance(x, bool) and 0 < x < 100:
+            x = f"{x:02d}"
+        if not isinstance(x, str) or not re.fullmatch(r"\d{2}", x):
+            return x, "is not a two-digit unit code"
+        return x, None
+
+    return list_of(code)(v)
+
+
+def render_units(params: dict) -> frozenset[str] | None:
+    """The unit codes whose reports an edition renders (`render.units`), or None for every unit of the map."""
+    units = params["render"].get("units", "all")
+    return None if units == "all" else frozenset(units)
+
+
+def renders_unit(params: dict, code: str) -> bool:
+    """Whether the edition renders the report of this unit of render.province_map (links to it may be made)."""
+    units = render_units(params)
+    return units is None or code in units
+
+
 # Every key of params.yaml. Ranges are what the code can use, not what today's file says: a count is at least 1
 # (`draws: 0` would give P(meet) from no draws), a probability lies in (0, 1), a year in the project's span.
 SCHEMA: dict[str, Spec] = {
@@ -229,6 +259,11 @@ SCHEMA: dict[str, Spec] = {
     "render.languages": Spec(list_of(choice(*LANGUAGES)), f"report languages, from {', '.join(LANGUAGES)}"),
     "render.province_map": Spec(choice("34", "63", coerce=True), 'map of the province reports: "34" or "63"'),
     "render.workers": Spec(integer(1, 64), "notebooks run in parallel (1-64)"),
+    "render.units": Spec(
+        unit_selection,
+        'unit reports rendered: `all` (the default) or a list of codes of render.province_map, e.g. ["01", "86"]',
+        required=False,
+    ),
 }
 
 

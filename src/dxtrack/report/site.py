@@ -13,6 +13,7 @@ from datetime import date
 
 import polars as pl
 
+from dxtrack.core.params import render_units
 from dxtrack.core.tables import Tables
 from dxtrack.report import labels, selections, subunits
 from dxtrack.report.labels import t
@@ -172,10 +173,17 @@ _SCRIPT = """
 """
 
 
+def rendered_index(tables: Tables) -> pl.DataFrame:
+    """selections.unit_index of the report map, for the units whose reports the edition renders (render.units)."""
+    params = tables.project.params
+    units = selections.unit_index(tables, str(params["render"]["province_map"]))
+    selected = render_units(params)
+    return units if selected is None else units.filter(pl.col("province_code").is_in(sorted(selected)))
+
+
 def index_html(tables: Tables, year: int, lang: str) -> str:
     """reports/<year>/index.<lang>.html: the briefing, every unit's report with search and filter, the annex."""
-    province_map = str(tables.project.params["render"]["province_map"])
-    units = selections.unit_index(tables, province_map)
+    units = rendered_index(tables)
     region = "region_vi" if lang == "vi" else "region_en"
     head = [
         t("col.province", lang),
@@ -285,5 +293,5 @@ def link_local(href: str, text: str) -> str:
 
 def search_data(tables: Tables) -> str:
     """The units as JSON (name, ASCII name, slug): for tests and other tools."""
-    units = selections.unit_index(tables, str(tables.project.params["render"]["province_map"]))
+    units = rendered_index(tables)
     return json.dumps(units.select("province_code", "name_vi", "name_ascii", "slug").to_dicts(), ensure_ascii=False)

@@ -30,6 +30,7 @@ import polars as pl
 import yaml
 
 from dxtrack.core.atomic import atomic_path, recover, sweep, write_json
+from dxtrack.core.params import render_units
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import lock, state_dir
 from dxtrack.core.tables import Tables, load
@@ -45,20 +46,41 @@ class RenderParams:
     languages: tuple[str, ...]
     province_map: str
     workers: int
+    units: frozenset[str] | None = None  # render.units: the unit reports rendered (None: every unit of the map)
 
     @classmethod
     def from_params(cls, params: dict) -> RenderParams:
         r = params["render"]
-        return cls(int(r["year"]), tuple(r["languages"]), str(r["province_map"]), int(r["workers"]))
+        return cls(
+            int(r["year"]), tuple(r["languages"]), str(r["province_map"]), int(r["workers"]), render_units(params)
+        )
 
 
 def report_dir(project: Project, year: int) -> Path:
     return project.root / "reports" / str(year)
 
 
+def planned_units(tables: Tables, settings: RenderParams) -> pl.DataFrame:
+    """The units of the report map whose reports are rendered: every one, or those render.units lists (a code
+    that is not a unit of the map is an error naming the key)."""
+    units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
+    if settings.units is None:
+        return units
+    unknown = sorted(settings.units - set(units["province_code"].to_list()))
+    if unknown:
+        raise tables.project.params_error(
+            "render.units",
+            f"lists codes that are not units of the {settings.province_map}-unit map (render.province_map)",
+            ", ".join(unknown),
+        )
+    return units.filter(pl.col("province_code").is_in(sorted(settings.units)))
+
+
 def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
-    """The briefing and one report per unit of the chosen map, in each language."""
+    """The briefing and one report per unit of the chosen map (render.units: all or those listed), in each
+    language."""
     out = report_dir(project, settings.year)
+    units = planned_units(tables, settings)
     notebooks = project.root / "notebooks"
     jobs = []
     static = out / "figures" / "static"  # each chart as SVG: what a page shows when scripts do not run
@@ -82,7 +104,6 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
                 staged=(staging, out / "figures"),
             )
         )
-        units = tables.units.filter(pl.col("map") == settings.province_map).sort("province_code")
         for code, slug in units.select("province_code", "slug").iter_rows():
             jobs.append(
                 Job(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dxtrack.core.params import renders_unit
 from dxtrack.core.subunits import TASK_STATES
 from dxtrack.core.tables import Tables
 from dxtrack.report import labels
@@ -319,7 +320,7 @@ def scheme_body_html(tables: Tables, scheme_id: str, lang: str, *, unit_base: st
         issuer = tables.unit("63", s["issuer_code"])
         successor = issuer.get("successor_code")
         name = esc(issuer["name_vi"])
-        if successor:
+        if successor and renders_unit(tables.project.params, successor):  # its report is in the edition
             new = tables.unit("34", successor)
             name = f'<a href="{esc(unit_base)}{esc(successor)}-{esc(new["slug"])}.{lang}.html">{name}</a>'
         out.append(f"<p>{esc(w('scheme.issuer', lang))}: {name}</p>")

@@ -11,6 +11,7 @@ import html
 
 import polars as pl
 
+from dxtrack.core.params import renders_unit
 from dxtrack.core.tables import Tables
 from dxtrack.core.vocabulary import STATUSES
 from dxtrack.report import labels, selections
@@ -537,9 +538,12 @@ def _status_class(status: str) -> str:
 
 
 def unit_href(tables: Tables, map_: str, code: str, lang: str, base: str = "provinces/") -> str | None:
-    """The report page of a unit of the report map, relative to the edition folder (None for others)."""
+    """The report page of a unit of the report map, relative to the edition folder (None for others, and for a
+    unit whose report the edition does not render: params render.units)."""
     province_map = str(tables.project.params["render"]["province_map"])
     if map_ == province_map:
+        if not renders_unit(tables.project.params, code):
+            return None
         unit = tables.unit(map_, code)
         return f"{base}{code}-{unit['slug']}.{lang}.html"
     if map_ == "63" and province_map == "34":
