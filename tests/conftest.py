@@ -4,7 +4,6 @@ suite green (tests/test_new_table.py adds one to a copy and runs the end-to-end 
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import os
@@ -41,39 +40,6 @@ def frozen_project(dest: Path, *, notebooks: bool = False, geo: bool = True) -> 
     if notebooks:
         shutil.copytree(ROOT / "notebooks", dest / "notebooks")
     return Project(dest)
-
-
-def _memoised(parse):
-    """`parse(path, ...)` run once per distinct file content and arguments; each call gets its own deep copy. A
-    parse that raises is not remembered (the next call parses again and raises again)."""
-    memo: dict = {}
-
-    def parse_once(path, *args, **kwargs):
-        try:
-            key = (Path(path).read_bytes(), args, tuple(sorted(kwargs.items())))
-        except OSError:
-            return parse(path, *args, **kwargs)  # the reader's own located error
-        if key not in memo:
-            memo[key] = parse(path, *args, **kwargs)
-        return copy.deepcopy(memo[key])
-
-    return parse_once
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _each_yaml_text_parsed_once():
-    """The suite builds thousands of Projects over the same few dozen YAML files (params.yaml, every source.yaml,
-    the registries); the located readers parse with PyYAML's pure-Python composer, which was most of a unit
-    test's time. Within the test session the same bytes give the same document, so each text is parsed once;
-    any changed file (a test's edit) is parsed afresh, and errors are raised as before."""
-    from dxtrack.core import params, paths, sources, yamlfile
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sources, "_read", _memoised(sources._read))
-        once = _memoised(yamlfile.load_yaml)
-        for module in (yamlfile, params, paths):
-            mp.setattr(module, "load_yaml", once)
-        yield
 
 
 @pytest.fixture(scope="session")

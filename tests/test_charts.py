@@ -285,8 +285,10 @@ def assert_locale_and_font(spec: dict, lang: str) -> None:
 
 
 def resolve(data: dict, root: dict):
-    """Inline values, or (Altair consolidates inline data) the root's `datasets` entry the data names."""
-    return data["values"] if "values" in data else root["datasets"][data["name"]]
+    """Inline values, or (Altair consolidates inline data) the root's `datasets` entry the data names. Values
+    inlined as a string (the boundaries) are parsed, as Vega parses them."""
+    values = data["values"] if "values" in data else root["datasets"][data["name"]]
+    return json.loads(values) if isinstance(values, str) else values
 
 
 def layer_data(s: dict, root: dict) -> list[dict]:

@@ -16,6 +16,7 @@ skip. Whether the `layout` names a reader is checked by the ingest package, whic
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -188,23 +189,13 @@ def read_metadata(path: Path, display: str) -> tuple[dict, dict[str, int]]:
     return data, lines
 
 
-# Parsed files by (path, display, located) -> ((mtime_ns, size, text), result). Every report page reads the whole
-# catalogue (its sources list and edition line) and PyYAML is slow: a file is parsed again only when it changed.
-_parsed: dict[tuple[str, str, bool], tuple[tuple[int, int, str], tuple[Any, dict[str, int]]]] = {}
-
-
 def _read(path: Path, display: str, *, located: bool) -> tuple[Any, dict[str, int]]:
-    text = path.read_text(encoding="utf-8")
-    stat = path.stat()
-    key, stamp = (str(path), display, located), (stat.st_mtime_ns, stat.st_size, text)
-    hit = _parsed.get(key)
-    if hit is not None and hit[0] == stamp:
-        return copy.deepcopy(hit[1])  # callers may change what they get
-    result = _parse(text, display, located=located)
-    _parsed[key] = (stamp, copy.deepcopy(result))
-    return result
+    # Every report page reads the whole catalogue (its sources list, its edition line) and PyYAML's composer is
+    # slow: the same text is parsed once per process (a changed file is new text). Callers get their own copy.
+    return copy.deepcopy(_parse(path.read_text(encoding="utf-8"), display, located=located))
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse(text: str, display: str, *, located: bool) -> tuple[Any, dict[str, int]]:
     loader = _LineLoader(text)
     loader.display = display

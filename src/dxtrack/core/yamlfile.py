@@ -9,6 +9,8 @@ kept so that a later check (dxtrack.core.params) can point at the line too.
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,13 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[str, in
         raise DataError(f"not UTF-8 text (byte {exc.start})", file=display) from None
     except OSError as exc:
         raise DataError(f"cannot be read ({exc.strerror})", file=display) from None
+    # The same text is parsed once per process (the test suite builds thousands of projects from the same few
+    # files; a report reads params and registries again): PyYAML's pure-Python composer is slow. Own copies out.
+    return copy.deepcopy(_parse(text, display))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(text: str, display: str) -> tuple[Any, dict[str, int]]:
     loader = _Loader(text)
     lines: dict[str, int] = {}
     try:

@@ -1197,7 +1197,7 @@ def choropleth_chart(
         _tip("note", "tooltip.note", lang),
     ]
     chart = (
-        alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
+        alt.Chart(_topo_data(topo, feature))
         .mark_geoshape(stroke="white", strokeWidth=0.4)
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(color=_status_color(lang), tooltip=tips)
@@ -1561,6 +1561,14 @@ def _archipelago_layers(lang: str) -> list[alt.Chart]:
     ]
 
 
+def _topo_data(topo: Mapping[str, Any], feature: str) -> alt.InlineData:
+    """Boundaries inline as one JSON string (Vega parses a string by its `format`). As a dict, Altair would deep-copy
+    and convert its hundreds of thousands of coordinates every time a layer, a property or a config is added and
+    every time the chart is written out: seconds per map. A string it passes along as it is."""
+    text = json.dumps(topo, ensure_ascii=False, separators=(",", ":"))
+    return alt.InlineData(values=text, format=alt.DataFormat(type="topojson", feature=feature))
+
+
 def _geo(topojson_path: str | Path, crosswalk: Any, map_: str) -> tuple[dict, str, pl.DataFrame]:
     path = Path(topojson_path)
     topo = json.loads(path.read_text(encoding="utf-8"))
@@ -1616,7 +1624,7 @@ def status_map_chart(
         _tip("on_course", "tooltip.on_course", lang, "Q", "d"),
     ]
     shapes = (
-        alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
+        alt.Chart(_topo_data(topo, feature))
         .mark_geoshape(stroke="#555555", strokeWidth=0.5, cursor="pointer")
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(
@@ -1713,7 +1721,7 @@ def value_map_chart(
         _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
     ]
     shapes = (
-        alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=feature)))
+        alt.Chart(_topo_data(topo, feature))
         .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer", invalid=None)
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(
