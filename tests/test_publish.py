@@ -85,3 +85,19 @@ def test_only_code_the_render_stage_runs_re_renders_reports(built_project, tmp_p
     with open(package / "report" / "text.py", "a", encoding="utf-8") as fh:
         fh.write("\n# a change to the words re-renders\n")
     assert publish.code_fingerprint(built_project, package) != before
+
+
+def test_pages_built_from_python_are_written_only_when_they_change(tmp_path):
+    """The index and scheme pages are rebuilt every run; a page whose text did not move keeps its file (and its
+    timestamp), so "what was re-rendered" lists only what changed."""
+    import os
+
+    from dxtrack.core.atomic import write_text_if_changed
+
+    page = tmp_path / "index.vi.html"
+    assert write_text_if_changed("<p>Hà Nội</p>", page) is True
+    os.utime(page, ns=(1, 1))
+    assert write_text_if_changed("<p>Hà Nội</p>", page) is False
+    assert page.stat().st_mtime_ns == 1
+    assert write_text_if_changed("<p>Hà Nội, 2026</p>", page) is True
+    assert page.read_text(encoding="utf-8") == "<p>Hà Nội, 2026</p>" and page.stat().st_mtime_ns != 1

@@ -257,3 +257,15 @@ def write_json(data: object, target: str | os.PathLike) -> None:
 def write_text(text: str, target: str | os.PathLike) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_text_if_changed(text: str, target: str | os.PathLike) -> bool:
+    """`write_text`, skipped when the file already holds exactly this text (its timestamp then says when it
+    last changed, and a reader syncing the folder sees only what moved). Returns whether it wrote."""
+    try:
+        if Path(target).read_bytes() == text.encode("utf-8"):
+            return False
+    except OSError:
+        pass
+    write_text(text, target)
+    return True

@@ -119,21 +119,23 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
 
 
 def write_index(tables: Tables, settings: RenderParams, out: Path) -> list[Path]:
-    """reports/<year>/index.<lang>.html: written from Python (no notebook), every time (it is quick)."""
-    from dxtrack.core.atomic import write_text
+    """reports/<year>/index.<lang>.html: built from Python (no notebook) every time (it is quick), written only
+    when it changed."""
+    from dxtrack.core.atomic import write_text_if_changed
 
     paths = []
     for lang in settings.languages:
         path = out / f"index.{lang}.html"
-        write_text(site.index_html(tables, settings.year, lang), path)
+        write_text_if_changed(site.index_html(tables, settings.year, lang), path)
         paths.append(path)
     return paths
 
 
 def write_scheme_pages(tables: Tables, settings: RenderParams, out: Path) -> list[Path]:
     """reports/<year>/schemes/<scheme_id>.<lang>.html, one per scheme and language: from Python like the index
-    (no notebook, no chart: a ranked table), rewritten every time; pages of schemes that no longer exist go."""
-    from dxtrack.core.atomic import write_text
+    (no notebook, no chart: a ranked table), built every time, written only when it changed; pages of schemes
+    that no longer exist go."""
+    from dxtrack.core.atomic import write_text_if_changed
     from dxtrack.report.subunits import SCHEME_DIR, scheme_file
 
     folder = out / SCHEME_DIR
@@ -141,7 +143,7 @@ def write_scheme_pages(tables: Tables, settings: RenderParams, out: Path) -> lis
     for scheme_id in tables.schemes["scheme_id"].to_list():
         for lang in settings.languages:
             path = folder / scheme_file(scheme_id, lang)
-            write_text(site.scheme_html(tables, scheme_id, settings.year, lang), path)
+            write_text_if_changed(site.scheme_html(tables, scheme_id, settings.year, lang), path)
             paths.append(path)
     if folder.is_dir():
         for stale in set(folder.glob("*.html")) - set(paths):
