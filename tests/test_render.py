@@ -141,6 +141,9 @@ def test_a_static_figure_that_cannot_be_written_fails_its_job_and_keeps_the_page
     render_all([job], workers=1, progress=False)
     page, notebook = job.output_html.read_bytes(), job.output_ipynb.read_bytes()
     assert b"dxtrack-static" in page and list(static.glob("*.svg"))
+    for svg in static.glob("*.svg"):  # laid out in Liberation Sans, and names the families with its metrics
+        families = set(re.findall(r'font-family="([^"]*)"', svg.read_text(encoding="utf-8")))
+        assert families == {engine.SVG_FONT_FAMILIES}
     for svg in static.glob("*.svg"):
         svg.unlink()
     static.rmdir()

@@ -469,16 +469,17 @@ def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: 
 def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
     import vl_convert as vlc
 
-    _register_fonts()
-    config = spec.setdefault("config", {})
-    if "font" not in config and _fonts_registered[0]:
-        config["font"] = STATIC_FONT
+    # A no-script fallback is drawn by the reader's own fonts: lay it out with Liberation Sans (vl-convert's
+    # built-in sans-serif, metric-compatible with Arial and Helvetica) and name that family and its equivalents.
+    # Laid out with DejaVu it would overflow wherever DejaVu is missing, and take three times as long.
+    spec.setdefault("config", {})["font"] = SVG_LAYOUT_FONT
     svg = vlc.vegalite_to_svg(
         spec,
         vl_version=_vl_version([spec]),
         format_locale=options.get("formatLocale"),
         time_format_locale=options.get("timeFormatLocale"),
     )
+    svg = _SVG_FONT_FAMILY.sub(f'font-family="{SVG_FONT_FAMILIES}"', svg)
     write_text(stable_svg_ids(svg), target)  # ids per file, not per worker history (stable_svg_ids)
 
 
@@ -586,6 +587,9 @@ def _valid_language(code: str) -> bool:
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]  # Debian fonts-dejavu-core
 STATIC_FONT = "DejaVu Sans"  # full Vietnamese coverage; used when a chart sets no font itself
+SVG_LAYOUT_FONT = "Liberation Sans"  # vl-convert's built-in sans-serif (Vietnamese included), Arial's metrics
+SVG_FONT_FAMILIES = "Liberation Sans, Arial, Helvetica, sans-serif"
+_SVG_FONT_FAMILY = re.compile(r'font-family="[^"]*"')
 _fonts_registered: list[str] = []
 
 
