@@ -53,3 +53,19 @@ def test_indicator_families_fill_entries_and_headline_order_is_data(tmp_path):
     assert project.indicators["a"]["unit"] == "percent" and project.indicators["a"]["note"] == "shared"
     assert project.indicators["b"]["note"] == "own" and "families" not in project.indicators
     assert project.headline_indicators == ["b", "a"]
+
+
+def test_importing_dxtrack_keeps_the_iri_grammars_out():
+    """jsonschema's optional IRI check (rfc3987_syntax) compiles 38 grammars on import, about 1 s in every
+    render worker and kernel; dxtrack never validates an IRI. Altair still validates chart specs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dxtrack, altair as alt; "
+        "assert sys.modules.get('rfc3987_syntax') is None; "
+        "alt.Chart(alt.InlineData(values=[{'a': 1}])).mark_point().encode(x='a:Q').to_dict(validate=True); "
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"
