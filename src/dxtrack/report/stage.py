@@ -537,24 +537,28 @@ def write_annex(tables: Tables, path: Path) -> Path:
     ever written as a formula; fixed workbook properties and zip timestamps, so the same inputs give the same
     bytes."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)  # rows streamed out as they are added: about half the time of a normal save
+    bold = Font(bold=True)
     for sheet, frame in annex_frames(tables).items():
         ws = wb.create_sheet(sheet)
         headers = [ANNEX_HEADERS.get(c, c) for c in frame.columns]
-        ws.append(headers)
-        for row in frame.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
         if frame.shape[1]:
             ws.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{max(frame.shape[0] + 1, 1)}"
             for i, h in enumerate(headers, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = min(max(len(str(h)) + 2, 10), 48)
+        header_cells = []
+        for h in headers:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = bold
+            header_cells.append(cell)
+        ws.append(header_cells)
+        for row in frame.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
     from datetime import datetime
 
     fixed = datetime(2000, 1, 1)
