@@ -101,3 +101,21 @@ def test_pages_built_from_python_are_written_only_when_they_change(tmp_path):
     assert page.stat().st_mtime_ns == 1
     assert write_text_if_changed("<p>Hà Nội, 2026</p>", page) is True
     assert page.read_text(encoding="utf-8") == "<p>Hà Nội, 2026</p>" and page.stat().st_mtime_ns != 1
+
+
+def test_svg_fallbacks_no_page_links_are_removed(tmp_path):
+    """Fallback SVGs are named by content, so a changed chart leaves its old file: the edition keeps only the
+    files some page links (else a re-rendered edition differs from the same edition built fresh)."""
+    from dxtrack.report.stage import prune_static
+
+    static = tmp_path / "figures" / "static"
+    static.mkdir(parents=True)
+    (tmp_path / "provinces").mkdir()
+    kept, old = "0123456789abcdef.svg", "fedcba9876543210.svg"
+    for name in (kept, old):
+        (static / name).write_text("<svg/>", encoding="utf-8")
+    (tmp_path / "provinces" / "86.vi.html").write_text(
+        f'<noscript><img src="../figures/static/{kept}"></noscript>', encoding="utf-8"
+    )
+    assert prune_static(tmp_path) == [static / old]
+    assert sorted(p.name for p in static.iterdir()) == [kept]

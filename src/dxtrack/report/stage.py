@@ -710,5 +710,23 @@ def _render_locked(project: Project, settings: RenderParams, progress: bool) -> 
     write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
     write_index(tables, settings, report_dir(project, settings.year))
     write_scheme_pages(tables, settings, report_dir(project, settings.year))
+    prune_static(report_dir(project, settings.year))
     marker.unlink(missing_ok=True)
     return [job.output_html for job in todo]
+
+
+_STATIC_REF = re.compile(r"static/([0-9a-f]{16}\.svg)")
+
+
+def prune_static(out: Path) -> list[Path]:
+    """Remove no-script SVGs that no page of the edition links any more. They are named by their content and never
+    overwritten, so each changed chart leaves its old file behind: without this the folder only grows, and an
+    edition re-rendered over time differs from the same edition built fresh. Returns what was removed."""
+    folder = out / "figures" / "static"
+    if not folder.is_dir():
+        return []
+    linked = {name for page in out.rglob("*.html") for name in _STATIC_REF.findall(page.read_text(encoding="utf-8"))}
+    gone = sorted(svg for svg in folder.glob("*.svg") if svg.name not in linked)
+    for svg in gone:
+        svg.unlink()
+    return gone
