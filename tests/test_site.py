@@ -50,8 +50,22 @@ def test_press_wording_is_recognised():
 def test_answer_counts_add_up_and_cover_every_status(tables):
     a = selections.answer(tables.status)
     assert a["assessed"] + a["unknown"] == a["total"] == sum(a["counts"].values())
-    assert a["on_course"] + a["behind"] == a["assessed"]
+    assert a["on_course"] + a["behind"] + a["pending"] == a["assessed"]
     assert set(STATUSES) <= set(a["counts"])
+
+
+def test_the_answer_counts_each_status_under_the_words_that_describe_it():
+    """'met so far' is on course, 'year passed, pending' is neither on course nor behind (the summary said a unit
+    whose one assessed target awaited its result was 'too slow or regressing')."""
+    rows = pl.DataFrame(
+        {
+            "status": ["met so far", "year passed, pending", "too slow", "acceleration needed", "no data"],
+            "preferred": [True] * 5,
+            "in_force": [True] * 5,
+        }
+    )
+    a = selections.answer(rows)
+    assert (a["on_course"], a["pending"], a["behind"], a["unknown"]) == (1, 1, 2, 1)
 
 
 def test_kpi_rows_mark_exactly_one_official_series_per_target(tables):

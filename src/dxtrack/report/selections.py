@@ -295,10 +295,11 @@ def sources_of(scope: dict[str, pl.DataFrame]) -> list[str]:
 
 
 # ---- answer first: KPI rows, summaries, grouped gaps (issue 13) ------------------------------------------------
-# Statuses come from core.vocabulary.STATUSES; a report groups them in two ways only: whether the target could be
-# assessed (not one of UNASSESSED) and whether an assessed target is on course (ON_COURSE). A status the model
-# adds later is therefore shown under its own label and counted as assessed and not on course until listed here.
-ON_COURSE = ("achieved", "on track")
+# Statuses come from core.vocabulary.STATUSES; a report groups them: whether the target could be assessed (not one
+# of UNASSESSED), and an assessed target as on course (ON_COURSE), awaiting its result (PENDING) or behind (the
+# rest). A status the model adds later is shown under its own label and counted as behind until listed here.
+ON_COURSE = ("achieved", "met so far", "on track")
+PENDING = ("year passed, pending",)
 
 
 def is_assessed(status: str | None) -> bool:
@@ -365,12 +366,14 @@ def answer(rows: pl.DataFrame) -> dict:
     total = sum(counts.values())
     assessed = {s: n for s, n in counts.items() if is_assessed(s) and n}
     on_course = sum(n for s, n in assessed.items() if s in ON_COURSE)
+    pending = sum(n for s, n in assessed.items() if s in PENDING)
     return {
         "total": total,
         "counts": counts,
         "assessed": sum(assessed.values()),
         "on_course": on_course,
-        "behind": sum(assessed.values()) - on_course,
+        "pending": pending,
+        "behind": sum(assessed.values()) - on_course - pending,
         "unknown": total - sum(assessed.values()),
     }
 

@@ -559,7 +559,7 @@ def answer_html(tables: Tables, lang: str) -> str:
     a = selections.answer(rows)
     share = labels.fmt_percent(100 * a["unknown"] / a["total"], lang, 0) if a["total"] else labels.MISSING
     parts = [
-        f'<p class="dx-answer">{esc(t("text.answer", lang, total=a["total"], assessed=a["assessed"], on_course=a["on_course"], behind=a["behind"], unknown=a["unknown"], unknown_share=share))}</p>'
+        f'<p class="dx-answer">{esc(t("text.answer", lang, total=a["total"], assessed=a["assessed"], on_course=a["on_course"], behind=a["behind"], pending=a["pending"], unknown=a["unknown"], unknown_share=share))}</p>'
     ]
     national = selections.kpi_rows(tables, rows.filter(pl.col("map") == "VN"))
     de = national.filter(pl.col("indicator") == "digital_economy_share_grdp").sort("target_year")
@@ -616,7 +616,7 @@ def unit_summary_html(tables: Tables, map_: str, code: str, rows: pl.DataFrame, 
         return f'<p class="dx-answer">{esc(t("text.summary_no_targets", lang, name=name))}</p>'
     lines = [
         t("text.summary_targets", lang, name=name, total=a["total"], assessed=a["assessed"]),
-        t("text.summary_status", lang, on_course=a["on_course"], behind=a["behind"])
+        t("text.summary_status", lang, on_course=a["on_course"], behind=a["behind"], pending=a["pending"])
         if a["assessed"]
         else t("text.summary_status_none", lang),
         t("text.summary_gap", lang, unknown=a["unknown"]) if a["unknown"] else t("text.summary_gap_none", lang),
