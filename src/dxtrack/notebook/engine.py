@@ -456,7 +456,10 @@ def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: 
     meta = own.get("usermeta")
     if isinstance(meta, dict):
         meta.pop(DOWNLOAD_KEY, None)
-    digest = hashlib.sha1(_script_json([own, options.get("formatLocale")]).encode("utf-8")).hexdigest()[:16]
+    # Named by what decides its bytes: the spec, the locale, and how it is drawn (vl-convert's version, the layout
+    # font), so a file drawn another way is never taken for current (a re-render then matches a fresh build).
+    how = [_vl_convert_version(), SVG_LAYOUT_FONT, SVG_FONT_FAMILIES]
+    digest = hashlib.sha1(_script_json([own, options.get("formatLocale"), how]).encode("utf-8")).hexdigest()[:16]
     target = folder / f"{digest}.svg"
     if not target.exists():
         if defer is not None:
@@ -464,6 +467,12 @@ def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: 
         else:
             _convert_svg(own, options, target)
     return target
+
+
+def _vl_convert_version() -> str:
+    import vl_convert as vlc
+
+    return str(getattr(vlc, "__version__", "?"))
 
 
 def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
