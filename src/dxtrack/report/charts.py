@@ -111,6 +111,15 @@ def _data(rows: Iterable[Mapping[str, Any]]) -> alt.InlineData:
     return alt.InlineData(values=tuple({k: _json_value(v) for k, v in r.items()} for r in rows))
 
 
+def _kind_color(kinds: Sequence[str], lang: str) -> alt.Color:
+    """Colour by the `legend` column: each kind's label (`legend.<kind>`) in its colour (COLORS[kind]), legend below."""
+    return alt.Color(
+        "legend:N",
+        legend=alt.Legend(title=None, orient="bottom"),
+        scale=alt.Scale(domain=[t(f"legend.{k}", lang) for k in kinds], range=[COLORS[k] for k in kinds]),
+    )
+
+
 _Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)  # _finish returns the kind of chart it is given
 
 
@@ -972,13 +981,7 @@ def peers_chart(
     if not records:
         raise ValueError(f"no {indicator} values up to {year} for {unit} or its regional peers")
     missing = [names.get((unit[0], c), c) for c in codes if c not in set(latest["province_code"].to_list())]
-    color = alt.Color(
-        "legend:N",
-        legend=alt.Legend(title=None, orient="bottom"),
-        scale=alt.Scale(
-            domain=[t("legend.highlight", lang), t("legend.peer", lang)], range=[COLORS["highlight"], COLORS["peer"]]
-        ),
-    )
+    color = _kind_color(("highlight", "peer"), lang)
     tips = [
         _tip("name", "tooltip.province", lang),
         _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]),
@@ -1257,13 +1260,7 @@ def movers_chart(
     ]
     if not records:
         raise ValueError(f"no rank changed between {from_year} and {to_year}")
-    color = alt.Color(
-        "legend:N",
-        legend=alt.Legend(title=None, orient="bottom"),
-        scale=alt.Scale(
-            domain=[t("legend.gain", lang), t("legend.loss", lang)], range=[COLORS["gain"], COLORS["loss"]]
-        ),
-    )
+    color = _kind_color(("gain", "loss"), lang)
     tips = [
         _tip("name", "tooltip.province", lang),
         _tip("rank_from", "tooltip.rank_from", lang, "Q", "d", year=from_year),
