@@ -717,23 +717,3 @@ def test_svg_ids_do_not_depend_on_what_the_worker_drew_before(tmp_path: Path):
     assert first != second  # vl-convert's counters moved on
     assert stable_svg_ids(first) == stable_svg_ids(second)
     assert 'id="gradient_0"' in stable_svg_ids(second) and "url(#gradient_0)" in stable_svg_ids(second)
-
-
-def test_kernel_folders_of_a_killed_render_are_removed(tmp_path: Path, monkeypatch):
-    import tempfile
-
-    from dxtrack.core.atomic import FileLock
-    from dxtrack.notebook import engine
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    parent = engine.kernel_parent()
-    dead, live = parent / "111-dead", parent / "222-live"
-    for folder in (dead, live):
-        folder.mkdir(parents=True)
-        (folder / "kernel.json").write_text("{}")
-    holder = FileLock(live / "owner.lock").acquire()  # a worker that is still running
-    try:
-        assert engine.sweep_kernel_dirs() == [dead]
-        assert live.is_dir() and not dead.exists()
-    finally:
-        holder.release()

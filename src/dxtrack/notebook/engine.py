@@ -2,11 +2,11 @@
 
 The engine of the `render` stage. Three pieces:
 
-* **Execution** — `render_all(jobs)` runs notebooks in a few worker processes. Each worker owns one warm
-  Jupyter kernel that it reuses for every notebook it gets (papermill only injects the parameters; nbclient
-  executes). Between notebooks the kernel's namespace is reset (`%reset -f`) and its working directory
-  restored; module state (imports, Altair settings, caches) survives, so every notebook must set up what it
-  relies on in its own setup cell.
+* **Execution** — `render_all(jobs)` runs notebooks in a few worker processes. Papermill injects the
+  parameters; each worker then runs the cells in its own IPython shell (`inprocess.py`: the worker is the
+  kernel, so there is no kernel process to start or message). Between notebooks the namespace is reset
+  (`%reset -f`) and the working directory restored; module state (imports, Altair settings, caches) survives,
+  so every notebook must set up what it relies on in its own setup cell.
 * **Charts** — `use_offline_renderer()` (call it in a notebook's setup cell) makes Altair charts display as a
   Vega-Lite MIME bundle that JupyterLab draws natively; at export time each chart becomes a `<div>` plus a
   small script that embeds it against the one copy of the Vega bundle the page carries in its `<head>`.
@@ -30,7 +30,6 @@ import queue
 import re
 import shutil
 import sys
-import tempfile
 import time
 import traceback
 import unicodedata
@@ -39,15 +38,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dxtrack.core.atomic import FileLock, atomic_group, atomic_path, write_text
+from dxtrack.core.atomic import atomic_group, atomic_path, write_text
 
 if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it costs ~1.2 s to import)
     from concurrent.futures import ThreadPoolExecutor
 
     import altair as alt
     import vl_convert as vlc
-    from jupyter_client.client import KernelClient
-    from jupyter_client.manager import KernelManager
+
+    from dxtrack.notebook.inprocess import InProcessExecutor
 
 __all__ = [
     "Job",
@@ -55,6 +54,7 @@ __all__ = [
     "RenderError",
     "JobFailure",
     "render_all",
+    "RenderPool",
     "use_offline_renderer",
     "escape",
     "save_figures",
@@ -637,7 +637,7 @@ def stable_svg_ids(svg: str) -> str:
 
 
 def save_figures(
-    chart: alt.TopLevelMixin | Mapping[str, Any],
+    chart: alt.TopLevelMixin | Mapping[str, Any] | Any,  # or anything with Altair's to_dict()
     stem_path: str | os.PathLike,
     formats: Sequence[str] = ("png", "svg"),
     scale: float = 2,
@@ -651,7 +651,8 @@ def save_figures(
     """
     import vl_convert as vlc
 
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else copy.deepcopy(dict(chart))
+    # not validated again: vl-convert refuses an invalid spec itself
+    spec = chart.to_dict(validate=False) if hasattr(chart, "to_dict") else copy.deepcopy(dict(chart))
     opts = embed_options_for(spec, embed_options, lang)
     _register_fonts()
     config = spec.setdefault("config", {})
@@ -684,7 +685,7 @@ def save_figures(
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Execution: one warm kernel per worker process
+# Execution: worker processes, each running notebooks in its own IPython shell
 # ----------------------------------------------------------------------------------------------------------
 
 _VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration", "status", "exception")
@@ -726,37 +727,21 @@ def _failing_cell(nb) -> str:
     return "a cell"
 
 
-_RESET_CODE = """\
-def _dxtrack_reset(ip=get_ipython(), gc=__import__("gc"), os=__import__("os")):
-    collect = gc.collect
-    gc.collect = lambda *args, **kwargs: 0
-    try:
-        ip.reset(new_session=False)
-    finally:
-        gc.collect = collect
-    os.chdir({cwd!r})
-_dxtrack_reset()
-"""
-
-
 class _Worker:
-    """Owns one kernel and one HTML exporter; renders jobs one after another."""
+    """Renders jobs one after another in this process: notebooks run in its own IPython shell
+    (`inprocess.InProcessExecutor`), pages come from one HTML exporter, static figures from a background thread."""
 
-    # Set by start(), finish() and the worker loop; ipc_dir is absent until start() (stop() checks with getattr).
-    km: KernelManager | None
-    kc: KernelClient | None
     pool: ThreadPoolExecutor | None
-    ipc_dir: str | None
-    owner: FileLock | None
     journal_dir: str | None
+    executor: InProcessExecutor | None
 
-    def __init__(self, kernel_name: str, cwd: str, timeout: int | None, startup_timeout: int):
-        self.kernel_name, self.cwd, self.timeout, self.startup_timeout = kernel_name, cwd, timeout, startup_timeout
-        self.km = None
-        self.kc = None
+    def __init__(self, cwd: str, timeout: int | None):
+        self.cwd, self.timeout = cwd, timeout
+        self.executor = None
         self.exporter = None
         self.pool = None
         self.pending: list = []
+        self.journal_dir = None
 
     def _defer(self, fn, *args) -> None:
         """Static figures are converted in a background thread while the page is exported; `_wait_static()`
@@ -775,112 +760,37 @@ class _Worker:
     def finish(self) -> None:
         self._wait_static()
         self.journal_dir = None
-        self.owner = None
-
-    def _client(self, nb, **kw):
-        from nbclient import NotebookClient
-
-        return NotebookClient(
-            nb,
-            km=self.km,
-            kernel_name=self.kernel_name,
-            timeout=self.timeout,
-            startup_timeout=self.startup_timeout,
-            record_timing=False,
-            allow_errors=False,
-            interrupt_on_timeout=True,
-            resources={"metadata": {"path": self.cwd}},
-            **kw,
-        )
 
     def start(self) -> None:
-        import nbformat
-        from nbclient import NotebookClient
+        from dxtrack.notebook.inprocess import InProcessExecutor
 
-        boot = NotebookClient(
-            nbformat.v4.new_notebook(),
-            kernel_name=self.kernel_name,
-            startup_timeout=self.startup_timeout,
-            resources={"metadata": {"path": self.cwd}},
-        )
-        boot.km = boot.create_kernel_manager()
-        # Local IPC sockets instead of TCP on localhost: no open ports, no "without encryption" warning. The
-        # sockets and the connection file sit in one folder this worker locks (see sweep_kernel_dirs).
-        kernel_parent().mkdir(parents=True, exist_ok=True)
-        self.ipc_dir = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=kernel_parent())
-        self.owner = FileLock(os.path.join(self.ipc_dir, "owner.lock"), "render worker").acquire()
-        boot.km.transport = "ipc"
-        boot.km.ip = os.path.join(self.ipc_dir, "kernel")
-        boot.km.connection_file = os.path.join(self.ipc_dir, "kernel.json")
-        boot.start_new_kernel(cwd=self.cwd)  # the kernel process boots while we build the bundle
+        self.executor = InProcessExecutor(self.cwd, self.timeout)
         self.exporter = _make_exporter()
         vega_bundle(_vl_version([]))  # warm the cache for charts of vl-convert's newest Vega-Lite
-        boot.start_new_kernel_client()
-        self.km, self.kc = boot.km, boot.kc
-
-    def stop(self) -> None:
-        from jupyter_core.utils import run_sync
-
-        try:
-            if self.kc is not None:
-                self.kc.stop_channels()
-            if self.km is not None:
-                # nbclient types km as KernelManager; it is an AsyncKernelManager, whose shutdown is a coroutine
-                run_sync(self.km.shutdown_kernel)(now=True)  # type: ignore[arg-type]
-        except Exception:
-            pass
-        self.km = self.kc = None
-        ipc_dir = getattr(self, "ipc_dir", None)
-        if ipc_dir:
-            shutil.rmtree(ipc_dir, ignore_errors=True)
-            self.ipc_dir = None
-        if self.owner is not None:
-            self.owner.release()
-            self.owner = None
-
-    def _run(self, nb):
-        client = self._client(nb)
-        client.kc = self.kc
-        client.execute(cleanup_kc=False)
-        return client
-
-    def reset(self) -> None:
-        """Clear the user namespace (like %reset -f) and go back to `cwd`, skipping reset's gc.collect().
-
-        IPython's reset runs a full garbage collection (~0.1-0.25 s with Altair loaded), more than a small
-        notebook takes to run; Python's automatic collector frees any cycles left behind anyway.
-        """
-        import nbformat
-
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_RESET_CODE.format(cwd=self.cwd))])
-        self._run(nb)
 
     def render(self, job: Job) -> None:
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+        import nbformat
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
+        from dxtrack.notebook.inprocess import CellError, CellTimeout
+
+        assert self.executor is not None
         nb = load_notebook_node(str(job.notebook))
-        nb = parameterize_notebook(nb, job.parameters, kernel_name=self.kernel_name)
+        nb = parameterize_notebook(nb, job.parameters, kernel_name="python3")
         for cell in nb.cells:  # papermill gives the injected cell a random id: make it stable
             if "injected-parameters" in cell.metadata.get("tags", []):
                 cell["id"] = "injected-parameters"
         try:
-            self.reset()
-            self._run(nb)
-        except CellExecutionError as e:
+            self.executor.run(nb)
+        except CellError as e:
             cell = _failing_cell(nb)
-            tb = _ANSI.sub("", str(e.traceback or "")).strip().splitlines()
+            tb = _ANSI.sub("", "\n".join(e.traceback)).strip().splitlines()
             tail = "\n    ".join(tb[-12:])
             raise _JobFailed(f"{cell} raised {e.ename}: {_ANSI.sub('', e.evalue)}\n    {tail}") from None
-        except CellTimeoutError as e:
+        except CellTimeout as e:
             raise _JobFailed(f"timed out: {e}") from None
-        except DeadKernelError as e:
-            self.stop()
-            self.start()
-            raise _JobFailed(f"the kernel died: {e}") from None
         _clean_metadata(nb)
-        import nbformat
 
         title = job.title or job.parameters.get("title") or job.output_html.stem
         page = export_html(
@@ -933,58 +843,37 @@ def clear_staging(job: Job) -> None:
         shutil.rmtree(job.staged[0])
 
 
-# Kernel folders (IPC sockets and the connection file) live under one parent, each with a lock its worker holds:
-# a folder whose lock is free belongs to a killed render and is removed by the next one.
-KERNEL_PARENT = "dxtrack-kernels"
-
-
-def kernel_parent() -> Path:
-    return Path(tempfile.gettempdir()) / KERNEL_PARENT
-
-
-def sweep_kernel_dirs() -> list[Path]:
-    """Remove kernel folders left by killed renders (their owner's lock is free). Returns what was removed."""
-    removed: list[Path] = []
-    parent = kernel_parent()
-    if not parent.is_dir():
-        return removed
-    for folder in parent.iterdir():
-        if not folder.is_dir():
-            continue
-        try:
-            with FileLock(folder / "owner.lock"):
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
-        except Exception:
-            continue  # a live worker holds it (or it is not ours to remove)
-    return removed
+def _stop_worker(signum, frame) -> None:
+    """SIGTERM: leave now, even from inside a running cell (the executor re-raises an exit marked this way)."""
+    stop = SystemExit(143)
+    stop.dxtrack_stop = True  # type: ignore[attr-defined]
+    raise stop
 
 
 def _worker_main(
     wid: int,
     tasks,
     results,
-    kernel_name: str,
     cwd: str,
     timeout: int | None,
-    startup_timeout: int,
     journal_dir: str | None = None,
+    preload: Sequence[str] = (),
 ) -> None:
+    import importlib
     import logging
     import signal
 
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    worker = _Worker(kernel_name, cwd, timeout, startup_timeout)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    worker = _Worker(cwd, timeout)
     worker.journal_dir = journal_dir
     try:
         try:
             worker.start()
+            for module in preload:  # what the notebooks will import, while the caller is still planning
+                importlib.import_module(module)
         except BaseException:
-            results.put(
-                ("fatal", wid, None, f"worker {wid} could not start kernel {kernel_name!r}:\n" + traceback.format_exc())
-            )
+            results.put(("fatal", wid, None, f"render worker {wid} could not start:\n" + traceback.format_exc()))
             return
         while True:
             item = tasks.get()
@@ -1009,7 +898,8 @@ def _worker_main(
                 file=sys.stderr,
             )
     finally:
-        worker.stop()
+        if worker.pool is not None:
+            worker.pool.shutdown(wait=False)
 
 
 def _check_jobs(jobs: Sequence[Job]) -> None:
@@ -1030,23 +920,14 @@ def render_all(
     jobs: Iterable[Job],
     workers: int = 2,
     progress: bool = True,
-    kernel_name: str = "python3",
     cwd: str | os.PathLike | None = None,
     timeout: int | None = 600,
-    startup_timeout: int = 120,
     journal_dir: str | os.PathLike | None = None,
 ) -> list[RenderResult]:
-    """Execute and export every job, `workers` notebooks at a time, each worker reusing one warm kernel.
+    """Execute and export every job, `workers` notebooks at a time (see RenderPool, which this starts and stops).
 
-    Jobs are handed out through a queue (a slow notebook does not hold up the others). Kernels start in
-    `cwd` (default: the current directory), which is restored before every notebook. `timeout` is per cell
-    (seconds, None for no limit). Returns one RenderResult per job, in the order given.
-
-    Raises RenderError after all other jobs have finished if any notebook failed; a failed job writes
-    nothing (files from an earlier run are left as they were, like every stage output). A job's .ipynb and
-    .html (and the files it staged, `Job.staged`) are switched over together (`write_pair`; `journal_dir`
-    keeps the switch-over journals). Kernel
-    folders of earlier, killed renders are removed first (`sweep_kernel_dirs`).
+    Returns one RenderResult per job, in the order given. Raises RenderError after all other jobs have finished
+    if any notebook failed; a failed job writes nothing (files from an earlier run are left as they were).
     """
     jobs = list(jobs)
     if workers < 1:
@@ -1054,91 +935,135 @@ def render_all(
     if not jobs:
         return []
     _check_jobs(jobs)
-    sweep_kernel_dirs()
-    for job in jobs:
-        clear_staging(job)
-    cwd = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
-    n = min(workers, len(jobs))
+    with RenderPool(min(workers, len(jobs)), cwd=cwd, timeout=timeout, journal_dir=journal_dir) as pool:
+        return pool.run(jobs, progress=progress)
 
-    from tqdm import tqdm
 
-    ctx = mp.get_context("spawn")
-    tasks, results = ctx.Queue(), ctx.Queue()
-    for i, job in enumerate(jobs):
-        tasks.put((i, job))
-    for _ in range(n):
-        tasks.put(None)
-    procs = [
-        ctx.Process(
+class RenderPool:
+    """Worker processes that render jobs, each running notebooks one after another in its own warm IPython shell
+    (`inprocess.InProcessExecutor`).
+
+    The workers start (import, build their exporter, import the `preload` modules) as soon as the pool is made,
+    so a caller can start them before it has worked out which jobs to run. `run(jobs)` hands the jobs out
+    through a queue (a slow notebook does not hold up the others) and can be called once. Workers start in
+    `cwd` (default: the current directory), which is restored before every notebook; `timeout` is per cell
+    (seconds, None for no limit). A job's .ipynb and .html (and the files it staged, `Job.staged`) are switched
+    over together (`write_pair`; `journal_dir` keeps the switch-over journals). A worker that dies mid-job (a
+    crash in native code, the OOM killer) fails that job only: a fresh worker takes its place.
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        *,
+        cwd: str | os.PathLike | None = None,
+        timeout: int | None = 600,
+        journal_dir: str | os.PathLike | None = None,
+        preload: Sequence[str] = (),
+    ):
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.cwd = str(Path(cwd).resolve()) if cwd is not None else os.getcwd()
+        self.timeout = timeout
+        self.journal_dir = None if journal_dir is None else str(journal_dir)
+        self.preload = tuple(preload)
+        self._ctx = mp.get_context("spawn")
+        self.tasks, self.results = self._ctx.Queue(), self._ctx.Queue()
+        self.used = False
+        self.procs = [self._spawn(w) for w in range(workers)]
+
+    def _spawn(self, w: int):
+        proc = self._ctx.Process(
             target=_worker_main,
             name=f"dxtrack-render-{w}",
-            args=(
-                w,
-                tasks,
-                results,
-                kernel_name,
-                cwd,
-                timeout,
-                startup_timeout,
-                None if journal_dir is None else str(journal_dir),
-            ),
+            args=(w, self.tasks, self.results, self.cwd, self.timeout, self.journal_dir, self.preload),
             daemon=True,
         )
-        for w in range(n)
-    ]
-    for p in procs:
-        p.start()
+        proc.start()
+        return proc
 
-    done: dict[int, RenderResult] = {}
-    failures: dict[int, JobFailure] = {}
-    running: dict[int, int] = {}  # worker -> job index
-    fatal: list[str] = []
-    bar = tqdm(total=len(jobs), desc="render", unit="nb", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    try:
-        while len(done) + len(failures) < len(jobs):
-            try:
-                kind, wid, idx, payload = results.get(timeout=0.5)
-            except queue.Empty:
-                for w, p in enumerate(procs):
-                    if not p.is_alive() and w in running:
-                        idx = running.pop(w)
-                        failures[idx] = JobFailure(
-                            jobs[idx], f"render worker {w} exited (code {p.exitcode}) while rendering it"
-                        )
-                        bar.update(1)
-                if all(not p.is_alive() for p in procs):
-                    why = "; ".join(fatal) or "all render workers exited"
-                    for i, job in enumerate(jobs):
-                        if i not in done and i not in failures:
-                            failures[i] = JobFailure(job, f"not rendered: {why}")
-                continue
-            if kind == "start":
-                running[wid] = idx
-                bar.set_postfix_str(jobs[idx].output_html.name, refresh=False)
-            elif kind == "ok":
-                running.pop(wid, None)
-                done[idx] = RenderResult(jobs[idx], payload, wid)
-                bar.update(1)
-            elif kind == "fail":
-                running.pop(wid, None)
-                failures[idx] = JobFailure(jobs[idx], payload)
-                bar.update(1)
-            elif kind == "fatal":
-                fatal.append(payload)
-    except BaseException:
-        for p in procs:  # interrupted: stop our workers now (their kernels exit with them)
-            if p.is_alive():
+    def __enter__(self) -> RenderPool:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # interrupted or failed before run(): stop now; a RenderError comes after every job has finished
+        self.close(terminate=exc_type is not None and not issubclass(exc_type, RenderError))
+
+    def close(self, terminate: bool = False) -> None:
+        """Stop the workers: at once with `terminate` (interrupted), else after the jobs they hold."""
+        if not self.used:
+            self.used = True
+            for _ in self.procs:
+                self.tasks.put(None)
+        for p in self.procs:
+            if terminate and p.is_alive():
                 p.terminate()
-        raise
-    finally:
-        bar.close()
-        for p in procs:
+        for p in self.procs:
             p.join(timeout=600)  # a worker finishes its background static figures before it exits
             if p.is_alive():
                 p.kill()
                 p.join(timeout=5)
-        tasks.close()
-        results.close()
-    if failures:
-        raise RenderError([failures[i] for i in sorted(failures)], total=len(jobs))
-    return [done[i] for i in range(len(jobs))]
+        self.tasks.close()
+        self.results.close()
+
+    def run(self, jobs: Sequence[Job], progress: bool = True) -> list[RenderResult]:
+        jobs = list(jobs)
+        if self.used:
+            raise RuntimeError("a RenderPool runs one set of jobs")
+        self.used = True
+        _check_jobs(jobs)
+        for job in jobs:
+            clear_staging(job)
+        for i, job in enumerate(jobs):
+            self.tasks.put((i, job))
+        for _ in self.procs:
+            self.tasks.put(None)
+        if not jobs:
+            return []
+
+        from tqdm import tqdm
+
+        procs, results = self.procs, self.results
+        done: dict[int, RenderResult] = {}
+        failures: dict[int, JobFailure] = {}
+        running: dict[int, int] = {}  # worker -> job index
+        fatal: list[str] = []
+        bar = tqdm(total=len(jobs), desc="render", unit="nb", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+        try:
+            while len(done) + len(failures) < len(jobs):
+                try:
+                    kind, wid, idx, payload = results.get(timeout=0.5)
+                except queue.Empty:
+                    for w, p in enumerate(procs):
+                        if not p.is_alive() and w in running:
+                            idx = running.pop(w)
+                            failures[idx] = JobFailure(
+                                jobs[idx], f"render worker {w} exited (code {p.exitcode}) while rendering it"
+                            )
+                            bar.update(1)
+                            # its end-of-queue marker is still queued: a new worker takes the remaining jobs
+                            procs[w] = self._spawn(w)
+                    if all(not p.is_alive() for p in procs):
+                        why = "; ".join(fatal) or "all render workers exited"
+                        for i, job in enumerate(jobs):
+                            if i not in done and i not in failures:
+                                failures[i] = JobFailure(job, f"not rendered: {why}")
+                    continue
+                if kind == "start":
+                    running[wid] = idx
+                    bar.set_postfix_str(jobs[idx].output_html.name, refresh=False)
+                elif kind == "ok":
+                    running.pop(wid, None)
+                    done[idx] = RenderResult(jobs[idx], payload, wid)
+                    bar.update(1)
+                elif kind == "fail":
+                    running.pop(wid, None)
+                    failures[idx] = JobFailure(jobs[idx], payload)
+                    bar.update(1)
+                elif kind == "fatal":
+                    fatal.append(payload)
+        finally:
+            bar.close()
+        if failures:
+            raise RenderError([failures[i] for i in sorted(failures)], total=len(jobs))
+        return [done[i] for i in range(len(jobs))]

@@ -23,7 +23,7 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -120,7 +120,30 @@ def _kind_color(kinds: Sequence[str], lang: str) -> alt.Color:
     )
 
 
-_Chart = TypeVar("_Chart", bound=alt.TopLevelMixin)  # _finish returns the kind of chart it is given
+class ChartSpec:
+    """A finished chart: its Vega-Lite spec, converted from Altair's objects once.
+
+    Altair converts a chart's whole object tree again (and validates it against the schema) every time the chart
+    is shown or saved, which took longer than building it. A finished chart never changes, so reports show this
+    dict. `to_dict()` validates by default, as Altair's does (tests rely on it); the display path does not.
+    """
+
+    def __init__(self, spec: dict[str, Any]):
+        self.spec = spec
+
+    def to_dict(self, validate: bool = True) -> dict[str, Any]:
+        spec = json.loads(json.dumps(self.spec))  # a copy, in JSON's types (row tuples become the arrays they are)
+        if validate:
+            alt.Root.validate(spec)
+        return spec
+
+    @property
+    def title(self) -> Any:
+        return self.spec.get("title")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        renderer = alt.renderers.get()  # the active Altair renderer (dxtrack's in reports), as Altair would
+        return renderer(self.spec) if renderer else {}
 
 
 def _locale(lang: str) -> alt.Locale:
@@ -128,9 +151,9 @@ def _locale(lang: str) -> alt.Locale:
     return alt.Locale(number=alt.NumberLocale(**loc["number"]), time=alt.TimeLocale(**loc["time"]))
 
 
-def _finish(chart: _Chart, lang: str, about: Mapping[str, Any] | None = None) -> _Chart:
-    """The one place where locale, font and common styling are set (top-level `config`), and where the data
-    behind the chart is attached for download (see `_download`).
+def _finish(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any] | None = None) -> ChartSpec:
+    """The one place where locale, font and common styling are set (top-level `config`), where the data
+    behind the chart is attached for download (see `_download`), and where the chart becomes its spec.
 
     Set in place on the chart each builder has just made (Altair's `configure_*` / `properties` would copy the
     whole chart once per call)."""
@@ -144,18 +167,19 @@ def _finish(chart: _Chart, lang: str, about: Mapping[str, Any] | None = None) ->
         legend=alt.LegendConfig(labelFontSize=11, titleFontSize=11, labelLimit=320),
         view=alt.ViewConfig(stroke=None),
     )
-    chart.usermeta = _download(chart, lang, about or {})  # type: ignore[attr-defined]
-    return chart
+    chart.usermeta = {}  # type: ignore[attr-defined]  # filled below: set now so the key sits where Altair puts it
+    spec = chart.to_dict(validate=False)
+    spec["usermeta"] = _download(spec, lang, about or {})
+    return ChartSpec(spec)
 
 
 # Columns of plotting rows that only steer marks (colours, dashes, joins): left out of the CSV.
 _PLOT_ONLY = {"legend", "kind", "band", "gid", "unit_order", "href", "share", "text", "cls", "x", "y"}
 
 
-def _download(chart: alt.TopLevelMixin, lang: str, about: Mapping[str, Any]) -> dict:
+def _download(spec: Mapping[str, Any], lang: str, about: Mapping[str, Any]) -> dict:
     """The rows every layer draws (TopoJSON shapes aside), as one table with the chart's context columns
     first (unit, indicator, caption lines); the page offers it as CSV (dxtrack.notebook.engine)."""
-    spec = chart.to_dict(validate=False)
     tables: list[Sequence[dict]] = []
 
     def walk(node: Any) -> None:
@@ -657,7 +681,7 @@ def _trajectory(
     ended: date | None = None,
     width: int,
     height: int,
-) -> alt.LayerChart:
+) -> ChartSpec:
     obs_all, proj_all = _frame(observations), _frame(projections)
     status_df, units_df = _frame(status), _frame(units)
     definition = labels.indicator_definition(indicator)
@@ -761,7 +785,7 @@ def trajectory_chart(
     ended: date | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart:
+) -> ChartSpec:
     """One unit's indicator over time: observed points (published ● / derived ▲), the fitted line and projection of
     the default method (or `method`), 80% and 95% bands, and a marker + label at each target.
 
@@ -871,7 +895,7 @@ def rank_history_chart(
     ended: date | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart:
+) -> ChartSpec:
     """A unit's DTI rank over time, 1 at the top, with the naive projection's bands and each rank goal as a
     dashed rule plus a marker at its year. Goals come from status rows measured by `indicator` (target_value =
     N of "top N"), or `goals` (N, or (N, year)); the subtitle gives P(rank ≤ N) and the median forecast rank. The title
@@ -922,7 +946,7 @@ def peers_chart(
     *,
     series: str | None = None,
     width: int = 480,
-) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
+) -> ChartSpec:
     """Latest value (up to `year`) of `indicator` for the unit and the other units of its region on the same map,
     as bars sorted by value, the unit highlighted. One series only (`series`, else the unit's, else the most
     common among peers), so estimators never mix."""
@@ -1052,7 +1076,7 @@ def status_matrix_chart(
     map_: str | None = None,
     indicators: Sequence[str] | None = None,
     width: int | None = None,
-) -> alt.Chart:
+) -> ChartSpec:
     """Units × targets (indicator, year) coloured by status, in the shared status palette. Several targets of one
     unit, indicator and year (different documents) show as one cell: in force and most recent first; the tooltip
     says how many there are."""
@@ -1152,7 +1176,7 @@ def choropleth_chart(
     subtitle: Sequence[str] = (),
     width: int = 340,
     height: int = 560,
-) -> alt.Chart:
+) -> ChartSpec:
     """Provinces of one map ("63" or "34") coloured by status. `status_by_unit` has one row per unit: map,
     province_code, status (pace.STATUSES), optional `note`; units without a row show as "no data".
 
@@ -1228,7 +1252,7 @@ def movers_chart(
     top: int = 8,
     indicator: str = "dti_rank",
     width: int = 420,
-) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
+) -> ChartSpec:
     """The `top` biggest gains and losses in DTI rank between two years (positive = moved up), as bars."""
     obs, units_df = _frame(observations), _frame(units)
     obs = obs.filter(
@@ -1311,7 +1335,7 @@ def coverage_chart(
     lang: str,
     *,
     indicators: Sequence[str] | None = None,
-) -> alt.FacetChart:
+) -> ChartSpec:
     """Heat map of data coverage (metrics/harmonize.json "coverage": indicator → map → year → {units, of}):
     indicators × years, one panel per map, cell text "units/of"."""
     records: list[dict[str, Any]] = []
@@ -1387,7 +1411,7 @@ def headline_chart(
     series: str | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart:
+) -> ChartSpec:
     """Viet Nam's digital-economy share against its national targets (20% by 2025, 30% by 2030): the national
     trajectory chart with a headline title built from the targets it shows."""
     unit = ("VN", "VN")
@@ -1447,7 +1471,7 @@ def series_chart(
     sources: Mapping[str, str] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
+) -> ChartSpec:
     """Every full-year series of `indicator` for `unit` as its own line (the official series marked in the
     legend), with the unit's in-force targets as diamonds. `sources` maps source_id -> publisher for tooltips."""
     obs = _unit_rows(_frame(observations), unit)
@@ -1584,7 +1608,7 @@ def status_map_chart(
     hrefs: Mapping[str, str] | None = None,
     width: int = 420,
     height: int = 640,
-) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
+) -> ChartSpec:
     """Units coloured by the share of their assessable targets on course (selections.map_class), with a class of
     its own for units where no target was collected; each unit links to its report (`hrefs`: code -> URL)."""
     from dxtrack.report.selections import MAP_CLASSES, map_class
@@ -1674,7 +1698,7 @@ def value_map_chart(
     domain: Sequence[float] | None = None,
     width: int = 420,
     height: int = 640,
-) -> alt.LayerChart | alt.FacetChart:  # alt.layer's type (a FacetChart when layers share facets)
+) -> ChartSpec:
     """The latest full-year value (up to `year`) of one series of `indicator` per unit of `map_`; units without a
     figure are left white. Units link to their reports (`hrefs`: code -> URL). `domain`: the colour scale's
     [low, high], shared by maps shown side by side so one colour means one value on both."""
@@ -1815,7 +1839,7 @@ def _hatch_layers(
 
 def status_matrix_34_chart(
     rows: Any, collapsed: Any, lang: str, *, hrefs: Mapping[str, str] | None = None
-) -> alt.FacetChart:
+) -> ChartSpec:
     """The current units (rows; the country first) × targets grouped by indicator with the target year beneath
     (selections.status_matrix_34). Several targets in one cell (former provinces' documents) show the worst
     assessed status; the tooltip lists how many. Only columns with an assessable target are drawn; the caption
@@ -1905,7 +1929,7 @@ def status_matrix_34_chart(
 
 
 # ---- units below the province (issue 15) ---------------------------------------------------------------------
-def scorecard_chart(rows: Sequence[Mapping[str, Any]], lang: str) -> alt.TopLevelMixin | None:
+def scorecard_chart(rows: Sequence[Mapping[str, Any]], lang: str) -> ChartSpec | None:
     """Small multiples, one per scheme: each unit's points in the scheme's latest period as a dot, best on top.
     Schemes have their own totals, so each panel has its own axis and schemes are never drawn on one scale."""
     if not rows:

@@ -493,7 +493,7 @@ def context_maps(t_: Tables, lang: str, geo: dict, hrefs: dict[str, dict[str, st
     chart = charts.value_map_chart(
         obs, geo["63"], geo["names"], indicator, "63", lang, units=t_.units, hrefs=hrefs.get("63")
     )
-    chart.title.text = charts._wrap(
+    chart.spec["title"]["text"] = charts._wrap(
         [t("title.context_map", lang, indicator=labels.indicator_name(indicator, lang), year=year)], 80
     )
     out[f"map_{indicator}_63"] = chart

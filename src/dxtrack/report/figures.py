@@ -8,17 +8,12 @@ import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 from altair.utils.schemapi import debug_mode
 
 from dxtrack.core.tables import Tables
 from dxtrack.report import charts, selections, subunits
-
-if TYPE_CHECKING:
-    import altair as alt
-
 
 # The two value maps sit side by side on a 1100 px page (notebook cell tag `dx-side-by-side`, page.css): each
 # about 470 px with its labels, plus the chart menu.
@@ -184,7 +179,7 @@ def _briefing_charts(t: Tables, lang: str) -> dict[str, object]:
 
 
 def save_briefing_figures(
-    charts_by_name: Mapping[str, alt.TopLevelMixin], folder: str, lang: str, current: str | None = None
+    charts_by_name: Mapping[str, charts.ChartSpec], folder: str, lang: str, current: str | None = None
 ) -> list[str]:
     """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks).
     A figure whose chart spec is unchanged since it was saved is kept (`.figures.<lang>.json` records the
@@ -203,7 +198,7 @@ def save_briefing_figures(
     Path(folder).mkdir(parents=True, exist_ok=True)
     saved = []
     for name, chart in charts_by_name.items():
-        digest = hashlib.sha256(json.dumps(chart.to_dict(), sort_keys=True).encode()).hexdigest()
+        digest = hashlib.sha256(json.dumps(chart.to_dict(validate=False), sort_keys=True).encode()).hexdigest()
         files = [published / f"{name}.{lang}.{ext}" for ext in ("png", "svg")]
         if state.get(name) == digest and all(f.exists() for f in files):
             continue

@@ -7,7 +7,7 @@
     reports/<year>/annex.xlsx                               (status, targets, coverage, backtest; openpyxl)
     reports/<year>/notebooks/…ipynb                         (the executed notebooks, for inspection)
 
-Notebooks run in parallel on warm kernels (dxtrack.notebook.engine); everything here is a leaf output. A report is
+Notebooks run in parallel in warm render workers (dxtrack.notebook.engine); everything here is a leaf output. A report is
 re-rendered only when what it draws on changed: each job has a fingerprint (the code, the parameters, and
 the data in its scope, dxtrack.report.selections.report_scope; the briefing: all data), kept in
 reports/<year>/.render-state.json, so a new table touching three provinces re-renders those three and the
@@ -22,6 +22,7 @@ import json
 import os
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from dxtrack.core.params import render_units
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import lock, state_dir
 from dxtrack.core.tables import Tables, load
-from dxtrack.notebook.engine import Job, RenderError, render_all
+from dxtrack.notebook.engine import Job, RenderError, RenderPool
 from dxtrack.report import labels, releases, selections, site
 from dxtrack.report.figures import boundary_files, prune_figures
 from dxtrack.report.reasons import worded
@@ -78,7 +79,7 @@ def planned_units(tables: Tables, settings: RenderParams) -> pl.DataFrame:
 
 def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     """The briefing and one report per unit of the chosen map (render.units: all or those listed), in each
-    language."""
+    language. The briefings come first: they take longest, and started last they would finish alone."""
     out = report_dir(project, settings.year)
     units = planned_units(tables, settings)
     notebooks = project.root / "notebooks"
@@ -104,6 +105,7 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
                 staged=(staging, out / "figures"),
             )
         )
+    for lang in settings.languages:
         for code, slug in units.select("province_code", "slug").iter_rows():
             jobs.append(
                 Job(
@@ -533,9 +535,18 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
 
 
 def write_annex(tables: Tables, path: Path) -> Path:
+    """The Excel annex (`annex_bytes`), written atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(annex_bytes(tables))
+    return path
+
+
+def annex_bytes(tables: Tables) -> bytes:
     """The Excel annex: one sheet per table, readable headers, frozen header row, auto-filter; no text cell is
     ever written as a formula; fixed workbook properties and zip timestamps, so the same inputs give the same
     bytes."""
+    import io
+
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -566,10 +577,9 @@ def write_annex(tables: Tables, path: Path) -> Path:
     wb.properties.created = fixed
     wb.properties.modified = fixed
     wb.properties.lastModifiedBy = "dxtrack"
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-        _fix_zip_times(tmp)
-    return path
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fix_zip_times(buffer.getvalue())
 
 
 def _cell(value: object) -> object:
@@ -587,13 +597,15 @@ def _cell(value: object) -> object:
     return neutralise(value)
 
 
-def _fix_zip_times(path: Path) -> None:
-    """Rewrite the xlsx zip with one fixed timestamp per entry (openpyxl stamps the current time); openpyxl also
+def _fix_zip_times(xlsx: bytes) -> bytes:
+    """The xlsx zip again with one fixed timestamp per entry (openpyxl stamps the current time); openpyxl also
     writes the save time into docProps/core.xml, which is replaced by the fixed date."""
+    import io
 
-    with zipfile.ZipFile(path) as zin:
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin:
         entries = [(i, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in entries:
             if info.filename == "docProps/core.xml":
                 data = re.sub(
@@ -603,6 +615,7 @@ def _fix_zip_times(path: Path) -> None:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
             zout.writestr(fixed, data)
+    return out.getvalue()
 
 
 def _record(path: Path, state: dict, fingerprints: dict, done: set[str], failed: set[str]) -> None:
@@ -667,7 +680,33 @@ def render_stage(project: Project, *, progress: bool = True) -> list[Path]:
         return _render_locked(project, settings, progress)
 
 
+# What the report notebooks import: the render workers import it while this process works out what to render.
+NOTEBOOK_MODULES = (
+    "altair",
+    "polars",
+    "dxtrack.core.tables",
+    "dxtrack.report.context",
+    "dxtrack.report.figures",
+    "dxtrack.report.site",
+    "dxtrack.report.subunits",
+    "dxtrack.report.text",
+)
+
+
 def _render_locked(project: Project, settings: RenderParams, progress: bool) -> list[Path]:
+    pool = RenderPool(
+        settings.workers,
+        cwd=project.root,
+        journal_dir=journal_dir(project, settings.year),
+        preload=NOTEBOOK_MODULES,
+    )
+    try:
+        return _plan_and_render(project, settings, progress, pool)
+    finally:
+        pool.close(terminate=True)  # after run() its workers have finished; before it, nothing is lost
+
+
+def _plan_and_render(project: Project, settings: RenderParams, progress: bool, pool: RenderPool) -> list[Path]:
     tables = load(project.root)
     jobs = plan(project, tables, settings)
     code = code_fingerprint(project)
@@ -690,14 +729,12 @@ def _render_locked(project: Project, settings: RenderParams, progress: bool) -> 
             marker,
         )
         _record(path, state, fingerprints, set(), {_key(j, project.root) for j in todo})
+    # The annex is built while the reports render (it needs only the tables) and written once they have.
+    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxtrack-annex")
+    annex = builder.submit(annex_bytes, tables)
+    builder.shutdown(wait=False)  # the thread ends with its one task
     try:
-        render_all(
-            todo,
-            workers=min(settings.workers, max(len(todo), 1)),
-            progress=progress,
-            cwd=project.root,
-            journal_dir=journal_dir(project, settings.year),
-        )
+        pool.run(todo, progress=progress)
     except RenderError as exc:  # keep what did render; a failed job keeps no fingerprint, so it re-runs
         failed = {_key(f.job, project.root) for f in exc.failures}
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo} - failed, failed)
@@ -707,7 +744,8 @@ def _render_locked(project: Project, settings: RenderParams, progress: bool) -> 
             prune_figures(report_dir(project, settings.year) / "figures", lang)
     if todo:
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
-    write_annex(tables, report_dir(project, settings.year) / "annex.xlsx")
+    with atomic_path(report_dir(project, settings.year) / "annex.xlsx") as tmp:
+        tmp.write_bytes(annex.result())
     write_index(tables, settings, report_dir(project, settings.year))
     write_scheme_pages(tables, settings, report_dir(project, settings.year))
     prune_static(report_dir(project, settings.year))
