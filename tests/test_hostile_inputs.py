@@ -570,7 +570,7 @@ def test_a_second_renderer_of_one_edition_is_refused(built_project: Project):
 def test_unwritable_reports_stop_before_any_notebook_runs(built_project: Project, monkeypatch):
     from dxtrack.report import stage
 
-    monkeypatch.setattr(stage, "render_all", lambda *a, **k: pytest.fail("a notebook ran"))
+    monkeypatch.setattr(stage.RenderPool, "run", lambda *a, **k: pytest.fail("a notebook ran"))
     reports = stage.report_dir(built_project, 2026)
     reports.mkdir(parents=True, exist_ok=True)
     blocker = reports / "provinces"

@@ -565,7 +565,7 @@ def _trajectory_layers(
                 .encode(
                     x=x,
                     y=y(lo),
-                    y2=f"{hi}:Q",
+                    y2=alt.Y2(f"{hi}:Q"),
                     color=color,
                     tooltip=[_tip("band", "tooltip.band", lang), _tip("method", "tooltip.method", lang)],
                 )
@@ -583,7 +583,7 @@ def _trajectory_layers(
                 y=y("mean"),
                 color=color,
                 strokeDash=dash,
-                detail="kind:N",
+                detail=alt.Detail("kind:N"),
                 tooltip=[
                     _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
                     _tip("kind_label", "tooltip.kind", lang),
@@ -637,7 +637,7 @@ def _trajectory_layers(
         layers.append(
             base.mark_text(
                 align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11, fontWeight="bold", color=COLORS["target"]
-            ).encode(text="label:N")
+            ).encode(text=alt.Text("label:N"))
         )
     return layers
 
@@ -759,13 +759,21 @@ def _trajectory(
     caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
     of = _rank_of(obs_u, proj_u, status_u) if unit_kind == "rank" else None
     subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None, of=of) + caption
-    chart = alt.layer(*layers).properties(title=_title(head, subtitle), width=width, height=height)
+    # Everything set in one construction: each `.properties()` / `.resolve_scale()` on a layered chart would rebuild
+    # it, deep-copying every layer twice.
+    chart = alt.layer(
+        *layers,
+        title=_title(head, subtitle),
+        width=width,
+        height=height,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")),
+    )
     about = {
         "unit": unit_name,
         "indicator": labels.indicator_name(definition, lang),
         "measure": labels.unit_label(unit_kind, lang),
     }
-    return _finish(chart.resolve_scale(color="shared"), lang, about)
+    return _finish(chart, lang, about)
 
 
 def trajectory_chart(
@@ -878,7 +886,7 @@ def _goal_rules(goal_rows: list[dict], lang: str) -> list[alt.Chart]:
     return [
         alt.Chart(_data(goal_rows))
         .mark_rule(strokeDash=[3, 3], color=COLORS["target"], opacity=0.7)
-        .encode(y="value:Q", tooltip=tips)
+        .encode(y=alt.Y("value:Q"), tooltip=tips)
     ]
 
 
@@ -1025,7 +1033,9 @@ def peers_chart(
         tooltip=tips,
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
-    value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(text="value_text:N")
+    value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(
+        text=alt.Text("value_text:N")
+    )
     subtitle = [t("subtitle.region", lang, region=region, year=year)]
     if former:  # which map the comparison is on, and why
         subtitle.append(t("subtitle.peers_former_map", lang, year=year))
@@ -1047,9 +1057,7 @@ def peers_chart(
         indicator=labels.indicator_name(indicator, lang),
         unit=_unit_name(units_df, unit, lang),
     )
-    chart = alt.layer(bars, value_labels).properties(
-        title=_title(head, subtitle + caption), width=width, height=alt.Step(22)
-    )
+    chart = alt.layer(bars, value_labels, title=_title(head, subtitle + caption), width=width, height=alt.Step(22))
     return _finish(chart, lang)
 
 
@@ -1304,7 +1312,7 @@ def movers_chart(
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(color=color)
     value_labels = base.mark_text(align="left", dx=4, fontSize=10, color="#333333").encode(
-        text=alt.Text("change:Q", format="+d"), x=alt.value(width + 4)
+        text=alt.Text("change:Q", format="+d"), x=alt.XValue(width + 4)
     )
     rank_of = (
         int(obs["rank_of"].drop_nulls().max())  # type: ignore[arg-type]  # polars: max of any dtype
@@ -1319,7 +1327,9 @@ def movers_chart(
         extra=[t("caption.map", lang, map=labels.map_label(map_, lang))],
     )
     caption.append(t("caption.dti_source", lang))
-    chart = alt.layer(bars, value_labels).properties(
+    chart = alt.layer(
+        bars,
+        value_labels,
         title=_title(t("title.movers", lang, start=from_year, end=to_year), subtitle + caption),
         width=width,
         height=alt.Step(20),
@@ -1383,17 +1393,17 @@ def coverage_chart(
         )
     )
     text = base.mark_text(fontSize=9).encode(
-        text="text:N", color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#222222"))
+        text=alt.Text("text:N"),
+        color=alt.ColorValue("#222222", condition={"test": "datum.share > 0.5", "value": "white"}),
     )
     caption = _caption(lang, years=t("caption.years", lang, years=_years_text(r["year"] for r in records)))
     caption.append(t("caption.coverage_source", lang))
     panels = [labels.map_label(m, lang) for m in ("63", "34", "VN")]
-    chart = (
-        alt.layer(rect, text)
-        .properties(width=alt.Step(42), height=alt.Step(16))
-        .facet(column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelFont=FONT)))
+    chart = alt.layer(rect, text, width=alt.Step(42), height=alt.Step(16)).facet(
+        column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelFont=FONT))
     )
-    return _finish(chart.properties(title=_title(t("title.coverage", lang), caption)), lang)
+    chart.title = _title(t("title.coverage", lang), caption)  # in place: `.properties()` would rebuild the chart
+    return _finish(chart, lang)
 
 
 # =============================================================================================================
@@ -1520,7 +1530,7 @@ def series_chart(
     lines = (
         alt.Chart(_data(rows))
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(filled=True, size=60))
-        .encode(x=x, y=y, color=color, detail="series_name:N", tooltip=tips)
+        .encode(x=x, y=y, color=color, detail=alt.Detail("series_name:N"), tooltip=tips)
     )
     layers: list[Any] = [lines]
     if target_rows:
@@ -1531,7 +1541,7 @@ def series_chart(
             base.mark_point(shape="diamond", filled=True, size=150, opacity=1).encode(color=color),
             base.mark_text(
                 align="right", baseline="bottom", dx=-6, dy=-6, fontSize=11, fontWeight="bold", color=COLORS["target"]
-            ).encode(text="label:N"),
+            ).encode(text=alt.Text("label:N")),
         ]
     unit_name = _unit_name(_frame(units), unit, lang)
     head = t("title.trajectory", lang, indicator=labels.indicator_name(indicator, lang), unit=unit_name)
@@ -1542,7 +1552,7 @@ def series_chart(
         years=t("caption.years_observed", lang, years=_years_text(r["year"] for r in rows)),
         sources=srcs,
     )
-    chart = alt.layer(*layers).properties(title=_title(head, caption), width=width, height=height)
+    chart = alt.layer(*layers, title=_title(head, caption), width=width, height=height)
     return _finish(
         chart,
         lang,
@@ -1573,12 +1583,14 @@ ARCHIPELAGOS = [("place.hoang_sa", 112.0, 16.5), ("place.truong_sa", 114.0, 9.8)
 def _archipelago_layers(lang: str) -> list[alt.Chart]:
     rows = [{"name": t(k, lang), "lon": lon, "lat": lat} for k, lon, lat in ARCHIPELAGOS]
     base = alt.Chart(_data(rows)).encode(
-        longitude="lon:Q", latitude="lat:Q", tooltip=[_tip("name", "tooltip.province", lang)]
+        longitude=alt.Longitude("lon:Q"),
+        latitude=alt.Latitude("lat:Q"),
+        tooltip=[_tip("name", "tooltip.province", lang)],
     )
     return [
         base.mark_point(shape="circle", size=260, filled=False, stroke="#333333", strokeWidth=1.2, strokeDash=[3, 2]),
         base.mark_point(shape="circle", size=14, filled=True, color="#333333"),
-        base.mark_text(align="left", dx=12, dy=0, fontSize=10.5, color="#222222").encode(text="name:N"),
+        base.mark_text(align="left", dx=12, dy=0, fontSize=10.5, color="#222222").encode(text=alt.Text("name:N")),
     ]
 
 
@@ -1662,7 +1674,7 @@ def status_map_chart(
                     labelLimit=300,
                 ),
             ),
-            href="href:N",
+            href=alt.Href("href:N"),
             tooltip=tips,
         )
     )
@@ -1675,10 +1687,13 @@ def status_map_chart(
         ],
     )
     caption.append(t("caption.status_source", lang))
-    chart = (
-        alt.layer(shapes, *_archipelago_layers(lang))
-        .project(type="mercator")
-        .properties(title=_title(t("title.status_map", lang), caption), width=width, height=height)
+    chart = alt.layer(
+        shapes,
+        *_archipelago_layers(lang),
+        projection=alt.Projection(type="mercator"),
+        title=_title(t("title.status_map", lang), caption),
+        width=width,
+        height=height,
     )
     return _finish(chart, lang, {})
 
@@ -1758,7 +1773,7 @@ def value_map_chart(
                     legend=alt.Legend(orient="bottom", format=AXIS_FORMAT[unit_kind], gradientLength=260),
                 ),
             ),
-            href="href:N",
+            href=alt.Href("href:N"),
             tooltip=tips,
         )
     )
@@ -1776,10 +1791,13 @@ def value_map_chart(
     head = t(
         "title.value_map", lang, indicator=labels.indicator_name(indicator, lang), year=max(years) if years else ""
     )
-    chart = (
-        alt.layer(shapes, *_archipelago_layers(lang))
-        .project(type="mercator")
-        .properties(title=_title(head, caption, MAP_CAPTION_WIDTH), width=width, height=height)
+    chart = alt.layer(
+        shapes,
+        *_archipelago_layers(lang),
+        projection=alt.Projection(type="mercator"),
+        title=_title(head, caption, MAP_CAPTION_WIDTH),
+        width=width,
+        height=height,
     )
     return _finish(
         chart,
@@ -1892,7 +1910,7 @@ def status_matrix_34_chart(
         y=alt.Y("unit:N", title=None, sort=units_order, axis=alt.Axis(grid=False, labelLimit=160)),
     )
     rect = base.mark_rect(stroke="white", strokeWidth=1, cursor="pointer").encode(
-        color=_status_color(lang), tooltip=tips, href="href:N"
+        color=_status_color(lang), tooltip=tips, href=alt.Href("href:N")
     )
     nodata = _hatch_layers(base, recs, lang, tips, cell=(22, 16))
     coll = _frame(collapsed)
@@ -1905,27 +1923,24 @@ def status_matrix_34_chart(
         extra=[*extra, t("caption.map", lang, map=labels.map_label("34", lang))],
     )
     caption.append(t("caption.status_source", lang))
-    chart = (
-        alt.layer(rect, *nodata)
-        .properties(width=alt.Step(22), height=alt.Step(16))
-        .facet(
-            column=alt.Column(
-                "indicator:N",
-                title=None,
-                header=alt.Header(
-                    labelAngle=-90,
-                    labelAlign="right",
-                    labelOrient="top",
-                    labelAnchor="end",
-                    labelLimit=220,
-                    labelFontSize=11,
-                    labelFont=FONT,
-                ),
+    chart = alt.layer(rect, *nodata, width=alt.Step(22), height=alt.Step(16)).facet(
+        column=alt.Column(
+            "indicator:N",
+            title=None,
+            header=alt.Header(
+                labelAngle=-90,
+                labelAlign="right",
+                labelOrient="top",
+                labelAnchor="end",
+                labelLimit=220,
+                labelFontSize=11,
+                labelFont=FONT,
             ),
-            spacing=4,
-        )
+        ),
+        spacing=4,
     )
-    return _finish(chart.properties(title=_title(t("title.status_matrix", lang), caption)), lang, {})
+    chart.title = _title(t("title.status_matrix", lang), caption)  # in place: `.properties()` would rebuild it
+    return _finish(chart, lang, {})
 
 
 # ---- units below the province (issue 15) ---------------------------------------------------------------------
@@ -1968,11 +1983,10 @@ def scorecard_chart(rows: Sequence[Mapping[str, Any]], lang: str) -> ChartSpec |
         )
         .properties(width=420)
     )
-    chart = (
-        base.facet(
-            row=alt.Row(f"{scheme}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=420))
-        )
-        .resolve_scale(x="independent", y="independent")
-        .properties(title=_title(w("chart.title", lang), [w("chart.subtitle", lang)]))
+    chart = base.facet(
+        row=alt.Row(f"{scheme}:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=420))
     )
+    # set in place: `.resolve_scale()` / `.properties()` would rebuild the chart each time
+    chart.resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent", y="independent"))
+    chart.title = _title(w("chart.title", lang), [w("chart.subtitle", lang)])
     return _finish(chart, lang)

@@ -314,7 +314,7 @@ def context_chart(t_: Tables, map_: str, code: str, lang: str) -> Any:
     ]
     color = alt.Color("line:N", title=t("legend.context_line", lang), legend=alt.Legend(orient="bottom", columns=2))
     y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~f"))
-    line = alt.Chart().mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail="line:N")
+    line = alt.Chart().mark_line(strokeWidth=1.5).encode(x=x, y=y, color=color, detail=alt.Detail("line:N"))
     points = (
         alt.Chart()
         .mark_point(filled=True, size=55)
@@ -334,15 +334,12 @@ def context_chart(t_: Tables, map_: str, code: str, lang: str) -> Any:
         extra=[t("caption.context", lang), t("caption.context_former" if former else "caption.context_one", lang)],
     )
     name = unit_name(t_, map_, code, lang)
-    chart = (
-        alt.layer(line, points, data=charts._data(rows))
-        .properties(width=260, height=170)
-        .facet(
-            facet=alt.Facet("indicator:N", title=None, header=alt.Header(labelFontSize=12, labelLimit=300)), columns=2
-        )
-        .resolve_scale(y="independent")
-        .properties(title=charts._title(t("title.context", lang, name=name), caption))
+    chart = alt.layer(line, points, data=charts._data(rows), width=260, height=170).facet(
+        facet=alt.Facet("indicator:N", title=None, header=alt.Header(labelFontSize=12, labelLimit=300)), columns=2
     )
+    # set in place: `.resolve_scale()` / `.properties()` would rebuild the chart, copying its layers each time
+    chart.resolve = alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))
+    chart.title = charts._title(t("title.context", lang, name=name), caption)
     return charts._finish(chart, lang, {"unit": name})
 
 
@@ -542,7 +539,7 @@ def context_34_chart(t_: Tables, indicator: str, year: int, lang: str, hrefs: di
         .encode(
             y=alt.Y("name:N", sort=None, title=None),
             x=alt.X("value:Q", title=labels.unit_label(_unit_kind(indicator), lang)),
-            href="href:N",
+            href=alt.Href("href:N"),
             tooltip=[
                 charts._tip("name", "tooltip.province", lang),
                 charts._tip("value_text", "tooltip.value", lang),
