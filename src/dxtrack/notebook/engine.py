@@ -388,6 +388,9 @@ def _script_json(value: object) -> str:
 
 
 DOWNLOAD_KEY = "dxtrack_download"  # spec.usermeta[DOWNLOAD_KEY]: {"label", "filename", "columns", "rows"}
+# spec.usermeta[STATIC_KEY]: an image of the chart the notebook has already written (a path relative to the folder the
+# notebook runs in), used as its no-script fallback instead of drawing one more
+STATIC_KEY = "dxtrack_static"
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -492,12 +495,15 @@ def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
     write_text(stable_svg_ids(svg), target)  # ids per file, not per worker history (stable_svg_ids)
 
 
-def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = None, defer: Any = None) -> list[dict]:
+def _charts_to_html(
+    nb, static_dir: Path | None = None, page_dir: Path | None = None, defer: Any = None, run_dir: Path | None = None
+) -> list[dict]:
     """Replace every Vega/Vega-Lite output in `nb` (in place) by chart HTML; return their specs.
 
     Div ids are deterministic: a hash of the spec plus the chart's position, so re-rendering unchanged inputs
     gives identical HTML. With `static_dir`, each chart also gets an SVG there, shown when scripts do not run
-    (linked relative to `page_dir`, the folder of the page).
+    (linked relative to `page_dir`, the folder of the page); a chart naming an image of itself (usermeta
+    STATIC_KEY, relative to `run_dir`, where the notebook ran) links that image instead.
     """
     specs: list[dict] = []
     for cell in nb.cells:
@@ -518,9 +524,16 @@ def _charts_to_html(nb, static_dir: Path | None = None, page_dir: Path | None = 
             specs.append(spec)
             digest = hashlib.sha1(_script_json(spec).encode("utf-8")).hexdigest()[:10]
             static = ""
+            usermeta = spec.get("usermeta")
+            own_image = usermeta.pop(STATIC_KEY, None) if isinstance(usermeta, dict) else None
+            if isinstance(usermeta, dict) and not usermeta:
+                spec.pop("usermeta")
             if static_dir is not None:
-                svg = _static_figure(spec, options, Path(static_dir), defer)
-                static = os.path.relpath(svg, page_dir or Path(static_dir)).replace(os.sep, "/")
+                if isinstance(own_image, str) and own_image:
+                    image = Path(run_dir or Path.cwd()) / own_image
+                else:
+                    image = _static_figure(spec, options, Path(static_dir), defer)
+                static = os.path.relpath(image, page_dir or Path(static_dir)).replace(os.sep, "/")
             output["data"] = {"text/html": _chart_html(spec, options, f"dx-chart-{len(specs)}-{digest}", static)}
             output["metadata"] = {}
     return specs
@@ -551,6 +564,7 @@ def export_html(
     static_dir: str | os.PathLike | None = None,
     page_dir: str | os.PathLike | None = None,
     defer: Any = None,
+    run_dir: str | os.PathLike | None = None,
 ) -> str:
     """An executed notebook as one offline HTML page (code hidden, one Vega bundle if it has charts).
 
@@ -563,7 +577,13 @@ def export_html(
     if exporter is None:
         exporter = _exporter_cache.setdefault("html", _make_exporter())
     nb = copy.deepcopy(nb)
-    specs = _charts_to_html(nb, Path(static_dir) if static_dir else None, Path(page_dir) if page_dir else None, defer)
+    specs = _charts_to_html(
+        nb,
+        Path(static_dir) if static_dir else None,
+        Path(page_dir) if page_dir else None,
+        defer,
+        Path(run_dir) if run_dir else None,
+    )
     if title:
         nb.metadata["title"] = title
     resources = {
@@ -665,12 +685,19 @@ def save_figures(
     }
     stem = Path(stem_path)
     written = []
+    drawn: list[str] = []  # the SVG, drawn once: the PNG is that SVG rasterised (byte-identical to vl-convert's PNG)
+
+    def svg() -> str:
+        if not drawn:
+            drawn.append(vlc.vegalite_to_svg(spec, **kwargs))
+        return drawn[0]
+
     for fmt in formats:
         target = stem.with_name(stem.name + "." + fmt)
         if fmt == "png":
-            data: bytes | str = vlc.vegalite_to_png(spec, scale=scale, **kwargs)
+            data: bytes | str = vlc.svg_to_png(svg(), scale=scale)
         elif fmt == "svg":
-            data = stable_svg_ids(vlc.vegalite_to_svg(spec, **kwargs))
+            data = stable_svg_ids(svg())
         elif fmt == "pdf":
             data = vlc.vegalite_to_pdf(spec, scale=scale, **kwargs)
         else:
@@ -800,6 +827,7 @@ class _Worker:
             exporter=self.exporter,
             static_dir=job.static_dir,
             page_dir=job.output_html.parent,
+            run_dir=Path(self.cwd),
             defer=self._defer,
         )
         ipynb = nbformat.writes(nb) + "\n"

@@ -141,6 +141,13 @@ class ChartSpec:
     def title(self) -> Any:
         return self.spec.get("title")
 
+    def with_static_image(self, path: str) -> ChartSpec:
+        """The same chart, naming an image of itself already written (`path`, relative to the folder the notebook
+        runs in): a rendered page shows that image when scripts do not run, instead of drawing another one."""
+        from dxtrack.notebook.engine import STATIC_KEY
+
+        return ChartSpec({**self.spec, "usermeta": {**(self.spec.get("usermeta") or {}), STATIC_KEY: path}})
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         renderer = alt.renderers.get()  # the active Altair renderer (dxtrack's in reports), as Altair would
         return renderer(self.spec) if renderer else {}

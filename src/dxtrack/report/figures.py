@@ -214,6 +214,12 @@ def save_briefing_figures(
     return saved
 
 
+def with_figure_images(charts_by_name: Mapping[str, charts.ChartSpec], folder: str, lang: str) -> dict:
+    """The charts, each naming its saved PNG in `folder` (`<name>.<lang>.png`, where `save_briefing_figures`
+    publishes it) as its no-script fallback: a raster drawn once, that reads the same with any installed font."""
+    return {name: chart.with_static_image(f"{folder}/{name}.{lang}.png") for name, chart in charts_by_name.items()}
+
+
 def prune_figures(folder: Path, lang: str) -> list[Path]:
     """Remove `<name>.<lang>.png|svg` in `folder` whose chart the record (`.figures.<lang>.json`) no longer lists:
     run after a switch-over, so a figure is only ever removed once the pages that showed it are gone."""
