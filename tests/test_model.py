@@ -206,3 +206,27 @@ def test_rank_simulation_is_seeded_and_respects_clear_leaders():
     p_top2, middle = rank_goal(first["b"], 2)
     assert 0.45 < p_top2 < 0.55 and middle in (2.0, 2.5, 3.0)  # "d" draws N(0, 1): ahead of "b" half the time
     assert set(first["c"]) <= {3, 4}
+
+
+def test_model_distributions_are_scipy_stats_bit_for_bit():
+    """model.distributions evaluates the normal and t with scipy.special (importing scipy.stats cost half a second
+    per model run): every function must give exactly scipy.stats' numbers, ends of the support included."""
+    from scipy import stats
+
+    from dxtrack.model.distributions import norm, student_t
+
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.normal(0, 3, 4000), [0.0, -0.0, 1e-300, 40.0, -40.0]])
+    q = np.concatenate([rng.uniform(0, 1, 4000), [0.0, 1.0, 1e-12, 1 - 1e-12, 0.5]])
+    df = np.concatenate([rng.uniform(1.0001, 60, 4000), [1.0001, 2.0, 3.0, 1e6, 30.0]])
+
+    def same(a, b) -> bool:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
+
+    assert same(norm.cdf(x), stats.norm.cdf(x)) and same(norm.sf(x), stats.norm.sf(x))
+    assert same(norm.pdf(x), stats.norm.pdf(x)) and same(norm.logpdf(x), stats.norm.logpdf(x))
+    assert same(norm.ppf(q), stats.norm.ppf(q))
+    assert same(student_t.cdf(x, df), stats.t.cdf(x, df)) and same(student_t.sf(x, df), stats.t.sf(x, df))
+    assert same(student_t.pdf(x, df), stats.t.pdf(x, df)) and same(student_t.logpdf(x, df), stats.t.logpdf(x, df))
+    assert same(student_t.ppf(q, df), stats.t.ppf(q, df))
+    assert float(student_t.ppf(0.9, 5.0)) == float(stats.t.ppf(0.9, 5.0))

@@ -30,10 +30,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy.special import betaln
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
 from dxtrack.model.calibration import dataset_of, within_target
+from dxtrack.model.distributions import norm, student_t
 from dxtrack.model.estimators import METHODS, fit
 from dxtrack.model.forecast import RANK_OF, ModelParams, family
 from dxtrack.model.pools import build_pools

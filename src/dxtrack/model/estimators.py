@@ -37,8 +37,8 @@ from dataclasses import fields as dc_fields
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as student_t
+
+from dxtrack.model.distributions import norm, student_t
 
 METHODS = ("naive", "linear", "pooled")
 

@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+
+from dxtrack.model.distributions import norm
 
 
 class Transform:

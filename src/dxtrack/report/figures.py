@@ -14,18 +14,11 @@ from altair.utils.schemapi import debug_mode
 
 from dxtrack.core.tables import Tables
 from dxtrack.report import charts, selections, subunits
+from dxtrack.report.figure_files import boundary_files, prune_figures
 
 # The two value maps sit side by side on a 1100 px page (notebook cell tag `dx-side-by-side`, page.css): each
 # about 470 px with its labels, plus the chart menu.
 MAP_WIDTH, MAP_HEIGHT = 320, 500
-
-
-def boundary_files(project) -> dict[str, Path]:
-    """Each map's boundaries (sources with layout `boundaries`, by their `map:`) and the name crosswalk ("names")."""
-    files = {
-        str(project.sources[sid]["map"]): project.source_path(sid) for sid in project.sources_with_layout("boundaries")
-    }
-    return {**files, "names": project.source_path(project.only_source("boundary_names"))}
 
 
 def chart_units(rows: pl.DataFrame) -> list[tuple[str, str, str]]:
@@ -218,19 +211,3 @@ def with_figure_images(charts_by_name: Mapping[str, charts.ChartSpec], folder: s
     """The charts, each naming its saved PNG in `folder` (`<name>.<lang>.png`, where `save_briefing_figures`
     publishes it) as its no-script fallback: a raster drawn once, that reads the same with any installed font."""
     return {name: chart.with_static_image(f"{folder}/{name}.{lang}.png") for name, chart in charts_by_name.items()}
-
-
-def prune_figures(folder: Path, lang: str) -> list[Path]:
-    """Remove `<name>.<lang>.png|svg` in `folder` whose chart the record (`.figures.<lang>.json`) no longer lists:
-    run after a switch-over, so a figure is only ever removed once the pages that showed it are gone."""
-    record = folder / f".figures.{lang}.json"
-    if not record.is_file():
-        return []
-    names = set(json.loads(record.read_text(encoding="utf-8")))
-    removed = []
-    for ext in ("png", "svg"):
-        for path in sorted(folder.glob(f"*.{lang}.{ext}")):
-            if path.name[: -len(f".{lang}.{ext}")] not in names:
-                path.unlink(missing_ok=True)
-                removed.append(path)
-    return removed

@@ -37,7 +37,7 @@ from dxtrack.core.stage import lock, state_dir
 from dxtrack.core.tables import Tables, load
 from dxtrack.notebook.engine import Job, RenderError, RenderPool
 from dxtrack.report import labels, releases, selections, site
-from dxtrack.report.figures import boundary_files, prune_figures
+from dxtrack.report.figure_files import boundary_files, prune_figures
 from dxtrack.report.reasons import worded
 
 
