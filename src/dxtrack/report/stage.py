@@ -237,7 +237,9 @@ def _shown(scope: dict[str, pl.DataFrame], column: str) -> list[str]:
     )
 
 
-def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
+def job_fingerprint(tables: Tables, job: Job, code: str, scopes: dict | None = None) -> str:
+    """What a job's report shows, hashed: the code, its parameters, and the data in its scope at display precision.
+    `scopes` keeps each unit's scope digest between calls (a unit's reports in every language share it)."""
     params = json.dumps(job.parameters, sort_keys=True).encode()
     project = tables.project
     if "province" not in job.parameters:  # the briefing draws on everything
@@ -253,7 +255,18 @@ def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
             ]
         )
         return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
-    scope = selections.report_scope(tables, job.parameters["map"], job.parameters["province"])
+    unit = (job.parameters["map"], job.parameters["province"])
+    if scopes is None or unit not in scopes:
+        digest = _scope_digest(tables, *unit)
+        if scopes is None:
+            return _digest(code.encode(), params, digest.encode())
+        scopes[unit] = digest
+    return _digest(code.encode(), params, scopes[unit].encode())
+
+
+def _scope_digest(tables: Tables, map_: str, code: str) -> str:
+    project = tables.project
+    scope = selections.report_scope(tables, map_, code)
     sources = json.dumps(
         {s: tables.sources[s] for s in selections.sources_of(scope)}, sort_keys=True, default=str
     ).encode()
@@ -266,13 +279,7 @@ def job_fingerprint(tables: Tables, job: Job, code: str) -> str:
         sort_keys=True,
         default=str,
     ).encode()
-    return _digest(
-        code.encode(),
-        params,
-        sources,
-        shown,
-        *(_frame_bytes(display_rounded(scope[k], indicators)) for k in sorted(scope)),
-    )
+    return _digest(sources, shown, *(_frame_bytes(display_rounded(scope[k], indicators)) for k in sorted(scope)))
 
 
 def state_path(project: Project, year: int) -> Path:
@@ -710,7 +717,8 @@ def _plan_and_render(project: Project, settings: RenderParams, progress: bool, p
     tables = load(project.root)
     jobs = plan(project, tables, settings)
     code = code_fingerprint(project)
-    fingerprints = {_key(job, project.root): job_fingerprint(tables, job, code) for job in jobs}
+    scopes: dict = {}
+    fingerprints = {_key(job, project.root): job_fingerprint(tables, job, code, scopes) for job in jobs}
     prepare_outputs(project, settings, jobs)
     path = state_path(project, settings.year)
     state = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
