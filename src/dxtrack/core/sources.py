@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from dxtrack.core.errors import DataError, DataErrors
 from dxtrack.core.subunits import COVERAGE
-from dxtrack.core.yamlfile import NoAliases
+from dxtrack.core.yamlfile import NoAliases, compose
 
 SOURCE_FILE = "source.yaml"
 # Files a folder may hold besides the data file and source.yaml: notes for people, never read as data.
@@ -201,7 +201,7 @@ def _parse(text: str, display: str, *, located: bool) -> tuple[Any, dict[str, in
     loader.display = display
     loader.located = located
     try:
-        loader.root_node = loader.get_single_node()
+        loader.root_node = compose(text, loader)
         data = loader.construct_document(loader.root_node) if loader.root_node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -32,6 +32,38 @@ class NoAliases:
         return super().compose_node(parent, index)
 
 
+def compose(text: str, loader: yaml.SafeLoader) -> yaml.Node | None:
+    """The document's node tree, composed by libyaml when PyYAML has it (pure-Python composing was a few tenths
+    of a second per stage). Anything unusual (invalid YAML, an alias) is composed again by `loader`, a pure-Python
+    loader of the same text, so the error raised, and its line, are exactly that loader's."""
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            node = yaml.compose(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass
+        else:
+            if node is None or _is_tree(node):
+                return node
+    return loader.get_single_node()
+
+
+def _is_tree(root: yaml.Node) -> bool:
+    """Whether no node is reached twice (an alias makes the composer share a node)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += (key, value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return True
+
+
 class _Loader(NoAliases, yaml.SafeLoader):
     """Safe YAML; an invalid unquoted date stays its text (the schema then says what is wrong with it)."""
 
@@ -91,7 +123,7 @@ def _parse(text: str, display: str) -> tuple[Any, dict[str, int]]:
     loader = _Loader(text)
     lines: dict[str, int] = {}
     try:
-        node = loader.get_single_node()
+        node = compose(text, loader)
         if node is None:
             return None, lines
         _walk(node, "", lines, display)
