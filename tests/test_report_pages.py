@@ -267,6 +267,40 @@ def test_peers_of_a_former_province_name_their_successor_and_the_map(units):
     assert "63" in title(spec)
 
 
+def test_the_former_provinces_of_a_merged_unit_share_one_peers_chart(units):
+    """A unit formed from several former provinces: one peers chart highlighting all of them, named by the unit
+    they form today (not one near-identical chart per member)."""
+    merged = units.filter((pl.col("map") == "34") & (pl.col("member_codes").list.len() > 1)).sort("province_code")
+    members = list(merged["member_codes"][0])
+    today = merged["name_vi"][0]
+    regions = units.filter((pl.col("map") == "63") & pl.col("province_code").is_in(members))["region_vi"].unique()
+    codes = units.filter((pl.col("map") == "63") & pl.col("region_vi").is_in(regions.to_list()))["province_code"]
+    obs = pl.DataFrame(
+        [
+            {
+                "map": "63",
+                "province_code": c,
+                "indicator": "dti_rank",
+                "series": "mic_dti",
+                "year": 2022,
+                "value": float(i + 1),
+                "derived": False,
+                "full_year": True,
+                "rank_of": 63,
+            }
+            for i, c in enumerate(codes.to_list())
+        ]
+    )
+    spec = charts.peers_chart(obs, units, ("63", members[0]), "dti_rank", 2022, "vi", members=members[1:]).to_dict()
+    rows = [r for s in layers_of(spec) if s["mark"].get("type", s["mark"]) == "bar" for r in data_of(s, spec)]
+    mine = t("legend.member_of", "vi", unit=today)
+    names63 = dict(units.filter(pl.col("map") == "63").select("province_code", "name_vi").iter_rows())
+    highlighted = {r["name"].split(" → ")[0] for r in rows if r["legend"] == mine}
+    assert highlighted == {names63[m] for m in members}
+    assert {r["legend"] for r in rows} == {mine, t("legend.peer", "vi")}
+    assert today in title(spec)
+
+
 # ---- 5. hatched no-data cells --------------------------------------------------------------------------------
 def test_status_matrix_hatches_no_data_cells_with_a_legend(tables):
     rows, collapsed = selections.status_matrix_34(tables)

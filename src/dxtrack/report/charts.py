@@ -961,23 +961,29 @@ def peers_chart(
     *,
     series: str | None = None,
     width: int = 480,
+    members: Sequence[str] = (),
 ) -> ChartSpec:
     """Latest value (up to `year`) of `indicator` for the unit and the other units of its region on the same map,
     as bars sorted by value, the unit highlighted. One series only (`series`, else the unit's, else the most
-    common among peers), so estimators never mix."""
+    common among peers), so estimators never mix.
+
+    `members`: more units of the same (former) map highlighted with it, for the former provinces that together
+    form one unit today: one chart for all of them instead of one near-identical chart each."""
     obs, units_df = _frame(observations), _frame(units)
     unit_kind = _unit_of(indicator)
-    me = units_df.filter((pl.col("map") == unit[0]) & (pl.col("province_code") == unit[1]))
-    if me.is_empty():
-        raise KeyError(f"unit {unit} is not in the units table")
+    highlighted = [unit[1], *(c for c in members if c != unit[1])]
+    me = units_df.filter((pl.col("map") == unit[0]) & pl.col("province_code").is_in(highlighted))
+    if me.height != len(highlighted):
+        missing_units = sorted(set(highlighted) - set(me["province_code"].to_list()))
+        raise KeyError(f"units {[(unit[0], c) for c in missing_units]} are not in the units table")
     region_col = "region_vi" if lang == "vi" else "region_en"
-    region = me[region_col][0]
-    peers = units_df.filter((pl.col("map") == unit[0]) & (pl.col("region_vi") == me["region_vi"][0]))
+    region = ", ".join(dict.fromkeys(me.sort("province_code")[region_col].to_list()))
+    peers = units_df.filter((pl.col("map") == unit[0]) & pl.col("region_vi").is_in(me["region_vi"].unique().to_list()))
     # Units of a former map are compared only with peers that have a unit today, each shown with its successor.
     former = unit[0] == "63" and "successor_code" in units_df.columns
     successors: dict[str, str] = {}
     if former:
-        peers = peers.filter(pl.col("successor_code").is_not_null() | (pl.col("province_code") == unit[1]))
+        peers = peers.filter(pl.col("successor_code").is_not_null() | pl.col("province_code").is_in(highlighted))
         now = _unit_names(units_df)
         successors = {
             c: now.get(("34", s), s) for c, s in peers.select("province_code", "successor_code").iter_rows() if s
@@ -992,7 +998,7 @@ def peers_chart(
     if "full_year" in rows.columns:
         rows = rows.filter(pl.col("full_year"))
     if series is None and not rows.is_empty():
-        mine = rows.filter(pl.col("province_code") == unit[1])
+        mine = rows.filter(pl.col("province_code").is_in(highlighted))
         series = _pick_series(mine if not mine.is_empty() else rows, pl.DataFrame(), None)
     if series is not None and not rows.is_empty():
         rows = rows.filter(pl.col("series") == series)
@@ -1003,15 +1009,18 @@ def peers_chart(
             k: (f"{v} → {successors[k[1]]}" if k[0] == "63" and successors.get(k[1], v) != v else v)
             for k, v in names.items()
         }
+    # the members of one unit today, named by it: "part of Vĩnh Long" (one member alone: "this province")
+    today = successors.get(unit[1]) if len(highlighted) > 1 else None
+    mine_label = t("legend.member_of", lang, unit=today) if today else t("legend.highlight", lang)
     records = []
     for r in latest.iter_rows(named=True):
-        mine = r["province_code"] == unit[1]
+        is_mine = r["province_code"] in highlighted
         records.append(
             {
                 "name": names.get((unit[0], r["province_code"]), r["province_code"]),
                 "value": r["value"],
                 "year": int(r["year"]),
-                "legend": t("legend.highlight" if mine else "legend.peer", lang),
+                "legend": mine_label if is_mine else t("legend.peer", lang),
                 "value_text": _value_text(r["value"], unit_kind, lang, r.get("rank_of")),
                 "series_name": labels.series_name(r.get("series"), lang),
                 "origin": t("value.derived" if r.get("derived") else "value.published", lang),
@@ -1020,7 +1029,11 @@ def peers_chart(
     if not records:
         raise ValueError(f"no {indicator} values up to {year} for {unit} or its regional peers")
     missing = [names.get((unit[0], c), c) for c in codes if c not in set(latest["province_code"].to_list())]
-    color = _kind_color(("highlight", "peer"), lang)
+    color = alt.Color(
+        "legend:N",
+        legend=alt.Legend(title=None, orient="bottom"),
+        scale=alt.Scale(domain=[mine_label, t("legend.peer", lang)], range=[COLORS["highlight"], COLORS["peer"]]),
+    )
     tips = [
         _tip("name", "tooltip.province", lang),
         _tip("value", "tooltip.value", lang, "Q", VALUE_FORMAT[unit_kind]),
@@ -1059,10 +1072,10 @@ def peers_chart(
         extra=extra,
     )
     head = t(
-        "title.peers_former" if former else "title.peers",
+        "title.peers_members" if today else "title.peers_former" if former else "title.peers",
         lang,
         indicator=labels.indicator_name(indicator, lang),
-        unit=_unit_name(units_df, unit, lang),
+        unit=today or _unit_name(units_df, unit, lang),
     )
     chart = alt.layer(bars, value_labels, title=_title(head, subtitle + caption), width=width, height=alt.Step(22))
     return _finish(chart, lang)

@@ -73,16 +73,25 @@ def _province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, li
     last_ranked = {
         (m, c): y for m, c, y in ranks.group_by("map", "province_code").agg(pl.col("year").max()).iter_rows()
     }
-    for unit in [(map_, code), *members]:
-        if unit not in last_ranked:
-            continue
+    ranked = [unit for unit in [(map_, code), *members] if unit in last_ranked]
+    for unit in ranked:
         out["rank"].append(
             charts.rank_history_chart(*args, t.status, t.units, unit, lang, ended=ended_on(t, unit, ranked=True))
         )
-        # Peers in the latest complete ranking of the unit's map, else in the last ranking the unit appears in.
-        complete = [y for y in selections.complete_ranking_years(t, unit[0]) if y <= last_ranked[unit]]
-        year = complete[-1] if complete else last_ranked[unit]
-        out["peers"].append(charts.peers_chart(t.observations, t.units, unit, "dti_rank", year, lang))
+    # Peers in the latest complete ranking of the map, else in the last ranking the unit appears in. The former
+    # provinces that form this unit share one chart (their regions' peers, all of them highlighted).
+    groups = [[u] for u in ranked if u[0] != "63"]
+    former = [u for u in ranked if u[0] == "63"]
+    if former:
+        groups += [former] if members else [[u] for u in former]
+    for group in groups:
+        last = max(last_ranked[u] for u in group)
+        complete = [y for y in selections.complete_ranking_years(t, group[0][0]) if y <= last]
+        year = complete[-1] if complete else last
+        others = [c for _, c in group[1:]]
+        out["peers"].append(
+            charts.peers_chart(t.observations, t.units, group[0], "dti_rank", year, lang, members=others)
+        )
     return out
 
 
