@@ -235,11 +235,9 @@ def test_no_rank_chart_of_a_report_projects_past_the_merger(tables):
     assert checked > 0
 
 
-# ---- 4. peers of a former province -------------------------------------------------------------------------
-def test_peers_of_a_former_province_name_their_successor_and_the_map(units):
-    region = units.filter((pl.col("map") == "63") & (pl.col("province_code") == "84"))["region_vi"][0]
-    codes = units.filter((pl.col("map") == "63") & (pl.col("region_vi") == region))["province_code"].to_list()
-    obs = pl.DataFrame(
+def _dti_ranks_2022(codes: list[str]) -> pl.DataFrame:
+    """A 63-map DTI ranking of 2022 for `codes`, ranked in the order given."""
+    return pl.DataFrame(
         [
             {
                 "map": "63",
@@ -255,6 +253,13 @@ def test_peers_of_a_former_province_name_their_successor_and_the_map(units):
             for i, c in enumerate(codes)
         ]
     )
+
+
+# ---- 4. peers of a former province -------------------------------------------------------------------------
+def test_peers_of_a_former_province_name_their_successor_and_the_map(units):
+    region = units.filter((pl.col("map") == "63") & (pl.col("province_code") == "84"))["region_vi"][0]
+    codes = units.filter((pl.col("map") == "63") & (pl.col("region_vi") == region))["province_code"].to_list()
+    obs = _dti_ranks_2022(codes)
     spec = charts.peers_chart(obs, units, ("63", "84"), "dti_rank", 2022, "vi").to_dict()
     rows = [r for s in layers_of(spec) if s["mark"].get("type", s["mark"]) == "bar" for r in data_of(s, spec)]
     names = dict(units.filter(pl.col("map") == "34").select("province_code", "name_vi").iter_rows())
@@ -275,22 +280,7 @@ def test_the_former_provinces_of_a_merged_unit_share_one_peers_chart(units):
     today = merged["name_vi"][0]
     regions = units.filter((pl.col("map") == "63") & pl.col("province_code").is_in(members))["region_vi"].unique()
     codes = units.filter((pl.col("map") == "63") & pl.col("region_vi").is_in(regions.to_list()))["province_code"]
-    obs = pl.DataFrame(
-        [
-            {
-                "map": "63",
-                "province_code": c,
-                "indicator": "dti_rank",
-                "series": "mic_dti",
-                "year": 2022,
-                "value": float(i + 1),
-                "derived": False,
-                "full_year": True,
-                "rank_of": 63,
-            }
-            for i, c in enumerate(codes.to_list())
-        ]
-    )
+    obs = _dti_ranks_2022(codes.to_list())
     spec = charts.peers_chart(obs, units, ("63", members[0]), "dti_rank", 2022, "vi", members=members[1:]).to_dict()
     rows = [r for s in layers_of(spec) if s["mark"].get("type", s["mark"]) == "bar" for r in data_of(s, spec)]
     mine = t("legend.member_of", "vi", unit=today)
