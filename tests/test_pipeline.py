@@ -113,6 +113,20 @@ def test_second_repro_does_nothing(built):
     assert "didn't change, skipping" in result.stdout and "Running stage" not in result.stdout
 
 
+def test_bytecode_next_to_the_code_is_not_a_change(built):
+    """Without PYTHONDONTWRITEBYTECODE, Python writes __pycache__ into src/ as the stages import it: DVC must not take
+    that for changed code (.dvcignore), or every run would re-run every stage and `make` would leave dvc.lock
+    modified."""
+    cache = built / "src" / "dxtrack" / "core" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "paths.cpython-311.pyc").write_bytes(b"\x00 not the code")
+    try:
+        result = _dvc(built, "status")
+        assert result.returncode == 0 and "up to date" in result.stdout, result.stdout + result.stderr
+    finally:
+        shutil.rmtree(cache)
+
+
 def test_forced_rerun_gives_byte_identical_outputs(built):
     before = _digests(built)
     assert _dvc(built, "repro", "--force", "model").returncode == 0  # every data stage (render is a leaf)
