@@ -19,7 +19,11 @@ $(STAMP): pyproject.toml constraints.txt scripts/install-chromium.sh
 	scripts/install-chromium.sh
 	touch $(STAMP)
 
+# Bytecode for the project's own code, refreshed each time: where PYTHONDONTWRITEBYTECODE is set (as on the project's
+# machines) every stage and render worker would otherwise compile it again (~0.2 s a process). .dvcignore keeps
+# __pycache__ out of the stages' code dependencies.
 install: $(STAMP)
+	$(BIN)/python -m compileall -q src pipelines
 
 repro: install
 	$(RUN) $(BIN)/dvc repro
