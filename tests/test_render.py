@@ -1,4 +1,4 @@
-"""The render engine: parallel warm-kernel execution, offline HTML export, escaping, failures, figures."""
+"""The render engine: parallel in-process execution, offline HTML export, escaping, failures, figures."""
 
 from __future__ import annotations
 
@@ -126,6 +126,60 @@ def test_failing_notebook_names_itself_and_leaves_no_html(tmp_path):
     assert not bad.output_html.exists() and not bad.output_ipynb.exists()
     assert good.output_html.is_file()  # the other job still rendered
     assert not list(tmp_path.glob(".*.tmp")), "no temporary files left behind"
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    """A small notebook of code cells, with a `parameters` cell first (papermill injects after it)."""
+    cells = [nbformat.v4.new_code_cell("n = 0", metadata={"tags": ["parameters"]})]
+    cells += [nbformat.v4.new_code_cell(src) for src in sources]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
+    return path
+
+
+def test_outputs_are_recorded_as_a_kernel_sends_them(tmp_path):
+    """The worker's own shell records what a kernel would: streams merged per cell, display_data, the last
+    expression as execute_result (not after a trailing ;), and execution counts from 1 in every notebook."""
+    nb = _notebook(
+        tmp_path / "kinds.ipynb",
+        'print("a"); print("b")',
+        'import sys; print("warn", file=sys.stderr)',
+        'from IPython.display import HTML, display; display(HTML("<b>x</b>"))',
+        "n + 41",
+        "n + 1;",
+    )
+    jobs = [Job(nb, tmp_path / f"{i}.ipynb", tmp_path / f"{i}.html", {"n": 1}) for i in range(2)]
+    render_all(jobs, workers=1, progress=False)
+    for job in jobs:  # the second notebook, on the same warm worker, counts from 1 again
+        cells = [c for c in nbformat.read(job.output_ipynb, as_version=4).cells if c.cell_type == "code"]
+        assert [c.execution_count for c in cells] == list(range(1, len(cells) + 1))
+        kinds = [[o.output_type for o in c.outputs] for c in cells]
+        assert kinds[2:] == [["stream"], ["stream"], ["display_data"], ["execute_result"], []]
+        assert cells[2].outputs[0].text == "a\nb\n" and cells[3].outputs[0].name == "stderr"
+        assert cells[4].outputs[0].data["text/html"] == "<b>x</b>"
+        assert cells[5].outputs[0].data["text/plain"] == "42"
+
+
+def test_a_cell_past_its_timeout_fails_its_job_only(tmp_path):
+    slow = _notebook(tmp_path / "slow.ipynb", "import time\nwhile True:\n    time.sleep(0.05)")
+    quick = _notebook(tmp_path / "quick.ipynb", "n + 1")
+    jobs = [Job(nb, tmp_path / f"{nb.stem}.ipynb", tmp_path / f"{nb.stem}.html", {}) for nb in (slow, quick)]
+    with pytest.raises(RenderError) as info:
+        render_all(jobs, workers=1, progress=False, timeout=1)
+    assert [f.job for f in info.value.failures] == [jobs[0]] and "timed out" in str(info.value)
+    assert jobs[1].output_html.is_file() and not jobs[0].output_html.exists()
+
+
+def test_a_worker_that_dies_fails_its_job_and_a_new_one_renders_the_rest(tmp_path):
+    """A crash in native code (here: os._exit) takes the worker down with the job it ran; one worker is
+    started in its place for the jobs still queued."""
+    dies = _notebook(tmp_path / "dies.ipynb", "import os\nos._exit(3)")
+    fine = [_notebook(tmp_path / f"fine{i}.ipynb", "n + 1") for i in range(2)]
+    jobs = [Job(nb, tmp_path / f"{nb.stem}.ipynb", tmp_path / f"{nb.stem}.html", {}) for nb in (dies, *fine)]
+    with pytest.raises(RenderError) as info:
+        render_all(jobs, workers=1, progress=False)
+    assert [f.job for f in info.value.failures] == [jobs[0]] and "exited (code 3)" in str(info.value)
+    assert all(job.output_html.is_file() for job in jobs[1:])
 
 
 def test_a_static_figure_that_cannot_be_written_fails_its_job_and_keeps_the_page(tmp_path):
