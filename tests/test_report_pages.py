@@ -85,6 +85,27 @@ def test_every_real_source_names_its_publisher_in_vietnamese():
         assert isinstance(entry.get("publisher_vi"), str) and entry["publisher_vi"].strip(), meta
 
 
+def test_every_real_source_describes_itself_in_vietnamese():
+    for meta in sorted((RAW / "sources").glob("*/source.yaml")):
+        entry = yaml.safe_load(meta.read_text(encoding="utf-8"))
+        if entry.get("synthetic"):
+            continue
+        assert isinstance(entry.get("measures_vi"), str) and entry["measures_vi"].strip(), meta
+
+
+def test_vietnamese_source_list_describes_sources_in_vietnamese(tables):
+    """measures_vi on Vietnamese pages; without it, the English description marked as English."""
+    vi, en = text.sources_html(tables, "vi"), text.sources_html(tables, "en")
+    listed = [e for e in tables.sources.values() if e.get("measures") and html.escape(e["measures"]) in en]
+    assert listed
+    for entry in listed:
+        assert html.escape(entry["measures_vi"]) in vi and html.escape(entry["measures"]) not in vi
+    # a source described in English only (the key is optional): shown, and marked as English
+    english_only = type("Tables", (), {"sources": {"x": {"publisher": "Ministry of X", "measures": "Share of Y"}}})()
+    shown = text.sources_html(english_only, "vi", ["x"])  # type: ignore[arg-type]
+    assert t("text.measures_english", "vi") in shown and '<span lang="en">Share of Y</span>' in shown
+
+
 def test_publisher_name_by_language_with_a_labelled_fallback():
     entry = {"publisher": "Ministry of X", "publisher_vi": "Bộ X"}
     assert text.publisher_name(entry, "s", "vi") == "Bộ X"

@@ -48,6 +48,11 @@ KEYS: dict[str, tuple[bool, tuple[type, ...], str]] = {
         "absent: the English name, labelled as such)",
     ),
     "measures": (True, (str,), "what it measures, years, unit"),
+    "measures_vi": (
+        False,
+        (str,),
+        "the same in Vietnamese (shown on Vietnamese pages; absent: the English description, labelled as such)",
+    ),
     "licence": (True, (str,), "licence or terms, as stated by the publisher"),
     "retrieved": (True, (date,), "the date the file was downloaded (YYYY-MM-DD, not in the future)"),
     "row_provenance": (True, (str,), "where each row's own URL/quote are, or 'n/a'"),

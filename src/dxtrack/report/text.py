@@ -750,7 +750,9 @@ def sources_html(tables: Tables, lang: str, source_ids: list[str] | None = None)
             continue
         publisher = esc(publisher_name(entry, source_id, lang))
         measures = esc(entry.get("measures", ""))
-        if measures and lang == "vi":  # source.yaml describes the table in English: say so on a Vietnamese page
+        if lang == "vi" and entry.get("measures_vi"):
+            measures = esc(entry["measures_vi"])
+        elif measures and lang == "vi":  # only an English description: say so on a Vietnamese page
             measures = f'{esc(t("text.measures_english", lang))}: <span lang="en">{measures}</span>'
         items.append(f"<li>{link(entry.get('url'), publisher)}{(' — ' + measures) if measures else ''}</li>")
     return (
