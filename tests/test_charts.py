@@ -519,13 +519,14 @@ def test_movers_chart(observations, units):
     (bars,) = [s for s in unit_specs(spec) if mark_type(s) == "bar"]
     rows = layer_data(bars, spec)
     # synthetic ranks 2020 -> 2023: Hà Nội 30 -> 6 (+24), Quảng Ninh 40 -> 10 (+30), Bắc Giang 20 -> 25 (-5),
-    # Hưng Yên 10 -> 30 (-20)
+    # Hưng Yên 10 -> 30 (-20); a former province merged into a unit named otherwise is shown with it
     assert [(r["name"], r["change"]) for r in rows] == [
         ("Quảng Ninh", 30.0),
         ("Hà Nội", 24.0),
-        ("Bắc Giang", -5.0),
+        ("Bắc Giang → Bắc Ninh", -5.0),
         ("Hưng Yên", -20.0),
     ]
+    assert labels.t("caption.arrow_today", "vi") in " ".join(spec["title"]["subtitle"])
     assert {r["legend"] for r in rows} == {"Tăng hạng", "Giảm hạng"}
     assert_tooltips_everywhere(spec)
     assert "2020–2023" in title_text(spec)[0]

@@ -77,20 +77,13 @@ def test_publisher_vi_is_an_optional_validated_string_key(tmp_path):
         load_source(folder, project.root)
 
 
-def test_every_real_source_names_its_publisher_in_vietnamese():
+@pytest.mark.parametrize("key", ["publisher_vi", "measures_vi"])
+def test_every_real_source_names_its_publisher_and_says_what_it_measures_in_vietnamese(key):
     for meta in sorted((RAW / "sources").glob("*/source.yaml")):
         entry = yaml.safe_load(meta.read_text(encoding="utf-8"))
         if entry.get("synthetic"):
             continue
-        assert isinstance(entry.get("publisher_vi"), str) and entry["publisher_vi"].strip(), meta
-
-
-def test_every_real_source_describes_itself_in_vietnamese():
-    for meta in sorted((RAW / "sources").glob("*/source.yaml")):
-        entry = yaml.safe_load(meta.read_text(encoding="utf-8"))
-        if entry.get("synthetic"):
-            continue
-        assert isinstance(entry.get("measures_vi"), str) and entry["measures_vi"].strip(), meta
+        assert isinstance(entry.get(key), str) and entry[key].strip(), meta
 
 
 def test_vietnamese_source_list_describes_sources_in_vietnamese(tables):

@@ -334,6 +334,20 @@ def _unit_names(units: pl.DataFrame | None) -> dict[UnitRef, str]:
     return {(m, c): labels.nfc(n) for m, c, n in units.select("map", "province_code", "name_vi").iter_rows()}
 
 
+def _names_with_successor(units: pl.DataFrame | None) -> dict[UnitRef, str]:
+    """Unit names; a former province's followed by the unit it is part of today when that is named otherwise
+    ("Trà Vinh → Vĩnh Long"), so a reader of a chart on the 63 map finds today's unit."""
+    names = _unit_names(units)
+    if units is None or "successor_code" not in units.columns:
+        return names
+    former = units.filter(pl.col("map") == "63").select("province_code", "successor_code")
+    for code, successor in former.iter_rows():
+        name, today = names.get(("63", code)), names.get(("34", successor)) if successor else None
+        if name and today and today != name:
+            names[("63", code)] = f"{name} → {today}"
+    return names
+
+
 def _status_scale(lang: str) -> alt.Scale:
     return alt.Scale(
         domain=[labels.status_label(s, lang) for s in STATUSES], range=[STATUS_COLORS[s] for s in STATUSES]
@@ -1003,12 +1017,8 @@ def peers_chart(
     if series is not None and not rows.is_empty():
         rows = rows.filter(pl.col("series") == series)
     latest = rows.sort("year").group_by("province_code", maintain_order=True).last()
-    names = _unit_names(units_df)
-    if former:  # "Trà Vinh → Vĩnh Long": the former province and the unit it is part of today
-        names = {
-            k: (f"{v} → {successors[k[1]]}" if k[0] == "63" and successors.get(k[1], v) != v else v)
-            for k, v in names.items()
-        }
+    # "Trà Vinh → Vĩnh Long": a former province and the unit it is part of today
+    names = _names_with_successor(units_df) if former else _unit_names(units_df)
     # the members of one unit today, named by it: "part of Vĩnh Long" (one member alone: "this province")
     today = successors.get(unit[1]) if len(highlighted) > 1 else None
     mine_label = t("legend.member_of", lang, unit=today) if today else t("legend.highlight", lang)
@@ -1299,7 +1309,7 @@ def movers_chart(
     wide = wide.drop_nulls([a, b]).with_columns((pl.col(a) - pl.col(b)).alias("change"))
     gains = wide.filter(pl.col("change") > 0).sort(["change", "province_code"], descending=[True, False]).head(top)
     losses = wide.filter(pl.col("change") < 0).sort(["change", "province_code"]).head(top)
-    names = _unit_names(units_df)
+    names = _names_with_successor(units_df)
     records = [
         {
             "name": names.get((map_, r["province_code"]), r["province_code"]),
@@ -1346,6 +1356,8 @@ def movers_chart(
         years=t("caption.years", lang, years=f"{from_year}, {to_year}"),
         extra=[t("caption.map", lang, map=labels.map_label(map_, lang))],
     )
+    if any(" → " in r["name"] for r in records):
+        caption.append(t("caption.arrow_today", lang))
     caption.append(t("caption.dti_source", lang))
     chart = alt.layer(
         bars,
