@@ -120,6 +120,24 @@ def test_vietnamese_source_list_shows_vietnamese_names(tables):
             assert html.escape(text.publisher_name(entry, "", "vi")) in vi
 
 
+def test_a_chart_of_a_target_measured_by_a_proxy_says_it_does_not_settle_it(tables):
+    proxied = tables.status.filter(pl.col("proxy").fill_null(False) & pl.col("series").is_not_null())
+    assert proxied.height, "the frozen data has targets measured by a proxy"
+    note = t("text.proxy_status", "vi")
+    for r in proxied.unique(["map", "province_code", "measured_by"]).iter_rows(named=True):
+        spec = charts.trajectory_chart(
+            tables.observations,
+            tables.projections,
+            tables.targets,
+            tables.status,
+            tables.units,
+            (r["map"], r["province_code"]),
+            r["measured_by"],
+            "vi",
+        ).to_dict()
+        assert note[1:] in subtitle(spec), (r["map"], r["province_code"], r["measured_by"])
+
+
 # ---- 2 and 3. former provinces stop at their end; ranks say out of how many ---------------------------------
 def _rank_frames(map_: str = "63", code: str = "01", of: int = 63) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Synthetic: a unit ranked 2020–2023 and a naive projection of its rank to 2030."""

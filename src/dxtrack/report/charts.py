@@ -779,7 +779,11 @@ def _trajectory(
         extra.append(t("caption.targets", lang, documents="; ".join(documents)))
     caption = _caption(lang, unit=labels.unit_label(unit_kind, lang), years=years_line, sources=sources, extra=extra)
     of = _rank_of(obs_u, proj_u, status_u) if unit_kind == "rank" else None
-    subtitle = _status_lines(target_rows, lang, rank=rank_goals is not None, of=of) + caption
+    status_lines = _status_lines(target_rows, lang, rank=rank_goals is not None, of=of)
+    if status_lines and "proxy" in status_u.columns and status_u["proxy"].fill_null(False).any():
+        note = t("text.proxy_status", lang)  # a proxy's status never settles the target
+        status_lines.append(note[:1].upper() + note[1:])
+    subtitle = status_lines + caption
     # Everything set in one construction: each `.properties()` / `.resolve_scale()` on a layered chart would rebuild
     # it, deep-copying every layer twice.
     chart = alt.layer(
