@@ -41,8 +41,6 @@ from typing import TYPE_CHECKING, Any
 from dxtrack.core.atomic import atomic_group, atomic_path, write_text
 
 if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it costs ~1.2 s to import)
-    from concurrent.futures import ThreadPoolExecutor
-
     import altair as alt
     import vl_convert as vlc
 
@@ -452,9 +450,8 @@ def _chart_html(spec: Mapping[str, Any], options: Mapping[str, Any], div_id: str
     )
 
 
-def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path, defer: Any = None) -> Path:
-    """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again). With
-    `defer` (an executor's submit), the conversion runs in the background and only the name is returned now."""
+def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: Path) -> Path:
+    """The chart as SVG in `folder`, named by its content (an unchanged chart is not converted again)."""
     own = copy.deepcopy(dict(spec))
     meta = own.get("usermeta")
     if isinstance(meta, dict):
@@ -465,10 +462,7 @@ def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: 
     digest = hashlib.sha1(_script_json([own, options.get("formatLocale"), how]).encode("utf-8")).hexdigest()[:16]
     target = folder / f"{digest}.svg"
     if not target.exists():
-        if defer is not None:
-            defer(_convert_svg, own, dict(options), target)
-        else:
-            _convert_svg(own, options, target)
+        _convert_svg(own, options, target)
     return target
 
 
@@ -496,7 +490,7 @@ def _convert_svg(spec: dict, options: Mapping[str, Any], target: Path) -> None:
 
 
 def _charts_to_html(
-    nb, static_dir: Path | None = None, page_dir: Path | None = None, defer: Any = None, run_dir: Path | None = None
+    nb, static_dir: Path | None = None, page_dir: Path | None = None, run_dir: Path | None = None
 ) -> list[dict]:
     """Replace every Vega/Vega-Lite output in `nb` (in place) by chart HTML; return their specs.
 
@@ -532,7 +526,7 @@ def _charts_to_html(
                 if isinstance(own_image, str) and own_image:
                     image = Path(run_dir or Path.cwd()) / own_image
                 else:
-                    image = _static_figure(spec, options, Path(static_dir), defer)
+                    image = _static_figure(spec, options, Path(static_dir))
                 static = os.path.relpath(image, page_dir or Path(static_dir)).replace(os.sep, "/")
             output["data"] = {"text/html": _chart_html(spec, options, f"dx-chart-{len(specs)}-{digest}", static)}
             output["metadata"] = {}
@@ -563,7 +557,6 @@ def export_html(
     exporter=None,
     static_dir: str | os.PathLike | None = None,
     page_dir: str | os.PathLike | None = None,
-    defer: Any = None,
     run_dir: str | os.PathLike | None = None,
 ) -> str:
     """An executed notebook as one offline HTML page (code hidden, one Vega bundle if it has charts).
@@ -581,7 +574,6 @@ def export_html(
         nb,
         Path(static_dir) if static_dir else None,
         Path(page_dir) if page_dir else None,
-        defer,
         Path(run_dir) if run_dir else None,
     )
     if title:
@@ -756,37 +748,15 @@ def _failing_cell(nb) -> str:
 
 class _Worker:
     """Renders jobs one after another in this process: notebooks run in its own IPython shell
-    (`inprocess.InProcessExecutor`), pages come from one HTML exporter, static figures from a background thread."""
+    (`inprocess.InProcessExecutor`), pages come from one HTML exporter. Static figures are drawn as the page is
+    exported (vl-convert holds the interpreter lock while it draws, so a background thread bought no overlap)."""
 
-    pool: ThreadPoolExecutor | None
-    journal_dir: str | None
     executor: InProcessExecutor | None
 
-    def __init__(self, cwd: str, timeout: int | None):
-        self.cwd, self.timeout = cwd, timeout
+    def __init__(self, cwd: str, timeout: int | None, journal_dir: str | None = None):
+        self.cwd, self.timeout, self.journal_dir = cwd, timeout, journal_dir
         self.executor = None
         self.exporter = None
-        self.pool = None
-        self.pending: list = []
-        self.journal_dir = None
-
-    def _defer(self, fn, *args) -> None:
-        """Static figures are converted in a background thread while the page is exported; `_wait_static()`
-        waits for them (and raises the first failure) before the job's files switch over."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxtrack-static")
-        self.pending.append(self.pool.submit(fn, *args))
-
-    def _wait_static(self) -> None:
-        pending, self.pending = self.pending, []
-        for future in pending:
-            future.result()
-
-    def finish(self) -> None:
-        self._wait_static()
-        self.journal_dir = None
 
     def start(self) -> None:
         from dxtrack.notebook.inprocess import InProcessExecutor
@@ -820,23 +790,21 @@ class _Worker:
         _clean_metadata(nb)
 
         title = job.title or job.parameters.get("title") or job.output_html.stem
-        page = export_html(
-            nb,
-            lang=job.lang,
-            title=str(title),
-            exporter=self.exporter,
-            static_dir=job.static_dir,
-            page_dir=job.output_html.parent,
-            run_dir=Path(self.cwd),
-            defer=self._defer,
-        )
-        ipynb = nbformat.writes(nb) + "\n"
-        # A page links its charts' SVG fallbacks: they must exist before it switches over (a full disk fails the
-        # job, and the previous page, notebook and figures stay as they were).
+        # A page links its charts' SVG fallbacks, written as it is exported: a figure that cannot be written (a
+        # full disk) fails the job before anything switches over, and the previous page, notebook and figures stay.
         try:
-            self._wait_static()
-        except Exception as e:
+            page = export_html(
+                nb,
+                lang=job.lang,
+                title=str(title),
+                exporter=self.exporter,
+                static_dir=job.static_dir,
+                page_dir=job.output_html.parent,
+                run_dir=Path(self.cwd),
+            )
+        except OSError as e:
             raise _JobFailed(f"a static figure could not be written: {type(e).__name__}: {e}") from None
+        ipynb = nbformat.writes(nb) + "\n"
         write_pair(job, ipynb, page, self.journal_dir)
 
 
@@ -893,41 +861,29 @@ def _worker_main(
 
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _stop_worker)
-    worker = _Worker(cwd, timeout)
-    worker.journal_dir = journal_dir
+    worker = _Worker(cwd, timeout, journal_dir)
     try:
+        worker.start()
+        for module in preload:  # what the notebooks will import, while the caller is still planning
+            importlib.import_module(module)
+    except BaseException:
+        results.put(("fatal", wid, None, f"render worker {wid} could not start:\n" + traceback.format_exc()))
+        return
+    while True:
+        item = tasks.get()
+        if item is None:
+            break
+        idx, job = item
+        results.put(("start", wid, idx, None))
+        t0 = time.perf_counter()
         try:
-            worker.start()
-            for module in preload:  # what the notebooks will import, while the caller is still planning
-                importlib.import_module(module)
-        except BaseException:
-            results.put(("fatal", wid, None, f"render worker {wid} could not start:\n" + traceback.format_exc()))
-            return
-        while True:
-            item = tasks.get()
-            if item is None:
-                break
-            idx, job = item
-            results.put(("start", wid, idx, None))
-            t0 = time.perf_counter()
-            try:
-                worker.render(job)
-            except _JobFailed as e:
-                results.put(("fail", wid, idx, str(e)))
-            except Exception:
-                results.put(("fail", wid, idx, traceback.format_exc(limit=8)))
-            else:
-                results.put(("ok", wid, idx, time.perf_counter() - t0))
-        try:
-            worker.finish()  # static figures still being converted in the background
+            worker.render(job)
+        except _JobFailed as e:
+            results.put(("fail", wid, idx, str(e)))
         except Exception:
-            print(
-                "dxtrack render: a static figure could not be written:\n" + traceback.format_exc(limit=4),
-                file=sys.stderr,
-            )
-    finally:
-        if worker.pool is not None:
-            worker.pool.shutdown(wait=False)
+            results.put(("fail", wid, idx, traceback.format_exc(limit=8)))
+        else:
+            results.put(("ok", wid, idx, time.perf_counter() - t0))
 
 
 def _check_jobs(jobs: Sequence[Job]) -> None:
@@ -1027,7 +983,7 @@ class RenderPool:
             if terminate and p.is_alive():
                 p.terminate()
         for p in self.procs:
-            p.join(timeout=600)  # a worker finishes its background static figures before it exits
+            p.join(timeout=600)  # a worker finishes the job it holds before it exits
             if p.is_alive():
                 p.kill()
                 p.join(timeout=5)

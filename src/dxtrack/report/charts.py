@@ -137,10 +137,6 @@ class ChartSpec:
             alt.Root.validate(spec)
         return spec
 
-    @property
-    def title(self) -> Any:
-        return self.spec.get("title")
-
     def with_static_image(self, path: str) -> ChartSpec:
         """The same chart, naming an image of itself already written (`path`, relative to the folder the notebook
         runs in): a rendered page shows that image when scripts do not run, instead of drawing another one."""

@@ -46,8 +46,8 @@ def ended_on(t: Tables, unit: tuple[str, str], *, ranked: bool = False) -> date 
 
 def province_charts(t: Tables, map_: str, code: str, lang: str) -> dict[str, list]:
     """Trajectory charts (levels), DTI rank histories and regional peers for one unit's report."""
-    # Altair validates every sub-object as it is built (debug mode) and the whole spec again when it is shown
-    # or saved: once, at the end, is enough and takes a third of the build time away.
+    # Altair validates every sub-object as it is built (debug mode): each chart becomes its spec once, unvalidated
+    # (charts.ChartSpec), and the tests validate the specs (ChartSpec.to_dict()).
     with debug_mode(False):
         return _province_charts(t, map_, code, lang)
 
@@ -105,7 +105,7 @@ def unit_hrefs(t: Tables, map_: str, lang: str) -> dict[str, str]:
 
 def briefing_charts(t: Tables, lang: str) -> dict[str, object]:
     """The briefing's charts by name (the names become figure file names), in the order the briefing shows them."""
-    with debug_mode(False):  # validated once when shown or saved (see province_charts)
+    with debug_mode(False):  # see province_charts
         return _briefing_charts(t, lang)
 
 
