@@ -30,6 +30,7 @@ import polars as pl
 
 from dxtrack.core.vocabulary import STATUSES
 from dxtrack.report import labels
+from dxtrack.report.geometry import Boundaries, read_boundaries
 from dxtrack.report.labels import t
 
 # DejaVu Sans first: it covers Vietnamese and the signs charts print (≥ ≤ − –). Noto Sans lacks ≥ and the minus
@@ -1218,16 +1219,14 @@ def choropleth_chart(
     """Provinces of one map ("63" or "34") coloured by status. `status_by_unit` has one row per unit: map,
     province_code, status (pace.STATUSES), optional `note`; units without a row show as "no data".
 
-    The TopoJSON is read from disk and inlined (alt.topo_feature would fetch a URL); each feature's `gid` is
-    joined to a province code through name_crosswalk.csv (`crosswalk`: its path or frame) with a lookup
-    transform. The caption attributes the boundary source (CC BY-SA 4.0)."""
+    The TopoJSON is read from disk, simplified for a national map (geometry) and inlined (alt.topo_feature would
+    fetch a URL); each feature's `gid` is joined to a province code through name_crosswalk.csv (`crosswalk`: its
+    path or frame) with a lookup transform. The caption attributes the boundary source (CC BY-SA 4.0)."""
     if map_ not in ("63", "34"):
         raise ValueError(f"map must be '63' or '34', not {map_!r}")
     path = Path(topojson_path)
-    topo = json.loads(path.read_text(encoding="utf-8"))
-    (feature,) = topo["objects"].keys()
-    gids = [g["properties"]["gid"] for g in topo["objects"][feature]["geometries"]]
-    cw = _read_crosswalk(crosswalk).filter(pl.col("file") == path.name)
+    geo, cw = _geo(path, crosswalk)
+    gids = geo.gids
     code_col, name_col = (
         ("gso_code_old", "name_vi_old") if map_ == "63" else ("new_province_code", "new_province_name_vi")
     )
@@ -1262,7 +1261,7 @@ def choropleth_chart(
         _tip("note", "tooltip.note", lang),
     ]
     chart = (
-        alt.Chart(_topo_data(topo, feature))
+        alt.Chart(_topo_data(geo))
         .mark_geoshape(stroke="white", strokeWidth=0.4)
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(color=_status_color(lang), tooltip=tips)
@@ -1626,20 +1625,17 @@ def _archipelago_layers(lang: str) -> list[alt.Chart]:
     ]
 
 
-def _topo_data(topo: Mapping[str, Any], feature: str) -> alt.InlineData:
+def _topo_data(geo: Boundaries) -> alt.InlineData:
     """Boundaries inline as one JSON string (Vega parses a string by its `format`). As a dict, Altair would deep-copy
-    and convert its hundreds of thousands of coordinates every time a layer, a property or a config is added and
-    every time the chart is written out: seconds per map. A string it passes along as it is."""
-    text = json.dumps(topo, ensure_ascii=False, separators=(",", ":"))
-    return alt.InlineData(values=text, format=alt.DataFormat(type="topojson", feature=feature))
+    and convert their thousands of coordinates every time a layer, a property or a config is added and every time
+    the chart is written out. A string it passes along as it is."""
+    return alt.InlineData(values=geo.text, format=alt.DataFormat(type="topojson", feature=geo.feature))
 
 
-def _geo(topojson_path: str | Path, crosswalk: Any, map_: str) -> tuple[dict, str, pl.DataFrame]:
+def _geo(topojson_path: str | Path, crosswalk: Any) -> tuple[Boundaries, pl.DataFrame]:
+    """The boundaries as drawn (geometry.read_boundaries) and the crosswalk rows of their file."""
     path = Path(topojson_path)
-    topo = json.loads(path.read_text(encoding="utf-8"))
-    (feature,) = topo["objects"].keys()
-    cw = _read_crosswalk(crosswalk).filter(pl.col("file") == path.name)
-    return topo, feature, cw
+    return read_boundaries(path), _read_crosswalk(crosswalk).filter(pl.col("file") == path.name)
 
 
 def status_map_chart(
@@ -1657,7 +1653,7 @@ def status_map_chart(
     its own for units where no target was collected; each unit links to its report (`hrefs`: code -> URL)."""
     from dxtrack.report.selections import MAP_CLASSES, map_class
 
-    topo, feature, cw = _geo(topojson_path, crosswalk, map_)
+    geo, cw = _geo(topojson_path, crosswalk)
     code_col = "gso_code_old" if map_ == "63" else "new_province_code"
     by_code = {r["province_code"]: r for r in _frame(index).iter_rows(named=True)}
     records = []
@@ -1689,7 +1685,7 @@ def status_map_chart(
         _tip("on_course", "tooltip.on_course", lang, "Q", "d"),
     ]
     shapes = (
-        alt.Chart(_topo_data(topo, feature))
+        alt.Chart(_topo_data(geo))
         .mark_geoshape(stroke="#555555", strokeWidth=0.5, cursor="pointer")
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(
@@ -1749,7 +1745,7 @@ def value_map_chart(
     """The latest full-year value (up to `year`) of one series of `indicator` per unit of `map_`; units without a
     figure are left white. Units link to their reports (`hrefs`: code -> URL). `domain`: the colour scale's
     [low, high], shared by maps shown side by side so one colour means one value on both."""
-    topo, feature, cw = _geo(topojson_path, crosswalk, map_)
+    geo, cw = _geo(topojson_path, crosswalk)
     code_col = "gso_code_old" if map_ == "63" else "new_province_code"
     obs = _frame(observations).filter(
         (pl.col("map") == map_) & (pl.col("indicator") == indicator) & pl.col("full_year")
@@ -1789,7 +1785,7 @@ def value_map_chart(
         _tip("year", "tooltip.year", lang, "Q", YEAR_FORMAT),
     ]
     shapes = (
-        alt.Chart(_topo_data(topo, feature))
+        alt.Chart(_topo_data(geo))
         .mark_geoshape(stroke="#555555", strokeWidth=0.4, cursor="pointer", invalid=None)
         .transform_lookup(lookup="properties.gid", from_=alt.LookupData(data=_data(records), key="gid", fields=fields))
         .encode(
