@@ -304,7 +304,7 @@ def test_save_figures(tmp_path):
     assert [p.name for p in paths] == ["chart.png", "chart.svg"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = paths[1].read_text(encoding="utf-8")
-    assert "DejaVu Sans" in svg and "Trà Vinh" in svg
+    assert "Liberation Sans, Arial" in svg and "DejaVu" not in svg and "Trà Vinh" in svg
     assert "2.000,0" in svg  # Vietnamese number format: thousands "." and decimal ","
     assert not list((tmp_path / "figures").glob(".*.tmp"))
     with pytest.raises(ValueError, match="unsupported"):

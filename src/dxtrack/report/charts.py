@@ -36,6 +36,7 @@ from dxtrack.report.labels import t
 # DejaVu Sans first: it covers Vietnamese and the signs charts print (≥ ≤ − –). Noto Sans lacks ≥ and the minus
 # sign d3 writes for negatives, and vl-convert then drops the whole text line to a serif fallback (seen in PNGs).
 # Browsers fall back per glyph, so Noto Sans / sans-serif remain safe fallbacks where DejaVu is not installed.
+# config.font reaches every text of a chart, facet headers included.
 FONT = "DejaVu Sans, Noto Sans, sans-serif"
 
 # Okabe–Ito hues for the assessed classes (blue = good, orange/vermillion = behind), greys of distinct lightness
@@ -1431,7 +1432,7 @@ def coverage_chart(
     caption.append(t("caption.coverage_source", lang))
     panels = [labels.map_label(m, lang) for m in ("63", "34", "VN")]
     chart = alt.layer(rect, text, width=alt.Step(42), height=alt.Step(16)).facet(
-        column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12, labelFont=FONT))
+        column=alt.Column("map:N", title=None, sort=panels, header=alt.Header(labelFontSize=12))
     )
     chart.title = _title(t("title.coverage", lang), caption)  # in place: `.properties()` would rebuild the chart
     return _finish(chart, lang)
@@ -1962,7 +1963,6 @@ def status_matrix_34_chart(
                 labelAnchor="end",
                 labelLimit=220,
                 labelFontSize=11,
-                labelFont=FONT,
             ),
         ),
         spacing=4,
