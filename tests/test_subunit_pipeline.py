@@ -148,15 +148,17 @@ def test_scheme_page_ranks_every_unit_and_index_links_it(fixture_tables):
     assert 'href="schemes/synthetic_dong_nai_districts.en.html"' in index
 
 
-def test_scheme_pages_written_and_stale_ones_removed(fixture_tables, tmp_path):
-    from dxtrack.report.stage import RenderParams, write_scheme_pages
+def test_site_pages_written_and_stale_scheme_pages_removed(fixture_tables, tmp_path):
+    from dxtrack.report.stage import RenderParams, site_pages, write_site_pages
 
     (tmp_path / "schemes").mkdir()
     (tmp_path / "schemes" / "gone.vi.html").write_text("old", encoding="utf-8")
     settings = RenderParams(2024, ("vi", "en"), "34", 1)
-    paths = write_scheme_pages(fixture_tables, settings, tmp_path)
-    assert sorted(p.name for p in (tmp_path / "schemes").iterdir()) == sorted(p.name for p in paths)
-    assert len(paths) == 2 * fixture_tables.schemes.height
+    paths = write_site_pages(site_pages(fixture_tables, settings, tmp_path), tmp_path)
+    schemes = [p for p in paths if p.parent.name == "schemes"]
+    assert sorted(p.name for p in (tmp_path / "schemes").iterdir()) == sorted(p.name for p in schemes)
+    assert len(schemes) == 2 * fixture_tables.schemes.height
+    assert sorted(p.name for p in tmp_path.glob("index.*.html")) == ["index.en.html", "index.vi.html"]
 
 
 # ---- the catalogue and params rules the new inputs follow ------------------------------------------------------

@@ -181,9 +181,10 @@ def rendered_index(tables: Tables) -> pl.DataFrame:
     return units if selected is None else units.filter(pl.col("province_code").is_in(sorted(selected)))
 
 
-def index_html(tables: Tables, year: int, lang: str) -> str:
-    """reports/<year>/index.<lang>.html: the briefing, every unit's report with search and filter, the annex."""
-    units = rendered_index(tables)
+def index_html(tables: Tables, year: int, lang: str, units: pl.DataFrame | None = None) -> str:
+    """reports/<year>/index.<lang>.html: the briefing, every unit's report with search and filter, the annex.
+    `units`: rendered_index(tables), when the caller has it already (it is the same in every language)."""
+    units = rendered_index(tables) if units is None else units
     region = "region_vi" if lang == "vi" else "region_en"
     head = [
         t("col.province", lang),

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,37 +121,35 @@ def plan(project: Project, tables: Tables, settings: RenderParams) -> list[Job]:
     return jobs
 
 
-def write_index(tables: Tables, settings: RenderParams, out: Path) -> list[Path]:
-    """reports/<year>/index.<lang>.html: built from Python (no notebook) every time (it is quick), written only
-    when it changed."""
-    from dxtrack.core.atomic import write_text_if_changed
-
-    paths = []
-    for lang in settings.languages:
-        path = out / f"index.{lang}.html"
-        write_text_if_changed(site.index_html(tables, settings.year, lang), path)
-        paths.append(path)
-    return paths
-
-
-def write_scheme_pages(tables: Tables, settings: RenderParams, out: Path) -> list[Path]:
-    """reports/<year>/schemes/<scheme_id>.<lang>.html, one per scheme and language: from Python like the index
-    (no notebook, no chart: a ranked table), built every time, written only when it changed; pages of schemes
-    that no longer exist go."""
-    from dxtrack.core.atomic import write_text_if_changed
+def site_pages(tables: Tables, settings: RenderParams, out: Path) -> dict[Path, str]:
+    """The pages built from Python, not from a notebook (quick, so built every time): reports/<year>/index.<lang>.html
+    and schemes/<scheme_id>.<lang>.html, one per scheme and language (a ranked table, no chart)."""
     from dxtrack.report.subunits import SCHEME_DIR, scheme_file
 
-    folder = out / SCHEME_DIR
-    paths = []
+    units = site.rendered_index(tables)
+    pages = {
+        out / f"index.{lang}.html": site.index_html(tables, settings.year, lang, units) for lang in settings.languages
+    }
     for scheme_id in tables.schemes["scheme_id"].to_list():
         for lang in settings.languages:
-            path = folder / scheme_file(scheme_id, lang)
-            write_text_if_changed(site.scheme_html(tables, scheme_id, settings.year, lang), path)
-            paths.append(path)
+            pages[out / SCHEME_DIR / scheme_file(scheme_id, lang)] = site.scheme_html(
+                tables, scheme_id, settings.year, lang
+            )
+    return pages
+
+
+def write_site_pages(pages: Mapping[Path, str], out: Path) -> list[Path]:
+    """Write each of `pages` that changed; scheme pages of schemes that no longer exist go."""
+    from dxtrack.core.atomic import write_text_if_changed
+    from dxtrack.report.subunits import SCHEME_DIR
+
+    for path, html in pages.items():
+        write_text_if_changed(html, path)
+    folder = out / SCHEME_DIR
     if folder.is_dir():
-        for stale in set(folder.glob("*.html")) - set(paths):
+        for stale in set(folder.glob("*.html")) - set(pages):
             stale.unlink()
-    return paths
+    return list(pages)
 
 
 def _digest(*parts: bytes) -> str:
@@ -737,10 +736,13 @@ def _plan_and_render(project: Project, settings: RenderParams, progress: bool, p
             marker,
         )
         _record(path, state, fingerprints, set(), {_key(j, project.root) for j in todo})
-    # The annex is built while the reports render (it needs only the tables) and written once they have.
+    # The annex and the site pages are built while the reports render (they need only the tables) and written once
+    # the reports have: a failed render leaves them as they were, beside the reports they describe.
+    out = report_dir(project, settings.year)
     builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dxtrack-annex")
     annex = builder.submit(annex_bytes, tables)
-    builder.shutdown(wait=False)  # the thread ends with its one task
+    pages = builder.submit(site_pages, tables, settings, out)
+    builder.shutdown(wait=False)  # the thread ends with its two tasks
     try:
         pool.run(todo, progress=progress)
     except RenderError as exc:  # keep what did render; a failed job keeps no fingerprint, so it re-runs
@@ -752,11 +754,10 @@ def _plan_and_render(project: Project, settings: RenderParams, progress: bool, p
             prune_figures(report_dir(project, settings.year) / "figures", lang)
     if todo:
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
-    with atomic_path(report_dir(project, settings.year) / "annex.xlsx") as tmp:
+    with atomic_path(out / "annex.xlsx") as tmp:
         tmp.write_bytes(annex.result())
-    write_index(tables, settings, report_dir(project, settings.year))
-    write_scheme_pages(tables, settings, report_dir(project, settings.year))
-    prune_static(report_dir(project, settings.year))
+    write_site_pages(pages.result(), out)
+    prune_static(out)
     marker.unlink(missing_ok=True)
     return [job.output_html for job in todo]
 
