@@ -76,3 +76,21 @@ def test_movers_compare_the_latest_complete_ranking_with_the_one_before(tables):
     end = selections.complete_ranking_years(tables)[-1]
     ranked = tables.observations.filter((pl.col("indicator") == "dti_rank") & (pl.col("map") == "63"))["year"]
     assert selections.movers_years(tables) == (max(y for y in ranked.to_list() if y < end), end)
+
+
+def test_load_reads_each_table_once_and_hands_out_independent_frames(built_project, tmp_path):
+    import shutil
+
+    first = load(built_project.root)
+    first.status.insert_column(0, pl.lit("changed").alias("in_place"))  # a notebook changing its frame in place
+    second = load(built_project.root)
+    assert "in_place" not in second.status.columns
+    assert second.observations.equals(load(built_project.root).observations)
+
+    # a new version of a file is read again
+    copy = tmp_path / "project"
+    shutil.copytree(built_project.root, copy, ignore=shutil.ignore_patterns("reports", ".dvc"))
+    before = load(copy).status.height
+    path = copy / "data" / "processed" / "status.parquet"
+    pl.read_parquet(path).head(3).write_parquet(path)
+    assert before > 3 and load(copy).status.height == 3
