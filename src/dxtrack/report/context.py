@@ -334,7 +334,7 @@ def context_chart(t_: Tables, map_: str, code: str, lang: str) -> Any:
         extra=[t("caption.context", lang), t("caption.context_former" if former else "caption.context_one", lang)],
     )
     name = unit_name(t_, map_, code, lang)
-    chart = alt.layer(line, points, data=charts._data(rows), width=260, height=170).facet(
+    chart = charts._layer(line, points, data=charts._data(rows), width=260, height=170).facet(
         facet=alt.Facet("indicator:N", title=None, header=alt.Header(labelFontSize=12, labelLimit=300)), columns=2
     )
     # set in place: `.resolve_scale()` / `.properties()` would rebuild the chart, copying its layers each time
