@@ -611,3 +611,20 @@ def test_a_briefing_figure_no_longer_drawn_leaves_no_file(tmp_path):
     save_briefing_figures({"kept": chart}, str(tmp_path), "en")  # the next edition no longer draws "dropped"
     assert (tmp_path / "kept.en.png").exists() and not list(tmp_path.glob("dropped.*"))
     assert "dropped" not in json.loads((tmp_path / ".figures.en.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.render  # vl-convert writes real PNG/SVG
+def test_a_briefing_figure_drawn_another_way_is_drawn_again(tmp_path, monkeypatch):
+    """A figure is kept only while its chart and the way figures are drawn (vl-convert, fonts) are unchanged: a
+    project updated to a new way of drawing must end with the files a fresh build writes."""
+    import altair as alt
+
+    from dxtrack.notebook import engine
+    from dxtrack.report.figures import save_briefing_figures
+
+    chart = alt.Chart(alt.Data(values=[{"x": 1, "y": 2}])).mark_point().encode(x="x:Q", y="y:Q")
+    assert save_briefing_figures({"a": chart}, str(tmp_path), "en") == ["a"]
+    assert save_briefing_figures({"a": chart}, str(tmp_path), "en") == []  # unchanged: kept
+    monkeypatch.setattr(engine, "SVG_FONT_FAMILIES", "Liberation Sans, sans-serif")
+    assert save_briefing_figures({"a": chart}, str(tmp_path), "en") == ["a"]
+    assert 'font-family="Liberation Sans, sans-serif"' in (tmp_path / "a.en.svg").read_text(encoding="utf-8")

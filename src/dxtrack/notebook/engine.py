@@ -456,9 +456,9 @@ def _static_figure(spec: Mapping[str, Any], options: Mapping[str, Any], folder: 
     meta = own.get("usermeta")
     if isinstance(meta, dict):
         meta.pop(DOWNLOAD_KEY, None)
-    # Named by what decides its bytes: the spec, the locale, and how it is drawn (vl-convert's version, the layout
-    # font), so a file drawn another way is never taken for current (a re-render then matches a fresh build).
-    how = [_vl_convert_version(), SVG_LAYOUT_FONT, SVG_FONT_FAMILIES]
+    # Named by what decides its bytes: the spec, the locale, and how it is drawn, so a file drawn another way is never
+    # taken for current (a re-render then matches a fresh build).
+    how = static_drawing()
     digest = hashlib.sha1(_script_json([own, options.get("formatLocale"), how]).encode("utf-8")).hexdigest()[:16]
     target = folder / f"{digest}.svg"
     if not target.exists():
@@ -470,6 +470,13 @@ def _vl_convert_version() -> str:
     import vl_convert as vlc
 
     return str(getattr(vlc, "__version__", "?"))
+
+
+def static_drawing() -> list[str]:
+    """What decides a static figure's bytes besides its spec and locale: vl-convert's version and the fonts it is
+    laid out in and named with (`static_svg`). Every record of figures already drawn includes it, so a figure
+    drawn another way (a new vl-convert, another font) is drawn again rather than kept."""
+    return [_vl_convert_version(), SVG_LAYOUT_FONT, SVG_FONT_FAMILIES]
 
 
 def static_svg(spec: dict, options: Mapping[str, Any]) -> str:

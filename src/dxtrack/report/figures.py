@@ -184,15 +184,16 @@ def save_briefing_figures(
     charts_by_name: Mapping[str, charts.ChartSpec], folder: str, lang: str, current: str | None = None
 ) -> list[str]:
     """PNG and SVG of each briefing chart (called by the briefing notebook when the render stage asks).
-    A figure whose chart spec is unchanged since it was saved is kept (`.figures.<lang>.json` records the
-    specs' hashes): vl-convert is the slowest part of a re-render. Returns the names saved.
+    A figure whose chart spec, and the way figures are drawn (engine.static_drawing), are unchanged since it was
+    saved is kept (`.figures.<lang>.json` records their hashes): vl-convert is the slowest part of a re-render.
+    Returns the names saved.
 
     `current`: the folder the figures are published in, when `folder` is the render job's staging folder (the
     render stage's case): what is already in `current` is compared, what changed is written to `folder` with the
     new record, and the job switches them over with its pages (engine Job.staged); figures of charts no longer
     drawn are removed after the switch-over (`prune_figures`). Without it, `folder` is both."""
     from dxtrack.core.atomic import write_json
-    from dxtrack.notebook.engine import save_figures
+    from dxtrack.notebook.engine import save_figures, static_drawing
 
     published = Path(current or folder)
     state_file = published / f".figures.{lang}.json"
@@ -200,7 +201,8 @@ def save_briefing_figures(
     Path(folder).mkdir(parents=True, exist_ok=True)
     saved = []
     for name, chart in charts_by_name.items():
-        digest = hashlib.sha256(json.dumps(chart.to_dict(validate=False), sort_keys=True).encode()).hexdigest()
+        drawn = [chart.to_dict(validate=False), static_drawing()]
+        digest = hashlib.sha256(json.dumps(drawn, sort_keys=True).encode()).hexdigest()
         files = [published / f"{name}.{lang}.{ext}" for ext in ("png", "svg")]
         if state.get(name) == digest and all(f.exists() for f in files):
             continue
