@@ -628,3 +628,33 @@ def test_a_briefing_figure_drawn_another_way_is_drawn_again(tmp_path, monkeypatc
     monkeypatch.setattr(engine, "SVG_FONT_FAMILIES", "Liberation Sans, sans-serif")
     assert save_briefing_figures({"a": chart}, str(tmp_path), "en") == ["a"]
     assert 'font-family="Liberation Sans, sans-serif"' in (tmp_path / "a.en.svg").read_text(encoding="utf-8")
+
+
+def _layer_cases():
+    import altair as alt
+
+    own = [alt.Data(values=[{"x": i, "y": i * 2}]) for i in range(2)]
+    shared = alt.Data(values=[{"x": 1, "y": 2}])
+    point = alt.Chart(shared).mark_point().encode(x=alt.X("x:Q"), y=alt.Y("y:Q"))
+    return {
+        "own data": lambda: ([alt.Chart(d).mark_line().encode(x=alt.X("x:Q"), y=alt.Y("y:Q")) for d in own], {}),
+        "shared data": lambda: ([point, point.mark_line()], {}),
+        "chart data": lambda: ([alt.Chart().mark_point().encode(x=alt.X("x:Q")), point], {"data": shared}),
+        "selection": lambda: ([point.add_params(alt.selection_point()), point.mark_line()], {}),
+    }
+
+
+@pytest.mark.parametrize("case", ["own data", "shared data", "chart data", "selection"])
+def test_layer_gives_altairs_spec(case):
+    """charts._layer skips Altair's copies but must give the spec alt.layer gives (data lifted the same way)."""
+    import altair as alt
+
+    from dxtrack.report.charts import _layer
+
+    def faceted(chart):  # a facet needs the shared data lifted when the layers are combined, not when written
+        return chart.facet(column=alt.Column("x:N")) if case == "shared data" else chart
+
+    layers, properties = _layer_cases()[case]()
+    expected = faceted(alt.layer(*layers, **properties)).to_dict()
+    layers, properties = _layer_cases()[case]()
+    assert faceted(_layer(*layers, **properties)).to_dict() == expected

@@ -115,11 +115,13 @@ def _data(rows: Iterable[Mapping[str, Any]]) -> alt.InlineData:
 
 def _layer(*layers: alt.Chart | alt.LayerChart, **properties: Any) -> alt.LayerChart:
     """`alt.layer` for layers made for this chart alone, without its copies: Altair's LayerChart deep-copies every
-    layer two or three times while it lifts selection parameters (no dxtrack chart has any) and the data the
-    layers share; a unit's charts built ~30 % slower for it. Shared data is lifted here as Altair lifts it (data
-    every layer holds, or that the chart holds and the layers hold or leave out), so the spec is the same (all
-    specs of seven units and both briefings compared)."""
+    layer two or three times while it lifts selection parameters (no dxtrack chart has any; one that has goes to
+    `alt.layer`) and the data the layers share; a unit's charts built ~30 % slower for it. Shared data is lifted
+    here as Altair lifts it (data every layer holds, or that the chart holds and the layers hold or leave out), so
+    the spec is the same (tests/test_charts.py; all specs of seven units and both briefings compared)."""
     layers_ = list(layers)
+    if any(getattr(layer, "params", alt.Undefined) is not alt.Undefined for layer in layers_):
+        return alt.LayerChart(layer=layers_, **properties)  # selection parameters: Altair lifts them
     data = properties.get("data", alt.Undefined)
     if data is alt.Undefined:
         shared = layers_[0].data if layers_ else alt.Undefined
