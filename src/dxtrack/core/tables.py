@@ -102,12 +102,15 @@ def load(root: str | Path | None = None) -> Tables:
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     """A built table, read from disk once per version of its file in a process: a render worker loads the tables for
-    every report it renders (~16 ms a time). Each caller gets its own clone (cheap: columns are shared until
-    written), so changing a frame in place never reaches the next caller."""
+    every report it renders (~16 ms a time). A version is the file's inode, size and modification time: the stages
+    write each table to a new file renamed into place, so a rewrite is a new inode even within the clock's
+    resolution. Each caller gets its own clone (cheap: columns are shared until written), so changing a frame in
+    place never reaches the next caller."""
     stat = path.stat()
-    return _read_version(str(path.resolve()), stat.st_mtime_ns, stat.st_size).clone()
+    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return _read_version(str(path.resolve()), version).clone()
 
 
 @lru_cache(maxsize=64)
-def _read_version(path: str, mtime_ns: int, size: int) -> pl.DataFrame:
+def _read_version(path: str, version: tuple[int, ...]) -> pl.DataFrame:
     return pl.read_parquet(path)

@@ -31,14 +31,15 @@ class Boundaries:
 
 
 def read_boundaries(path: str | Path) -> Boundaries:
-    """The boundary file at `path`, simplified (cached per file version within a process)."""
+    """The boundary file at `path`, simplified (cached per version of the file, its inode, size and modification
+    time, within a process)."""
     p = Path(path)
     stat = p.stat()
-    return _read(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _read(str(p.resolve()), (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
 
 
 @lru_cache(maxsize=8)
-def _read(path: str, mtime_ns: int, size: int) -> Boundaries:
+def _read(path: str, version: tuple[int, ...]) -> Boundaries:
     topo = json.loads(Path(path).read_text(encoding="utf-8"))
     (feature,) = topo["objects"].keys()
     gids = tuple(g["properties"]["gid"] for g in topo["objects"][feature]["geometries"])
