@@ -94,3 +94,19 @@ def test_load_reads_each_table_once_and_hands_out_independent_frames(built_proje
     path = copy / "data" / "processed" / "status.parquet"
     pl.read_parquet(path).head(3).write_parquet(path)
     assert before > 3 and load(copy).status.height == 3
+
+
+def test_load_reuses_the_project_until_a_configuration_or_source_file_changes(built_project, tmp_path):
+    import shutil
+
+    copy = tmp_path / "project"
+    shutil.copytree(built_project.root, copy, ignore=shutil.ignore_patterns("reports", ".dvc"))
+    first = load(copy).project
+    assert load(copy).project is first  # its catalogue is not read and hashed again
+    source_yaml = sorted((copy / "data" / "raw" / "sources").glob("*/source.yaml"))[0]
+    source_yaml.write_text(source_yaml.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    second = load(copy).project
+    assert second is not first
+    params = copy / "params.yaml"
+    params.write_text(params.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert load(copy).project is not second

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ def _require(path: Path) -> Path:
 
 
 def load(root: str | Path | None = None) -> Tables:
-    project = Project.find(root)
+    project = _same_project(Project.find(root))
     frames = {name: _read_parquet(_require(project.root / rel)) for name, rel in FRAMES.items()}
     metrics = {
         name: json.loads(_require(project.root / rel).read_text(encoding="utf-8")) for name, rel in METRICS.items()
@@ -114,3 +115,33 @@ def _read_parquet(path: Path) -> pl.DataFrame:
 @lru_cache(maxsize=64)
 def _read_version(path: str, version: tuple[int, ...]) -> pl.DataFrame:
     return pl.read_parquet(path)
+
+
+_projects: dict[Path, tuple[tuple, Project]] = {}
+
+
+def _same_project(found: Project) -> Project:
+    """`found`, or the Project a previous load() returned for the same folder if none of its configuration and source
+    files changed since (nor the date, which source checks use): the source catalogue reads and hashes every source
+    folder (~12 ms), which a render worker would otherwise redo for every report it renders."""
+    signature = (date.today(), *(_version(p) for p in _configuration_files(found)))
+    cached = _projects.get(found.root)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    _projects[found.root] = (signature, found)
+    return found
+
+
+def _configuration_files(project: Project) -> list[Path]:
+    sources = project.sources_dir
+    files = [project.root / "params.yaml", *sorted(project.raw.glob("*.yaml"))]
+    return files + sorted(p for p in sources.rglob("*") if p.is_file()) if sources.is_dir() else files
+
+
+def _version(path: Path) -> tuple:
+    """A file's identity and version: its path, inode, size and modification time (None when it is missing)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (str(path), None)
+    return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
