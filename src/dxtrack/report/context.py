@@ -293,6 +293,13 @@ def context_rows(t_: Tables, map_: str, code: str, lang: str) -> list[dict]:
 def context_chart(t_: Tables, map_: str, code: str, lang: str) -> Any:
     """One compact chart of the unit's context indicators over the years (a panel per indicator, each on its own
     scale); None when the unit has no context figure."""
+    from altair.utils.schemapi import debug_mode
+
+    with debug_mode(False):  # as figures.province_charts: the tests validate the spec whole
+        return _context_chart(t_, map_, code, lang)
+
+
+def _context_chart(t_: Tables, map_: str, code: str, lang: str) -> Any:
     import altair as alt
 
     from dxtrack.report import charts
