@@ -259,6 +259,11 @@ def write_text(text: str, target: str | os.PathLike) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(data: bytes, target: str | os.PathLike) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_text_if_changed(text: str, target: str | os.PathLike) -> bool:
     """`write_text`, skipped when the file already holds exactly this text (its timestamp then says when it
     last changed, and a reader syncing the folder sees only what moved). Returns whether it wrote."""

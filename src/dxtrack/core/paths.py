@@ -25,6 +25,17 @@ def find_root(start: str | os.PathLike | None = None) -> Path:
     raise FileNotFoundError(f"no dxtrack project (params.yaml + data/raw) at or above {here}")
 
 
+def file_version(path: Path) -> tuple[int, ...] | None:
+    """A file's version, for caches of what was read from it: device, inode, size and modification time (None when it
+    is missing). The stages write a new file and rename it into place, so a rewrite is a new inode even within the
+    clock's resolution."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def expand_families(raw: dict, display: str) -> dict[str, dict]:
     """Indicator entries with their family's keys filled in (keys an entry sets itself win): a note shared by
     twenty DTI sub-indices is written once."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from dxtrack.core.paths import Project
+from dxtrack.core.paths import Project, file_version
 
 FRAMES = {
     "observations": "data/processed/observations.parquet",
@@ -102,18 +102,14 @@ def load(root: str | Path | None = None) -> Tables:
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
-    """A built table, read from disk once per version of its file in a process: a render worker loads the tables for
-    every report it renders (~16 ms a time). A version is the file's inode, size and modification time: the stages
-    write each table to a new file renamed into place, so a rewrite is a new inode even within the clock's
-    resolution. Each caller gets its own clone (cheap: columns are shared until written), so changing a frame in
-    place never reaches the next caller."""
-    stat = path.stat()
-    version = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    return _read_version(str(path.resolve()), version).clone()
+    """A built table, read from disk once per version of its file (`file_version`) in a process: a render worker
+    loads the tables for every report it renders (~16 ms a time). Each caller gets its own clone (cheap: columns are
+    shared until written), so changing a frame in place never reaches the next caller."""
+    return _read_version(str(path.resolve()), file_version(path)).clone()
 
 
 @lru_cache(maxsize=64)
-def _read_version(path: str, version: tuple[int, ...]) -> pl.DataFrame:
+def _read_version(path: str, version: tuple[int, ...] | None) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
@@ -124,7 +120,7 @@ def _same_project(found: Project) -> Project:
     """`found`, or the Project a previous load() returned for the same folder if none of its configuration and source
     files changed since (nor the date, which source checks use): the source catalogue reads and hashes every source
     folder (~12 ms), which a render worker would otherwise redo for every report it renders."""
-    signature = (date.today(), *(_version(p) for p in _configuration_files(found)))
+    signature = (date.today(), *((str(p), file_version(p)) for p in _configuration_files(found)))
     cached = _projects.get(found.root)
     if cached is not None and cached[0] == signature:
         return cached[1]
@@ -133,15 +129,7 @@ def _same_project(found: Project) -> Project:
 
 
 def _configuration_files(project: Project) -> list[Path]:
-    sources = project.sources_dir
     files = [project.root / "params.yaml", *sorted(project.raw.glob("*.yaml"))]
-    return files + sorted(p for p in sources.rglob("*") if p.is_file()) if sources.is_dir() else files
-
-
-def _version(path: Path) -> tuple:
-    """A file's identity and version: its path, inode, size and modification time (None when it is missing)."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return (str(path), None)
-    return (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if project.sources_dir.is_dir():
+        files += sorted(p for p in project.sources_dir.rglob("*") if p.is_file())
+    return files

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dxtrack.core.atomic import atomic_group, atomic_path, write_text
+from dxtrack.core.atomic import atomic_group, write_bytes, write_text
 
 if TYPE_CHECKING:  # altair is imported lazily: render workers never need it (it costs ~1.2 s to import)
     import altair as alt
@@ -670,7 +670,7 @@ def save_figures(
     opts = embed_options_for(spec, embed_options, lang)
     stem = Path(stem_path)
     written = []
-    drawn: list[str] = []  # the SVG, drawn once: the PNG is that SVG rasterised
+    drawn: list[str] = []  # the SVG, drawn once: the PNG and PDF are made from it
 
     def svg() -> str:
         if not drawn:
@@ -679,25 +679,12 @@ def save_figures(
 
     for fmt in formats:
         target = stem.with_name(stem.name + "." + fmt)
-        if fmt == "png":
-            data: bytes | str = vlc.svg_to_png(svg(), scale=scale)
-        elif fmt == "svg":
-            data = stable_svg_ids(svg())
-        elif fmt == "pdf":
-            spec.setdefault("config", {})["font"] = SVG_LAYOUT_FONT
-            data = vlc.vegalite_to_pdf(  # vector: vl-convert no longer takes a scale for PDF
-                spec,
-                vl_version=_vl_version([spec]),
-                format_locale=opts.get("formatLocale"),
-                time_format_locale=opts.get("timeFormatLocale"),
-            )
+        if fmt == "svg":
+            write_text(stable_svg_ids(svg()), target)
+        elif fmt in ("png", "pdf"):
+            write_bytes(vlc.svg_to_png(svg(), scale=scale) if fmt == "png" else vlc.svg_to_pdf(svg()), target)
         else:
             raise ValueError(f"unsupported figure format {fmt!r} (png, svg, pdf)")
-        with atomic_path(target) as tmp:
-            if isinstance(data, str):
-                tmp.write_text(data, encoding="utf-8")
-            else:
-                tmp.write_bytes(data)
         written.append(target)
     return written
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from dxtrack.core.paths import file_version
+
 # ~550 m: a fifth of a pixel on the 640-px maps, half a pixel of their PNG at scale 2.
 DETAIL_DEGREES = 0.005
 
@@ -31,15 +33,13 @@ class Boundaries:
 
 
 def read_boundaries(path: str | Path) -> Boundaries:
-    """The boundary file at `path`, simplified (cached per version of the file, its inode, size and modification
-    time, within a process)."""
+    """The boundary file at `path`, simplified (cached per version of the file, `file_version`, within a process)."""
     p = Path(path)
-    stat = p.stat()
-    return _read(str(p.resolve()), (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return _read(str(p.resolve()), file_version(p))
 
 
 @lru_cache(maxsize=8)
-def _read(path: str, version: tuple[int, ...]) -> Boundaries:
+def _read(path: str, version: tuple[int, ...] | None) -> Boundaries:
     topo = json.loads(Path(path).read_text(encoding="utf-8"))
     (feature,) = topo["objects"].keys()
     gids = tuple(g["properties"]["gid"] for g in topo["objects"][feature]["geometries"])

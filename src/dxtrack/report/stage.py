@@ -31,7 +31,7 @@ import pandas as pd
 import polars as pl
 import yaml
 
-from dxtrack.core.atomic import atomic_path, recover, sweep, write_json
+from dxtrack.core.atomic import recover, sweep, write_bytes, write_json
 from dxtrack.core.params import render_units
 from dxtrack.core.paths import Project
 from dxtrack.core.stage import lock, state_dir
@@ -255,11 +255,9 @@ def job_fingerprint(tables: Tables, job: Job, code: str, scopes: dict | None = N
         )
         return _digest(code.encode(), params, *(f.read_bytes() for f in files if f.is_file()))
     unit = (job.parameters["map"], job.parameters["province"])
-    if scopes is None or unit not in scopes:
-        digest = _scope_digest(tables, *unit)
-        if scopes is None:
-            return _digest(code.encode(), params, digest.encode())
-        scopes[unit] = digest
+    scopes = {} if scopes is None else scopes
+    if unit not in scopes:
+        scopes[unit] = _scope_digest(tables, *unit)
     return _digest(code.encode(), params, scopes[unit].encode())
 
 
@@ -542,8 +540,7 @@ def annex_frames(tables: Tables) -> dict[str, pd.DataFrame]:
 
 def write_annex(tables: Tables, path: Path) -> Path:
     """The Excel annex (`annex_bytes`), written atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(annex_bytes(tables))
+    write_bytes(annex_bytes(tables), path)
     return path
 
 
@@ -754,8 +751,7 @@ def _plan_and_render(project: Project, settings: RenderParams, progress: bool, p
             prune_figures(report_dir(project, settings.year) / "figures", lang)
     if todo:
         _record(path, state, fingerprints, {_key(j, project.root) for j in todo}, set())
-    with atomic_path(out / "annex.xlsx") as tmp:
-        tmp.write_bytes(annex.result())
+    write_bytes(annex.result(), out / "annex.xlsx")
     write_site_pages(pages.result(), out)
     prune_static(out)
     marker.unlink(missing_ok=True)
